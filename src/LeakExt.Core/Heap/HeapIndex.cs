@@ -1,0 +1,214 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace LeakExt.Core.Heap;
+
+/// <summary>
+/// Every object of the GC heap, numbered densely in address order (segment by segment).
+/// Layout and cost, for N objects over H heap bytes:
+///   StartBits — one bit per 8-byte slot of each segment: set where an object starts (H/64 bytes);
+///   Rank      — objects before each 64-bit word of StartBits (4 B per word: H/128 bytes);
+///   TypeIds   — the type id per object (4 B × N); Sizes — the size per object (4 B × N; sizes
+///               of 4 GiB and more go to a small side table).
+/// Address → index is O(1): a chunk table finds the segment, then rank + popcount.
+/// Index → address is O(log segments + one word scan) and meant for display, not for loops.
+/// </summary>
+internal sealed class HeapIndex
+{
+    private const int ChunkShift = 22;
+    private const long MaxChunks = 1 << 22;
+
+    private readonly int[]? _chunkToSegment;
+    private readonly ulong _chunkBase;
+
+    public HeapSegmentInfo[] Segments { get; }
+    public ulong[] StartBits { get; }
+    public uint[] Rank { get; }
+    public int[] TypeIds { get; }
+    public uint[] Sizes { get; }
+    public Dictionary<int, ulong> HugeSizes { get; }
+    public int ObjectCount { get; }
+    public TypeTable Types { get; }
+
+    /// <summary>Objects whose MethodTable was not a valid type: the rest of their segment could not be walked.</summary>
+    public long CorruptObjects { get; }
+
+    public HeapIndex(HeapSegmentInfo[] segments, ulong[] startBits, int[] typeIds, uint[] sizes, Dictionary<int, ulong> hugeSizes,
+        int objectCount, TypeTable types, long corruptObjects)
+    {
+        Segments = segments;
+        StartBits = startBits;
+        TypeIds = typeIds;
+        Sizes = sizes;
+        HugeSizes = hugeSizes;
+        ObjectCount = objectCount;
+        Types = types;
+        CorruptObjects = corruptObjects;
+
+        Rank = new uint[startBits.Length];
+        uint running = 0;
+        for (int w = 0; w < startBits.Length; w++)
+        {
+            Rank[w] = running;
+            running += (uint)BitOperations.PopCount(startBits[w]);
+        }
+
+        if (segments.Length > 0)
+        {
+            _chunkBase = segments[0].Start >> ChunkShift;
+            long chunks = (long)((segments[^1].End - 1) >> ChunkShift) - (long)_chunkBase + 1;
+            if (chunks <= MaxChunks)
+            {
+                _chunkToSegment = new int[chunks];
+                int s = 0;
+                for (long c = 0; c < chunks; c++)
+                {
+                    ulong chunkStart = (ulong)((long)_chunkBase + c) << ChunkShift;
+                    while (s < segments.Length && segments[s].End <= chunkStart)
+                        s++;
+                    _chunkToSegment[c] = s;
+                }
+            }
+        }
+    }
+
+    public ulong SizeOf(int index)
+    {
+        uint size = Sizes[index];
+        return size == uint.MaxValue ? HugeSizes[index] : size;
+    }
+
+    /// <summary>The segment holding <paramref name="address"/>, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int FindSegment(ulong address)
+    {
+        HeapSegmentInfo[] segments = Segments;
+        int s;
+        if (_chunkToSegment is not null)
+        {
+            ulong chunk = (address >> ChunkShift) - _chunkBase;
+            if (chunk >= (ulong)_chunkToSegment.Length)
+                return -1;
+            s = _chunkToSegment[chunk];
+            while (s < segments.Length && segments[s].End <= address)
+                s++;
+        }
+        else
+        {
+            s = LowerBoundByEnd(address);
+        }
+        return s < segments.Length && segments[s].Start <= address ? s : -1;
+    }
+
+    private int LowerBoundByEnd(ulong address)
+    {
+        int lo = 0, hi = Segments.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (Segments[mid].End <= address)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>The dense index of the object starting at <paramref name="address"/>, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int IndexOf(ulong address)
+    {
+        int s = FindSegment(address);
+        if (s < 0 || (address & 7) != 0)
+            return -1;
+        return IndexInSegment(s, address);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int IndexInSegment(int segment, ulong address)
+    {
+        HeapSegmentInfo info = Segments[segment];
+        ulong slot = (address - info.Start) >> 3;
+        long word = info.FirstWord + (long)(slot >> 6);
+        ulong bit = 1UL << (int)(slot & 63);
+        ulong bits = StartBits[word];
+        if ((bits & bit) == 0)
+            return -1;
+        return (int)(Rank[word] + (uint)BitOperations.PopCount(bits & (bit - 1)));
+    }
+
+    /// <summary>The object whose bytes include <paramref name="address"/> (for interior pointers), or -1.</summary>
+    public int IndexOfContaining(ulong address)
+    {
+        int s = FindSegment(address);
+        if (s < 0)
+            return -1;
+        HeapSegmentInfo info = Segments[s];
+        ulong slot = (address - info.Start) >> 3;
+        long word = info.FirstWord + (long)(slot >> 6);
+        ulong mask = (slot & 63) == 63 ? ulong.MaxValue : (2UL << (int)(slot & 63)) - 1;
+        ulong bits = StartBits[word] & mask;
+        while (bits == 0)
+        {
+            if (--word < info.FirstWord)
+                return -1;
+            bits = StartBits[word];
+        }
+        int bitIndex = 63 - BitOperations.LeadingZeroCount(bits);
+        int index = (int)(Rank[word] + (uint)BitOperations.PopCount(bits) - 1);
+        ulong start = info.Start + (ulong)(((word - info.FirstWord) << 6) + bitIndex) * 8;
+        return address < start + Math.Max(SizeOf(index), 8) ? index : -1;
+    }
+
+    /// <summary>The address of object <paramref name="index"/> (display use).</summary>
+    public ulong AddressOf(int index)
+    {
+        int lo = 0, hi = Segments.Length - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) >>> 1;
+            if (Segments[mid].FirstObject <= index)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        HeapSegmentInfo info = Segments[lo];
+        long first = info.FirstWord, last = first + info.WordCount - 1;
+        while (first < last)
+        {
+            long mid = (first + last + 1) >>> 1;
+            if (Rank[mid] <= (uint)index)
+                first = mid;
+            else
+                last = mid - 1;
+        }
+        ulong bits = StartBits[first];
+        for (uint skip = (uint)index - Rank[first]; skip > 0; skip--)
+            bits &= bits - 1;
+        int bit = BitOperations.TrailingZeroCount(bits);
+        return info.Start + (ulong)(((first - info.FirstWord) << 6) + bit) * 8;
+    }
+
+    /// <summary>Calls <paramref name="visit"/>(index, address) for every object of a segment, in order.</summary>
+    public void ForEachInSegment<TVisitor>(int segment, ref TVisitor visitor) where TVisitor : struct, IObjectVisitor
+    {
+        HeapSegmentInfo info = Segments[segment];
+        long end = info.FirstWord + info.WordCount;
+        int index = info.FirstObject;
+        for (long w = info.FirstWord; w < end; w++)
+        {
+            ulong bits = StartBits[w];
+            while (bits != 0)
+            {
+                int bit = BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+                visitor.Visit(index++, info.Start + (ulong)(((w - info.FirstWord) << 6) + bit) * 8);
+            }
+        }
+    }
+}
+
+internal interface IObjectVisitor
+{
+    void Visit(int index, ulong address);
+}

@@ -1,0 +1,177 @@
+using System.Buffers.Binary;
+using Microsoft.Diagnostics.Runtime;
+
+namespace LeakExt.Core.Heap;
+
+/// <summary>How to size an object of one MethodTable and find its references (from the type's GC descriptor).</summary>
+internal struct TypeLayout
+{
+    public uint BaseSize;
+    public uint ComponentSize;
+    public bool IsString;
+    public bool IsFree;
+    /// <summary>First entry in <see cref="TypeTable.Series"/>; SeriesCount &gt; 0: plain series, &lt; 0: a repeating (value-type array) pattern.</summary>
+    public int FirstSeries;
+    public int SeriesCount;
+    /// <summary>For a repeating pattern: offset of the first element's references.</summary>
+    public long RepeatStart;
+
+    public readonly bool HasReferences => SeriesCount != 0;
+}
+
+/// <summary>One GC descriptor series: plain (Size, Offset) or repeating (Size = pointer count, Offset = bytes to skip).</summary>
+internal readonly record struct GcSeries(long Size, long Offset);
+
+/// <summary>
+/// Every MethodTable the walk meets, numbered densely (type ids), with its layout cached.
+/// Layout: a MethodTable → id dictionary (one entry per distinct type, a few thousand), and
+/// parallel arrays indexed by id: the ClrType, the <see cref="TypeLayout"/> (32 B) and a shared
+/// pool of GC series (16 B each). Lookups are O(1); each new type costs one DAC call and one
+/// small memory read for its GC descriptor.
+/// </summary>
+internal sealed class TypeTable
+{
+    private const int PointerSize = 8;
+
+    private readonly ClrHeap _heap;
+    private readonly IDataReader _reader;
+    private readonly Dictionary<ulong, int> _idByMethodTable = new();
+    private readonly List<ClrType> _types = new();
+    private TypeLayout[] _layouts = new TypeLayout[256];
+    private GcSeries[] _series = new GcSeries[1024];
+    private int _seriesCount;
+    private ulong _lastMethodTable;
+    private int _lastId = -1;
+
+    public TypeTable(ClrHeap heap, IDataReader reader)
+    {
+        _heap = heap;
+        _reader = reader;
+    }
+
+    public int Count => _types.Count;
+
+    /// <summary>Layouts indexed by type id (the array may be longer than <see cref="Count"/>).</summary>
+    public TypeLayout[] Layouts => _layouts;
+
+    public GcSeries[] Series => _series;
+
+    /// <summary>Types whose GC descriptor could not be read: their references are not followed.</summary>
+    public int UnreadableDescriptors { get; private set; }
+
+    public ClrType this[int id] => _types[id];
+
+    /// <summary>The type id of a MethodTable, or -1 when it is not a valid type (a corrupt object).</summary>
+    public int GetOrAdd(ulong methodTable)
+    {
+        if (methodTable == _lastMethodTable && _lastId >= 0)
+            return _lastId;
+        if (!_idByMethodTable.TryGetValue(methodTable, out int id))
+            id = Add(methodTable, _heap.GetTypeByMethodTable(methodTable));
+        if (id >= 0)
+        {
+            _lastMethodTable = methodTable;
+            _lastId = id;
+        }
+        return id;
+    }
+
+    /// <summary>Adds a type that ClrMD already resolved (the per-object walk).</summary>
+    public int GetOrAdd(ClrType type)
+    {
+        if (!_idByMethodTable.TryGetValue(type.MethodTable, out int id))
+            id = Add(type.MethodTable, type);
+        return id;
+    }
+
+    private int Add(ulong methodTable, ClrType? type)
+    {
+        if (type is null || methodTable == 0)
+        {
+            _idByMethodTable[methodTable] = -1;
+            return -1;
+        }
+
+        int id = _types.Count;
+        _types.Add(type);
+        if (id == _layouts.Length)
+            Array.Resize(ref _layouts, id * 2);
+
+        var layout = new TypeLayout
+        {
+            BaseSize = (uint)type.StaticSize,
+            ComponentSize = (uint)type.ComponentSize,
+            IsString = type.IsString,
+            IsFree = type.IsFree,
+        };
+        if (type.ContainsPointers)
+            ReadGcDescriptor(methodTable, ref layout);
+        _layouts[id] = layout;
+        _idByMethodTable[methodTable] = id;
+        return id;
+    }
+
+    /// <summary>
+    /// The GC descriptor sits just below the MethodTable: a series count at MT-8, then series
+    /// growing downwards. Positive count: (size, offset) pairs, size relative to the object size.
+    /// Negative count: a start offset at MT-16, then -count (pointers, skip) half-word pairs.
+    /// </summary>
+    private void ReadGcDescriptor(ulong methodTable, ref TypeLayout layout)
+    {
+        Span<byte> word = stackalloc byte[PointerSize];
+        if (_reader.Read(methodTable - PointerSize, word) != PointerSize)
+        {
+            UnreadableDescriptors++;
+            return;
+        }
+        long seriesCount = BinaryPrimitives.ReadInt64LittleEndian(word);
+        if (seriesCount == 0 || Math.Abs(seriesCount) > 1_000_000)
+        {
+            UnreadableDescriptors++;
+            return;
+        }
+
+        int count = (int)Math.Abs(seriesCount);
+        int descriptorSize = seriesCount > 0 ? PointerSize + count * 2 * PointerSize : 2 * PointerSize + count * PointerSize;
+        byte[] data = new byte[descriptorSize];
+        if (_reader.Read(methodTable - (ulong)descriptorSize, data) != descriptorSize)
+        {
+            UnreadableDescriptors++;
+            return;
+        }
+
+        EnsureSeriesCapacity(count);
+        layout.FirstSeries = _seriesCount;
+        // Walk from the highest series down, the order the runtime and ClrMD use.
+        int highest = descriptorSize - 3 * PointerSize;
+        if (seriesCount > 0)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                int at = highest - i * 2 * PointerSize;
+                long size = BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(at));
+                long offset = BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(at + PointerSize));
+                _series[_seriesCount++] = new GcSeries(size, offset);
+            }
+            layout.SeriesCount = count;
+        }
+        else
+        {
+            layout.RepeatStart = BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(highest + PointerSize));
+            for (int i = 0; i < count; i++)
+            {
+                int at = highest - i * PointerSize;
+                int pointers = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(at));
+                int skip = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(at + PointerSize / 2));
+                _series[_seriesCount++] = new GcSeries(pointers, skip);
+            }
+            layout.SeriesCount = -count;
+        }
+    }
+
+    private void EnsureSeriesCapacity(int more)
+    {
+        if (_seriesCount + more > _series.Length)
+            Array.Resize(ref _series, Math.Max(_series.Length * 2, _seriesCount + more));
+    }
+}

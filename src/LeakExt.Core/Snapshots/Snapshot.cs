@@ -1,0 +1,72 @@
+namespace LeakExt.Core.Snapshots;
+
+/// <summary>Where and how a snapshot was taken.</summary>
+public sealed record SnapshotInfo(
+    string? Name,
+    DateTimeOffset TakenAt,
+    string Source,
+    int? ProcessId,
+    string RuntimeVersion,
+    int PointerSize,
+    bool ServerGc,
+    int HeapCount,
+    string Reader,
+    double WalkSeconds);
+
+/// <summary>Objects and bytes of one generation: live, dead (unreachable, not yet collected) and free space.</summary>
+public sealed record GenerationTotals(
+    string Generation,
+    long LiveCount,
+    long LiveBytes,
+    long DeadCount,
+    long DeadBytes,
+    long FreeCount,
+    long FreeBytes);
+
+public sealed record HeapTotals(
+    long LiveCount,
+    long LiveBytes,
+    long DeadCount,
+    long DeadBytes,
+    long FreeCount,
+    long FreeBytes,
+    long CommittedBytes,
+    long ReservedBytes,
+    IReadOnlyList<GenerationTotals> Generations);
+
+/// <summary>
+/// One type's live objects (count, bytes, and per generation in the order of
+/// <see cref="Heap.HeapGenerations.Names"/>), plus its dead objects. Keyed by full name and module.
+/// </summary>
+public sealed record TypeStats(
+    string Type,
+    string Module,
+    long Count,
+    long Bytes,
+    long[] CountByGeneration,
+    long[] BytesByGeneration,
+    long DeadCount,
+    long DeadBytes)
+{
+    public TypeKey Key => new(Type, Module);
+}
+
+/// <summary>How types are matched across snapshots: never by MethodTable, which differs between processes.</summary>
+public readonly record struct TypeKey(string Type, string Module);
+
+/// <summary>Things the walk met that were not right: counted and reported, never fatal.</summary>
+public sealed record SnapshotDiagnostics(
+    long CorruptObjects,
+    long InvalidReferences,
+    long UnresolvedRoots,
+    long UnreadableBytes);
+
+/// <summary>The live managed heap at one moment: what a leak hunt compares.</summary>
+public sealed record Snapshot(
+    SnapshotInfo Info,
+    HeapTotals Totals,
+    IReadOnlyList<TypeStats> Types,
+    IReadOnlyDictionary<string, long> Roots,
+    long FinalizerQueueLength,
+    long FinalizableObjects,
+    SnapshotDiagnostics Diagnostics);

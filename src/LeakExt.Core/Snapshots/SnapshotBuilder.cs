@@ -1,0 +1,132 @@
+using LeakExt.Core.Heap;
+using Microsoft.Diagnostics.Runtime;
+
+namespace LeakExt.Core.Snapshots;
+
+/// <summary>Turns a marked heap into a <see cref="Snapshot"/>: a histogram over types and generations in one pass over the index.</summary>
+internal static class SnapshotBuilder
+{
+    public static Snapshot Build(LiveHeap heap, SnapshotInfo info)
+    {
+        HeapIndex index = heap.Index;
+        int typeCount = index.Types.Count;
+        const int G = HeapGenerations.Count;
+        var accumulator = new Histogram(index, heap.Marks.Live, typeCount);
+        for (int s = 0; s < index.Segments.Length; s++)
+        {
+            accumulator.Segment = index.Segments[s];
+            index.ForEachInSegment(s, ref accumulator);
+        }
+
+        // Merge type ids that share a name and module (the same type loaded twice).
+        var rows = new Dictionary<TypeKey, TypeStats>();
+        for (int t = 0; t < typeCount; t++)
+        {
+            ClrType type = index.Types[t];
+            if (type.IsFree)
+                continue;
+            long count = 0, bytes = 0;
+            for (int g = 0; g < G; g++)
+            {
+                count += accumulator.LiveCount[t * G + g];
+                bytes += accumulator.LiveBytes[t * G + g];
+            }
+            if (count == 0 && accumulator.DeadCount[t] == 0)
+                continue;
+
+            var key = new TypeKey(TypeName(type), ModuleName(type));
+            long[] countByGen = accumulator.LiveCount.AsSpan(t * G, G).ToArray();
+            long[] bytesByGen = accumulator.LiveBytes.AsSpan(t * G, G).ToArray();
+            if (rows.TryGetValue(key, out TypeStats? existing))
+            {
+                for (int g = 0; g < G; g++)
+                {
+                    countByGen[g] += existing.CountByGeneration[g];
+                    bytesByGen[g] += existing.BytesByGeneration[g];
+                }
+                rows[key] = existing with
+                {
+                    Count = existing.Count + count,
+                    Bytes = existing.Bytes + bytes,
+                    CountByGeneration = countByGen,
+                    BytesByGeneration = bytesByGen,
+                    DeadCount = existing.DeadCount + accumulator.DeadCount[t],
+                    DeadBytes = existing.DeadBytes + accumulator.DeadBytes[t],
+                };
+            }
+            else
+            {
+                rows[key] = new TypeStats(key.Type, key.Module, count, bytes, countByGen, bytesByGen, accumulator.DeadCount[t], accumulator.DeadBytes[t]);
+            }
+        }
+
+        TypeStats[] types = rows.Values
+            .OrderByDescending(r => r.Bytes).ThenByDescending(r => r.DeadBytes).ThenBy(r => r.Type, StringComparer.Ordinal)
+            .ToArray();
+
+        var generations = new GenerationTotals[G];
+        for (int g = 0; g < G; g++)
+            generations[g] = new GenerationTotals(HeapGenerations.Names[g], accumulator.GenLiveCount[g], accumulator.GenLiveBytes[g],
+                accumulator.GenDeadCount[g], accumulator.GenDeadBytes[g], accumulator.GenFreeCount[g], accumulator.GenFreeBytes[g]);
+
+        var totals = new HeapTotals(
+            generations.Sum(g => g.LiveCount), generations.Sum(g => g.LiveBytes),
+            generations.Sum(g => g.DeadCount), generations.Sum(g => g.DeadBytes),
+            generations.Sum(g => g.FreeCount), generations.Sum(g => g.FreeBytes),
+            (long)index.Segments.Sum(s => (decimal)s.CommittedBytes), (long)index.Segments.Sum(s => (decimal)s.ReservedBytes),
+            generations);
+
+        return new Snapshot(info, totals, types, heap.Roots.CountsByKind.ToDictionary(), heap.Roots.FinalizerQueueLength,
+            heap.Roots.FinalizableObjects,
+            new SnapshotDiagnostics(index.CorruptObjects, heap.Marks.InvalidReferences, heap.Marks.UnresolvedRoots, heap.UnreadableBytes));
+    }
+
+    internal static string TypeName(ClrType type) => type.Name ?? $"<unknown type {type.MethodTable:x}>";
+
+    internal static string ModuleName(ClrType type)
+    {
+        string? module = type.Module?.Name;
+        return string.IsNullOrEmpty(module) ? "" : Path.GetFileName(module.Replace('\\', '/'));
+    }
+
+    /// <summary>Per type id × generation live counts and bytes (flat arrays, 96 B per type), per type dead totals, per generation totals.</summary>
+    private struct Histogram(HeapIndex index, Bitset live, int typeCount) : IObjectVisitor
+    {
+        private const int G = HeapGenerations.Count;
+        public readonly long[] LiveCount = new long[typeCount * G];
+        public readonly long[] LiveBytes = new long[typeCount * G];
+        public readonly long[] DeadCount = new long[typeCount];
+        public readonly long[] DeadBytes = new long[typeCount];
+        public readonly long[] GenLiveCount = new long[G], GenLiveBytes = new long[G];
+        public readonly long[] GenDeadCount = new long[G], GenDeadBytes = new long[G];
+        public readonly long[] GenFreeCount = new long[G], GenFreeBytes = new long[G];
+        private readonly TypeLayout[] _layouts = index.Types.Layouts;
+        public HeapSegmentInfo Segment = null!;
+
+        public void Visit(int i, ulong address)
+        {
+            int type = index.TypeIds[i];
+            long size = (long)index.SizeOf(i);
+            int g = (int)Segment.GenerationOf(address);
+            if (_layouts[type].IsFree)
+            {
+                GenFreeCount[g]++;
+                GenFreeBytes[g] += size;
+            }
+            else if (live[i])
+            {
+                LiveCount[type * G + g]++;
+                LiveBytes[type * G + g] += size;
+                GenLiveCount[g]++;
+                GenLiveBytes[g] += size;
+            }
+            else
+            {
+                DeadCount[type]++;
+                DeadBytes[type] += size;
+                GenDeadCount[g]++;
+                GenDeadBytes[g] += size;
+            }
+        }
+    }
+}

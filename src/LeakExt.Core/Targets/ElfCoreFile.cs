@@ -1,0 +1,129 @@
+using System.Buffers.Binary;
+
+namespace LeakExt.Core.Targets;
+
+/// <summary>
+/// The program headers of an ELF core dump: which virtual ranges are stored where in the file.
+/// Layout: one <see cref="LoadSegment"/> per PT_LOAD, sorted by virtual address (40 B each).
+/// Parsing reads only the headers: O(number of program headers).
+/// </summary>
+public sealed class ElfCoreFile
+{
+    public readonly record struct LoadSegment(ulong VirtualAddress, ulong MemorySize, ulong FileOffset, ulong FileSize);
+
+    private const uint PtLoad = 1;
+    private const ushort EtCore = 4;
+    private const ushort PnXnum = 0xffff;
+
+    public string Path { get; }
+    public long FileLength { get; }
+    public IReadOnlyList<LoadSegment> Segments { get; }
+
+    /// <summary>The highest file offset any header points at: a shorter file is truncated.</summary>
+    public ulong RequiredLength { get; }
+
+    private ElfCoreFile(string path, long fileLength, LoadSegment[] segments, ulong requiredLength)
+    {
+        Path = path;
+        FileLength = fileLength;
+        Segments = segments;
+        RequiredLength = requiredLength;
+    }
+
+    public static bool HasElfMagic(ReadOnlySpan<byte> head) =>
+        head.Length >= 4 && head[0] == 0x7f && head[1] == (byte)'E' && head[2] == (byte)'L' && head[3] == (byte)'F';
+
+    /// <summary>Reads the headers; throws <see cref="LeakExtException"/> for a file that is not a usable 64-bit ELF core.</summary>
+    public static ElfCoreFile Read(string path)
+    {
+        using FileStream stream = File.OpenRead(path);
+        long length = stream.Length;
+        Span<byte> header = stackalloc byte[64];
+        if (stream.Read(header) < 64 || !HasElfMagic(header))
+            throw new LeakExtException($"'{path}' is not an ELF core dump.");
+        if (header[4] != 2)
+            throw new LeakExtException($"'{path}' is a 32-bit ELF file; LeakExt reads 64-bit dumps only.");
+        if (header[5] != 1)
+            throw new LeakExtException($"'{path}' is a big-endian ELF file; LeakExt reads little-endian dumps only.");
+
+        ushort type = BinaryPrimitives.ReadUInt16LittleEndian(header[16..]);
+        if (type != EtCore)
+            throw new LeakExtException($"'{path}' is an ELF file but not a core dump (e_type {type}); pass a dump written by createdump, dotnet-dump collect or gcore.");
+
+        ulong phoff = BinaryPrimitives.ReadUInt64LittleEndian(header[32..]);
+        ulong shoff = BinaryPrimitives.ReadUInt64LittleEndian(header[40..]);
+        ushort phentsize = BinaryPrimitives.ReadUInt16LittleEndian(header[54..]);
+        uint phnum = BinaryPrimitives.ReadUInt16LittleEndian(header[56..]);
+        if (phnum == PnXnum)
+        {
+            // More than 65534 program headers: the real count is in section header 0's sh_info.
+            Span<byte> section0 = stackalloc byte[64];
+            ReadExactly(stream, path, shoff, section0);
+            phnum = BinaryPrimitives.ReadUInt32LittleEndian(section0[44..]);
+        }
+
+        if (phentsize < 56)
+            throw new LeakExtException($"'{path}' is a corrupt ELF core: program header size {phentsize}.");
+
+        ulong tableEnd = phoff + (ulong)phnum * phentsize;
+        if (tableEnd > (ulong)length)
+            throw Truncated(path, length, tableEnd);
+
+        byte[] table = new byte[checked((int)(phnum * phentsize))];
+        ReadExactly(stream, path, phoff, table);
+
+        var segments = new List<LoadSegment>();
+        ulong required = tableEnd;
+        for (int i = 0; i < phnum; i++)
+        {
+            ReadOnlySpan<byte> ph = table.AsSpan(i * phentsize, phentsize);
+            uint ptype = BinaryPrimitives.ReadUInt32LittleEndian(ph);
+            ulong offset = BinaryPrimitives.ReadUInt64LittleEndian(ph[8..]);
+            ulong vaddr = BinaryPrimitives.ReadUInt64LittleEndian(ph[16..]);
+            ulong filesz = BinaryPrimitives.ReadUInt64LittleEndian(ph[32..]);
+            ulong memsz = BinaryPrimitives.ReadUInt64LittleEndian(ph[40..]);
+            if (filesz > 0)
+                required = Math.Max(required, offset + filesz);
+            if (ptype == PtLoad && memsz > 0)
+                segments.Add(new LoadSegment(vaddr, memsz, offset, filesz));
+        }
+
+        segments.Sort((a, b) => a.VirtualAddress.CompareTo(b.VirtualAddress));
+        return new ElfCoreFile(path, length, segments.ToArray(), required);
+    }
+
+    /// <summary>Throws when the file is shorter than its headers say.</summary>
+    public void EnsureComplete()
+    {
+        if ((ulong)FileLength < RequiredLength)
+            throw Truncated(Path, FileLength, RequiredLength);
+    }
+
+    /// <summary>Index of the PT_LOAD holding <paramref name="address"/>, or -1.</summary>
+    public int FindSegment(ulong address)
+    {
+        int lo = 0, hi = Segments.Count - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            LoadSegment s = Segments[mid];
+            if (address < s.VirtualAddress)
+                hi = mid - 1;
+            else if (address - s.VirtualAddress >= s.MemorySize)
+                lo = mid + 1;
+            else
+                return mid;
+        }
+        return -1;
+    }
+
+    private static LeakExtException Truncated(string path, long length, ulong required) =>
+        new($"'{path}' is truncated: the file has {length:N0} bytes but its headers describe {required:N0}; copy or write the dump again.");
+
+    private static void ReadExactly(FileStream stream, string path, ulong offset, Span<byte> buffer)
+    {
+        stream.Position = (long)offset;
+        if (stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false) < buffer.Length)
+            throw new LeakExtException($"'{path}' is truncated: its ELF headers end early; copy or write the dump again.");
+    }
+}
