@@ -1,0 +1,72 @@
+using System.Diagnostics;
+
+namespace LeakExt.Core.Capture;
+
+/// <summary>
+/// Runs a target program that follows the <see cref="CheckpointProtocol"/>, calls back at each
+/// checkpoint while the target waits (to write a dump), then lets it go on. The process is
+/// always ended (killed by PID if need be) before this returns.
+/// </summary>
+public sealed class CheckpointRunner
+{
+    public required string FileName { get; init; }
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+    public TimeSpan CheckpointTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Runs to the end; <paramref name="atCheckpoint"/>(pid, number, label) runs while the target waits.</summary>
+    public void Run(Action<int, int, string> atCheckpoint, CancellationToken cancellationToken = default)
+    {
+        var start = new ProcessStartInfo(FileName)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in Arguments)
+            start.ArgumentList.Add(argument);
+        foreach ((string key, string value) in Environment)
+            start.Environment[key] = value;
+
+        using Process process = Process.Start(start) ?? throw new LeakExtException($"could not start '{FileName}'.");
+        var errors = new System.Text.StringBuilder();
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (errors) errors.AppendLine(e.Data); };
+        process.BeginErrorReadLine();
+        try
+        {
+            while (true)
+            {
+                Task<string?> next = process.StandardOutput.ReadLineAsync(cancellationToken).AsTask();
+                if (!next.Wait(CheckpointTimeout, cancellationToken))
+                    throw new LeakExtException($"'{Path.GetFileName(FileName)}' reached no checkpoint within {CheckpointTimeout.TotalSeconds:0} s.");
+                string? line = next.Result;
+                if (line is null)
+                    break;
+                if (!CheckpointProtocol.TryParse(line, out int number, out string label))
+                    continue;
+                atCheckpoint(process.Id, number, label);
+                process.StandardInput.WriteLine();
+                process.StandardInput.Flush();
+            }
+
+            if (!process.WaitForExit(CheckpointTimeout))
+                throw new LeakExtException($"'{Path.GetFileName(FileName)}' did not exit after its last checkpoint.");
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+            {
+                string stderr;
+                lock (errors) stderr = errors.ToString().Trim();
+                throw new LeakExtException($"'{Path.GetFileName(FileName)}' exited with code {process.ExitCode}: {stderr.ReplaceLineEndings(" ")}");
+            }
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+            }
+        }
+    }
+}
