@@ -36,13 +36,25 @@ public sealed class TargetSession : IDisposable
             DateTimeOffset.UtcNow,
             Target.Description,
             Target.ProcessId ?? (Target.DataTarget.DataReader.ProcessId is int pid && pid > 0 ? pid : null),
-            runtime.ClrInfo.Version.ToString(),
+            RuntimeVersion(runtime.ClrInfo),
             Target.DataTarget.DataReader.PointerSize,
             runtime.Heap.IsServer,
             runtime.Heap.SubHeaps.Length,
             heap.Reader == HeapReaderKind.Fast ? "fast" : "clrmd",
             Math.Round(clock.Elapsed.TotalSeconds, 3));
         return SnapshotBuilder.Build(heap, info);
+    }
+
+    /// <summary>
+    /// The runtime's version. ClrMD reads it from the module's version resource, which ELF
+    /// runtimes lack; there the shared-framework folder name (…/Microsoft.NETCore.App/10.0.12/) tells.
+    /// </summary>
+    internal static string RuntimeVersion(ClrInfo info)
+    {
+        if (info.Version.Major > 0)
+            return info.Version.ToString();
+        string? folder = Path.GetFileName(Path.GetDirectoryName(info.ModuleInfo.FileName?.Replace('\\', '/')) ?? "");
+        return folder is not null && Version.TryParse(folder.Split('-')[0], out _) ? folder : "unknown";
     }
 
     public void Dispose() => Target.Dispose();

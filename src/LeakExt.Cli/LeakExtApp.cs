@@ -1,0 +1,112 @@
+using System.CommandLine;
+using LeakExt.Commands.Framework;
+using LeakExt.Core;
+using LeakExt.Core.Capture;
+using LeakExt.Core.Targets;
+
+namespace LeakExt.Cli;
+
+/// <summary>The standalone host's command line: analyze a dump, attach to a process, write a dump, run the demo.</summary>
+public static class LeakExtApp
+{
+    public static int Main(string[] args) =>
+        Run(args, Console.In, Console.Out, Console.Error, terminal: !Console.IsInputRedirected && !Console.IsOutputRedirected,
+            showProgress: !Console.IsErrorRedirected || Environment.GetEnvironmentVariable("LEAKEXT_PROGRESS") == "1", registerSignals: true);
+
+    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr, bool terminal = false,
+        bool showProgress = false, bool registerSignals = false)
+    {
+        using var interrupts = new InterruptHandler(registerSignals);
+
+        var symbolPath = new Option<string?>("--symbol-path", "-y")
+        {
+            Description = "where to find the runtime's DAC: _NT_SYMBOL_PATH syntax (srv*CACHE*SERVER;DIR); default: $_NT_SYMBOL_PATH",
+        };
+        var commands = new Option<string[]>("--command", "-c")
+        {
+            Description = "run this LeakExt command (repeatable, in order) and exit instead of starting the REPL",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+        var dumpArgument = new Argument<string>("dump") { Description = "a dump file (ELF core, Windows minidump or Mach-O core)" };
+        var analyze = new Command("analyze", "Open a dump and run LeakExt commands on it (REPL, or -c for a batch).") { dumpArgument, commands, symbolPath };
+        analyze.SetAction(parse => Guarded(stderr, () =>
+        {
+            var target = new OpenTargetProvider(new TargetSession(LeakTarget.OpenDump(parse.GetValue(dumpArgument)!, SymbolPath.Resolve(parse.GetValue(symbolPath)))));
+            using (target)
+                return RunSession(new LeakSession(target), parse.GetValue(commands), stdin, stdout, stderr, terminal, showProgress, interrupts);
+        }));
+
+        var pidArgument = new Argument<int>("pid") { Description = "the process id of a running .NET process" };
+        var attach = new Command("attach", "Attach to a live .NET process; it is suspended only while a command runs.") { pidArgument, commands, symbolPath };
+        attach.SetAction(parse => Guarded(stderr, () =>
+        {
+            int pid = parse.GetValue(pidArgument);
+            SymbolPath? path = SymbolPath.Resolve(parse.GetValue(symbolPath));
+            // Check once up front that the process exists and runs .NET, then detach until a command needs it.
+            LeakTarget.Attach(pid, path).Dispose();
+            return RunSession(new LeakSession(new LiveProcessTargetProvider(pid, path)), parse.GetValue(commands), stdin, stdout, stderr, terminal, showProgress, interrupts);
+        }));
+
+        var dumpPid = new Argument<int>("pid") { Description = "the process id of a running .NET process" };
+        var dumpFile = new Argument<string>("file") { Description = "where to write the dump" };
+        var dump = new Command("dump", "Write a heap dump of a running .NET process (through its diagnostics port).") { dumpPid, dumpFile };
+        dump.SetAction(parse => Guarded(stderr, () =>
+        {
+            string file = parse.GetValue(dumpFile)!;
+            DumpWriter.WriteHeapDump(parse.GetValue(dumpPid), file);
+            stdout.WriteLine($"Wrote {Path.GetFullPath(file)}");
+            return 0;
+        }));
+
+        var outOption = new Option<string>("--out") { Description = "folder for the demo's dumps and snapshots", DefaultValueFactory = _ => "demo-out" };
+        var demo = new Command("demo", "Run the bundled leaky crawler, dump it at 3 checkpoints, and hunt the leak with LeakExt's commands.") { outOption };
+        demo.SetAction(parse => Guarded(stderr, () =>
+            new DemoRunner(stdout, stderr, interrupts).Run(parse.GetValue(outOption)!)));
+
+        var root = new RootCommand("LeakExt: memory-leak hunting for .NET. Snapshot the live managed heap of a dump or a process, and diff snapshots to see what grew.")
+        {
+            analyze, attach, dump, demo, commands,
+        };
+        root.SetAction(parse => Guarded(stderr, () =>
+        {
+            string[]? batch = parse.GetValue(commands);
+            if (batch is null || batch.Length == 0)
+            {
+                stderr.WriteLine("error: say what to open: 'leakext analyze DUMP', 'leakext attach PID', or '-c COMMAND' for snapshot files only; see 'leakext --help'.");
+                return 2;
+            }
+            return RunSession(new LeakSession(null), batch, stdin, stdout, stderr, terminal, showProgress, interrupts);
+        }));
+
+        ParseResult parsed = root.Parse(args);
+        return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+    }
+
+    private static int RunSession(LeakSession session, string[]? batch, TextReader stdin, TextWriter stdout, TextWriter stderr,
+        bool terminal, bool showProgress, InterruptHandler interrupts)
+    {
+        var host = new SessionHost(session, stdin, stdout, stderr, terminal, showProgress, interrupts);
+        return batch is { Length: > 0 } ? host.RunBatch(batch) : host.RunRepl();
+    }
+
+    /// <summary>User mistakes become one line on stderr and exit code 1; nothing else is caught here.</summary>
+    private static int Guarded(TextWriter stderr, Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (LeakExtException ex)
+        {
+            stderr.WriteLine("error: " + ex.Message);
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("error: cancelled.");
+            return SessionHost.ExitCancelled;
+        }
+    }
+}

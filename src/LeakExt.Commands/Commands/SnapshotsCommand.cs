@@ -1,0 +1,52 @@
+using System.Text.Json.Serialization.Metadata;
+using LeakExt.Commands.Framework;
+using LeakExt.Commands.Rendering;
+using LeakExt.Core;
+using LeakExt.Core.Snapshots;
+
+namespace LeakExt.Commands.Commands;
+
+public sealed class SnapshotsOptions : CommandOptions
+{
+    public string? LoadFile { get; set; }
+    public string? Drop { get; set; }
+}
+
+/// <summary>!snapshots: lists the session's snapshots; loads one from a file or drops one.</summary>
+public sealed class SnapshotsCommand : Command<SnapshotsOptions, SnapshotListResult>
+{
+    public override string Name => "snapshots";
+    public override string Summary => "Lists the snapshots of this session; -load adds one from a .leaksnap file, -drop removes one.";
+
+    protected override IReadOnlyList<OptionSpec<SnapshotsOptions>> Options { get; } =
+    [
+        new("load", "FILE", "load a .leaksnap file into the session", (o, v) => o.LoadFile = v),
+        new("drop", "ID", "remove a snapshot (id, #id or name) from the session", (o, v) => o.Drop = v),
+    ];
+
+    protected override JsonTypeInfo<SnapshotListResult> JsonType => LeakJsonContext.Default.SnapshotListResult;
+
+    protected override SnapshotListResult Run(SnapshotsOptions options, CommandContext context)
+    {
+        if (options.LoadFile is not null && options.Drop is not null)
+            throw new LeakExtException("snapshots: use -load or -drop, not both.");
+        SnapshotStore store = context.Session.Snapshots;
+        string? action = null;
+        if (options.LoadFile is { } file)
+        {
+            StoredSnapshot loaded = store.Load(file);
+            action = $"Loaded {loaded.Label} from {loaded.File}";
+        }
+        else if (options.Drop is { } reference)
+        {
+            StoredSnapshot dropped = store.Drop(reference);
+            action = $"Dropped {dropped.Label}";
+        }
+
+        var rows = store.All.Select(s => new SnapshotListRow(s.Id, s.Snapshot.Info.Name, s.File, s.Snapshot.Info.Source, s.Snapshot.Info.TakenAt,
+            s.Snapshot.Totals.LiveCount, s.Snapshot.Totals.LiveBytes, s.Snapshot.Types.Count(t => t.Count > 0))).ToArray();
+        return new SnapshotListResult("snapshots", action, rows);
+    }
+
+    protected override void RenderText(SnapshotListResult result, ICommandOutput output) => SnapshotListRenderer.Render(result, output);
+}

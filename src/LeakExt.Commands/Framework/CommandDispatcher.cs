@@ -1,0 +1,72 @@
+using System.Text.Json;
+using LeakExt.Core;
+
+namespace LeakExt.Commands.Framework;
+
+/// <summary>
+/// Runs one command line against a session: finds the command (a leading '!' is optional),
+/// turns user mistakes into one-line errors and cancellation into a short note.
+/// Hosts call this; it never throws for a user error.
+/// </summary>
+public static class CommandDispatcher
+{
+    public enum Outcome { Succeeded, Failed, Cancelled }
+
+    public static Outcome Run(string commandLine, CommandContext context)
+    {
+        IReadOnlyList<string> tokens;
+        try
+        {
+            tokens = CommandLineSplitter.Split(commandLine);
+        }
+        catch (LeakExtException ex)
+        {
+            context.Output.WriteError(ex.Message);
+            return Outcome.Failed;
+        }
+        if (tokens.Count == 0)
+            return Outcome.Succeeded;
+        return Run(tokens[0], tokens.Skip(1).ToArray(), context);
+    }
+
+    public static Outcome Run(string commandName, IReadOnlyList<string> arguments, CommandContext context)
+    {
+        string name = commandName.TrimStart('!');
+        bool json = arguments.Any(a => a is "-json" or "--json");
+        CommandDefinition? command = CommandTable.Find(name);
+        try
+        {
+            if (command is null)
+                throw new LeakExtException($"unknown command '{name}'; run 'help' to list the commands.");
+            command.Invoke(arguments, context);
+            return Outcome.Succeeded;
+        }
+        catch (OperationCanceledException)
+        {
+            context.Output.WriteError($"{name}: cancelled.");
+            return Outcome.Cancelled;
+        }
+        catch (LeakExtException ex)
+        {
+            Report(context, json, ex.Message);
+            return Outcome.Failed;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException
+                                       or ArgumentException or NotSupportedException or System.ComponentModel.Win32Exception)
+        {
+            // Failures from the target or the file system: still one line, with the reason.
+            Report(context, json, $"{name}: {ex.Message.ReplaceLineEndings(" ")}");
+            return Outcome.Failed;
+        }
+    }
+
+    private static void Report(CommandContext context, bool json, string message)
+    {
+        context.Output.WriteError(message);
+        if (json)
+            context.Output.Write(JsonSerializer.Serialize(new ErrorResult(message), LeakJsonContext.Default.ErrorResult) + "\n");
+    }
+}
+
+/// <summary>The JSON document printed on stdout when a command run with -json fails.</summary>
+public sealed record ErrorResult(string Error);

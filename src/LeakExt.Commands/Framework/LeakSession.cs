@@ -1,0 +1,25 @@
+using LeakExt.Core.Snapshots;
+
+namespace LeakExt.Commands.Framework;
+
+/// <summary>What lives across commands in one host session: the snapshots, and the target (if any).</summary>
+public sealed class LeakSession
+{
+    public LeakSession(ITargetProvider? target) => Target = target;
+
+    /// <summary>The current target; a host may switch it (the demo walks several dumps in one session).</summary>
+    public ITargetProvider? Target { get; set; }
+
+    public SnapshotStore Snapshots { get; } = new();
+
+    public ITargetProvider RequireTarget(string command) =>
+        Target ?? throw new LeakExt.Core.LeakExtException($"{command} needs a target: open a dump (leakext analyze DUMP) or a process (leakext attach PID).");
+}
+
+/// <summary>Everything one command invocation gets from its host.</summary>
+public sealed class CommandContext
+{
+    public required LeakSession Session { get; init; }
+    public required ICommandOutput Output { get; init; }
+    public CancellationToken CancellationToken { get; init; }
+}

@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+using LeakExt.Commands.Framework;
+
+namespace LeakExt.Commands;
+
+/// <summary>Source-generated JSON (no reflection: the WinDbg host is NativeAOT).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(SnapshotResult))]
+[JsonSerializable(typeof(SnapshotListResult))]
+[JsonSerializable(typeof(SnapDiffResult))]
+[JsonSerializable(typeof(HelpResult))]
+[JsonSerializable(typeof(ErrorResult))]
+public sealed partial class LeakJsonContext : JsonSerializerContext
+{
+}

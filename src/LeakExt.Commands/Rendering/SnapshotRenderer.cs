@@ -1,0 +1,64 @@
+using LeakExt.Commands.Framework;
+using LeakExt.Core.Snapshots;
+
+namespace LeakExt.Commands.Rendering;
+
+public static class SnapshotRenderer
+{
+    public static void Render(SnapshotResult r, ICommandOutput output)
+    {
+        string name = r.Name is null ? "" : $" ({r.Name})";
+        output.WriteLine($"Snapshot #{r.Id}{name} of {r.Source}: .NET {r.RuntimeVersion}, {(r.ServerGc ? "server" : "workstation")} GC, " +
+                         $"{r.HeapCount} heap{(r.HeapCount == 1 ? "" : "s")}; {r.Reader} reader, {Format.Seconds(r.WalkSeconds)}");
+        if (r.File is not null)
+            output.WriteLine($"Saved to {r.File}");
+        output.WriteLine();
+
+        HeapTotals t = r.Totals;
+        var totals = new TextTable(("", false), ("Objects", true), ("Bytes", true), ("", false));
+        totals.Add("Live", Format.Number(t.LiveCount), Format.Number(t.LiveBytes), Format.Size(t.LiveBytes));
+        totals.Add("Dead", Format.Number(t.DeadCount), Format.Number(t.DeadBytes), "unreachable, not yet collected");
+        totals.Add("Free", Format.Number(t.FreeCount), Format.Number(t.FreeBytes), "free space between objects");
+        totals.Add("Committed", "", Format.Number(t.CommittedBytes), Format.Size(t.CommittedBytes) + " of GC memory");
+        output.Write(totals.Render());
+        output.WriteLine();
+
+        var generations = new TextTable(("Generation", false), ("Live", true), ("Live bytes", true), ("Dead", true), ("Dead bytes", true), ("Free bytes", true));
+        foreach (GenerationTotals g in t.Generations)
+            generations.Add(g.Generation, Format.Number(g.LiveCount), Format.Number(g.LiveBytes), Format.Number(g.DeadCount),
+                Format.Number(g.DeadBytes), Format.Number(g.FreeBytes));
+        output.Write(generations.Render());
+        output.WriteLine();
+
+        output.WriteLine("Roots: " + RootSummary(r.Roots));
+        output.WriteLine($"Finalizer queue: {Format.Number(r.FinalizerQueueLength)} ready to run; {Format.Number(r.FinalizableObjects)} objects registered for finalization");
+        SnapshotDiagnostics d = r.Diagnostics;
+        if (d.CorruptObjects + d.InvalidReferences + d.UnresolvedRoots + d.UnreadableBytes > 0)
+            output.WriteLine($"Warning: {Format.Number(d.CorruptObjects)} corrupt objects, {Format.Number(d.InvalidReferences)} invalid references, " +
+                             $"{Format.Number(d.UnresolvedRoots)} roots to no object, {Format.Number(d.UnreadableBytes)} unreadable heap bytes (counted, skipped)");
+        output.WriteLine();
+
+        string shown = r.Types.Count < r.TypeCount ? $"Top {r.Types.Count} of {Format.Number(r.TypeCount)}" : $"All {Format.Number(r.TypeCount)}";
+        output.WriteLine($"{shown} types with live objects, by live bytes:");
+        var types = new TextTable(("Count", true), ("Bytes", true), ("Gen0", true), ("Gen1", true), ("Gen2", true), ("LOH", true), ("POH", true), ("Frozen", true), ("Type", false));
+        foreach (TypeRow row in r.Types)
+            types.Add(Format.Number(row.Count), Format.Number(row.Bytes), Gen(row, "gen0"), Gen(row, "gen1"), Gen(row, "gen2"),
+                Gen(row, "loh"), Gen(row, "poh"), Gen(row, "frozen"), TypeLabel(row.Type, row.Module));
+        output.Write(types.Render());
+    }
+
+    private static string Gen(TypeRow row, string generation) =>
+        row.ByGeneration.TryGetValue(generation, out GenerationCount? g) ? Format.Number(g.Count) : "";
+
+    public static string TypeLabel(string type, string module) => module.Length == 0 ? type : $"{type}  [{module}]";
+
+    internal static string RootSummary(IReadOnlyDictionary<string, long> roots)
+    {
+        static bool KeepsAlive(string kind) => !kind.StartsWith("weak", StringComparison.Ordinal) && kind != "dependent-handle";
+        string strong = string.Join(", ", roots.Where(r => KeepsAlive(r.Key)).OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal)
+            .Select(r => $"{r.Key} {Format.Number(r.Value)}"));
+        string other = string.Join(", ", roots.Where(r => !KeepsAlive(r.Key)).OrderBy(r => r.Key, StringComparer.Ordinal)
+            .Select(r => $"{r.Key} {Format.Number(r.Value)}"));
+        return (strong.Length == 0 ? "none" : strong) + (other.Length == 0 ? "" : $" (not keeping alive alone: {other})");
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text.RegularExpressions;
+
+namespace LeakExt.Core.Snapshots;
+
+public enum DiffSort
+{
+    Bytes,
+    Count,
+}
+
+/// <summary>How one type changed between snapshot A and B. Change: new, vanished, grew, shrank.</summary>
+public sealed record TypeDelta(string Type, string Module, long CountA, long CountB, long BytesA, long BytesB, string Change)
+{
+    public long DeltaCount => CountB - CountA;
+    public long DeltaBytes => BytesB - BytesA;
+}
+
+/// <summary>Heap totals on both sides.</summary>
+public sealed record TotalsDelta(
+    long LiveCountA, long LiveCountB, long LiveBytesA, long LiveBytesB,
+    long DeadBytesA, long DeadBytesB, long FreeBytesA, long FreeBytesB,
+    long CommittedBytesA, long CommittedBytesB, long FinalizerQueueA, long FinalizerQueueB);
+
+/// <summary>The growth between two snapshots: changed types ranked by growth, largest first.</summary>
+public sealed record SnapshotDiff(
+    string A,
+    string B,
+    IReadOnlyList<TypeDelta> Rows,
+    int ChangedTypes,
+    int NewTypes,
+    int VanishedTypes,
+    TotalsDelta Totals);
+
+public static class SnapshotDiffer
+{
+    /// <param name="top">Rows to keep (0 = all).</param>
+    /// <param name="typePattern">Only types whose name matches: a glob with * and ?, or else a substring (case-insensitive).</param>
+    public static SnapshotDiff Compare(StoredSnapshot a, StoredSnapshot b, int top = 0, string? typePattern = null, DiffSort sort = DiffSort.Bytes)
+    {
+        Func<string, bool> matches = TypeMatcher(typePattern);
+        Dictionary<TypeKey, TypeStats> before = LiveTypes(a.Snapshot);
+        Dictionary<TypeKey, TypeStats> after = LiveTypes(b.Snapshot);
+
+        var rows = new List<TypeDelta>();
+        int newTypes = 0, vanished = 0;
+        foreach (TypeKey key in before.Keys.Union(after.Keys))
+        {
+            if (!matches(key.Type))
+                continue;
+            before.TryGetValue(key, out TypeStats? x);
+            after.TryGetValue(key, out TypeStats? y);
+            long countA = x?.Count ?? 0, countB = y?.Count ?? 0, bytesA = x?.Bytes ?? 0, bytesB = y?.Bytes ?? 0;
+            if (countA == countB && bytesA == bytesB)
+                continue;
+            string change = countA == 0 ? "new" : countB == 0 ? "vanished" : (sort == DiffSort.Count ? countB - countA : bytesB - bytesA) >= 0 ? "grew" : "shrank";
+            if (change == "new") newTypes++;
+            if (change == "vanished") vanished++;
+            rows.Add(new TypeDelta(key.Type, key.Module, countA, countB, bytesA, bytesB, change));
+        }
+
+        IOrderedEnumerable<TypeDelta> ordered = sort == DiffSort.Count
+            ? rows.OrderByDescending(r => r.DeltaCount).ThenByDescending(r => r.DeltaBytes)
+            : rows.OrderByDescending(r => r.DeltaBytes).ThenByDescending(r => r.DeltaCount);
+        List<TypeDelta> ranked = ordered.ThenBy(r => r.Type, StringComparer.Ordinal).ThenBy(r => r.Module, StringComparer.Ordinal).ToList();
+        int changed = ranked.Count;
+        if (top > 0 && ranked.Count > top)
+            ranked = ranked.Take(top).ToList();
+
+        Snapshot sa = a.Snapshot, sb = b.Snapshot;
+        var totals = new TotalsDelta(sa.Totals.LiveCount, sb.Totals.LiveCount, sa.Totals.LiveBytes, sb.Totals.LiveBytes,
+            sa.Totals.DeadBytes, sb.Totals.DeadBytes, sa.Totals.FreeBytes, sb.Totals.FreeBytes,
+            sa.Totals.CommittedBytes, sb.Totals.CommittedBytes, sa.FinalizerQueueLength, sb.FinalizerQueueLength);
+        return new SnapshotDiff(a.Label, b.Label, ranked, changed, newTypes, vanished, totals);
+    }
+
+    private static Dictionary<TypeKey, TypeStats> LiveTypes(Snapshot snapshot)
+    {
+        var map = new Dictionary<TypeKey, TypeStats>(snapshot.Types.Count);
+        foreach (TypeStats row in snapshot.Types)
+            if (row.Count > 0)
+                map[row.Key] = row;
+        return map;
+    }
+
+    public static Func<string, bool> TypeMatcher(string? pattern)
+    {
+        if (string.IsNullOrWhiteSpace(pattern))
+            return _ => true;
+        if (pattern.IndexOfAny(['*', '?']) < 0)
+            return name => name.Contains(pattern, StringComparison.OrdinalIgnoreCase);
+        string regex = "^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$";
+        var compiled = new Regex(regex, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+        return name => compiled.IsMatch(name);
+    }
+}
