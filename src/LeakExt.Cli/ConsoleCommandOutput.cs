@@ -24,7 +24,7 @@ internal sealed class ConsoleProgress(TextWriter stderr, TimeSpan? delay = null)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly TimeSpan _delay = delay ?? TimeSpan.FromSeconds(1);
-    private TimeSpan _lastDraw = TimeSpan.MinValue;
+    private TimeSpan _lastDraw = TimeSpan.FromDays(-1);
     private int _lastWidth;
 
     public bool Shown => _lastWidth > 0;

@@ -108,5 +108,13 @@ public static class LeakExtApp
             stderr.WriteLine("error: cancelled.");
             return SessionHost.ExitCancelled;
         }
+        catch (Exception ex) when (Environment.GetEnvironmentVariable("LEAKEXT_DEBUG") != "1")
+        {
+            // A bug of ours or an unreadable target: one line; LEAKEXT_DEBUG=1 shows the stack.
+            stderr.WriteLine($"error: {ex.GetType().Name}: {ex.Message.ReplaceLineEndings(" ")} (set LEAKEXT_DEBUG=1 for details, and please report it).");
+            return ExitInternalError;
+        }
     }
+
+    public const int ExitInternalError = 3;
 }

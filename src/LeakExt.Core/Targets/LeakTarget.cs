@@ -84,13 +84,24 @@ public sealed class LeakTarget : IDisposable
     {
         try
         {
-            if (dataTarget.ClrVersions.Length == 0)
-                throw new LeakExtException(noRuntime ?? $"no .NET runtime found in {description}.");
+            string missing = noRuntime ?? $"no .NET runtime found in {description}.";
+            ClrInfo[] runtimes;
+            try
+            {
+                runtimes = dataTarget.ClrVersions.ToArray();
+            }
+            catch (Exception ex) when (ex is not LeakExtException)
+            {
+                // ClrMD reads the module list lazily; a dump without one fails here.
+                throw new LeakExtException($"{missing.TrimEnd('.', '?')}? (the module list could not be read: {OneLine(ex.Message)})", ex);
+            }
+            if (runtimes.Length == 0)
+                throw new LeakExtException(missing);
 
             ClrRuntime runtime;
             try
             {
-                runtime = dataTarget.ClrVersions[0].CreateRuntime();
+                runtime = runtimes[0].CreateRuntime();
             }
             catch (Exception ex) when (ex is not LeakExtException)
             {
