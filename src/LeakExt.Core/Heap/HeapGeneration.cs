@@ -42,16 +42,37 @@ internal sealed class HeapSegmentInfo
 
     public bool SkipsAllocationContexts => Kind is not (GCSegmentKind.Large or GCSegmentKind.Frozen);
 
-    public HeapGeneration GenerationOf(ulong address) => Kind switch
+    // Plain fields for the hot loop (no ClrMD calls per object): the fixed generation of a
+    // region or non-ephemeral segment (-1 for an ephemeral segment), and the gen0/gen1 bounds.
+    private int _fixedGeneration = -2;
+    private ulong _gen0Start, _gen0End, _gen1Start, _gen1End;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public HeapGeneration GenerationOf(ulong address)
     {
-        GCSegmentKind.Generation0 => HeapGeneration.Gen0,
-        GCSegmentKind.Generation1 => HeapGeneration.Gen1,
-        GCSegmentKind.Generation2 => HeapGeneration.Gen2,
-        GCSegmentKind.Large => HeapGeneration.Loh,
-        GCSegmentKind.Pinned => HeapGeneration.Poh,
-        GCSegmentKind.Frozen => HeapGeneration.Frozen,
-        _ => Gen0.Contains(address) ? HeapGeneration.Gen0 : Gen1.Contains(address) ? HeapGeneration.Gen1 : HeapGeneration.Gen2,
-    };
+        if (_fixedGeneration == -2)
+            PrepareGenerations();
+        if (_fixedGeneration >= 0)
+            return (HeapGeneration)_fixedGeneration;
+        return address - _gen0Start < _gen0End - _gen0Start ? HeapGeneration.Gen0
+            : address - _gen1Start < _gen1End - _gen1Start ? HeapGeneration.Gen1
+            : HeapGeneration.Gen2;
+    }
+
+    private void PrepareGenerations()
+    {
+        (_gen0Start, _gen0End, _gen1Start, _gen1End) = (Gen0.Start, Gen0.End, Gen1.Start, Gen1.End);
+        _fixedGeneration = Kind switch
+        {
+            GCSegmentKind.Generation0 => (int)HeapGeneration.Gen0,
+            GCSegmentKind.Generation1 => (int)HeapGeneration.Gen1,
+            GCSegmentKind.Generation2 => (int)HeapGeneration.Gen2,
+            GCSegmentKind.Large => (int)HeapGeneration.Loh,
+            GCSegmentKind.Pinned => (int)HeapGeneration.Poh,
+            GCSegmentKind.Frozen => (int)HeapGeneration.Frozen,
+            _ => -1,
+        };
+    }
 
     public static HeapSegmentInfo[] FromHeap(ClrHeap heap)
     {

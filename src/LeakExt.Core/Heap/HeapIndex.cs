@@ -138,8 +138,12 @@ internal sealed class HeapIndex
     }
 
     /// <summary>The object whose bytes include <paramref name="address"/> (for interior pointers), or -1.</summary>
-    public int IndexOfContaining(ulong address)
+    public int IndexOfContaining(ulong address) => IndexOfContaining(address, out _);
+
+    /// <summary>The object whose bytes include <paramref name="address"/>, and where it starts; -1 and 0 when none.</summary>
+    public int IndexOfContaining(ulong address, out ulong objectStart)
     {
+        objectStart = 0;
         int s = FindSegment(address);
         if (s < 0)
             return -1;
@@ -157,7 +161,10 @@ internal sealed class HeapIndex
         int bitIndex = 63 - BitOperations.LeadingZeroCount(bits);
         int index = (int)(Rank[word] + (uint)BitOperations.PopCount(bits) - 1);
         ulong start = info.Start + (ulong)(((word - info.FirstWord) << 6) + bitIndex) * 8;
-        return address < start + Math.Max(SizeOf(index), 8) ? index : -1;
+        if (address >= start + Math.Max(SizeOf(index), 8))
+            return -1;
+        objectStart = start;
+        return index;
     }
 
     /// <summary>The address of object <paramref name="index"/> (display use).</summary>
@@ -189,20 +196,27 @@ internal sealed class HeapIndex
         return info.Start + (ulong)(((first - info.FirstWord) << 6) + bit) * 8;
     }
 
-    /// <summary>Calls <paramref name="visit"/>(index, address) for every object of a segment, in order.</summary>
-    public void ForEachInSegment<TVisitor>(int segment, ref TVisitor visitor) where TVisitor : struct, IObjectVisitor
+    /// <summary>
+    /// Calls the visitor for every object of a segment, in order, with its index, address and
+    /// whether its bit is set in <paramref name="marks"/> (a bitmap laid out like StartBits; null = all false).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void ForEachInSegment<TVisitor>(int segment, ref TVisitor visitor, ulong[]? marks = null) where TVisitor : struct, IObjectVisitor
     {
         HeapSegmentInfo info = Segments[segment];
         long end = info.FirstWord + info.WordCount;
         int index = info.FirstObject;
+        ulong[] startBits = StartBits;
         for (long w = info.FirstWord; w < end; w++)
         {
-            ulong bits = StartBits[w];
+            ulong bits = startBits[w];
+            ulong marked = marks is null ? 0 : marks[w];
+            ulong wordStart = info.Start + (ulong)((w - info.FirstWord) << 9);
             while (bits != 0)
             {
                 int bit = BitOperations.TrailingZeroCount(bits);
                 bits &= bits - 1;
-                visitor.Visit(index++, info.Start + (ulong)(((w - info.FirstWord) << 6) + bit) * 8);
+                visitor.Visit(index++, wordStart + (ulong)bit * 8, (marked & (1UL << bit)) != 0);
             }
         }
     }
@@ -210,5 +224,5 @@ internal sealed class HeapIndex
 
 internal interface IObjectVisitor
 {
-    void Visit(int index, ulong address);
+    void Visit(int index, ulong address, bool marked);
 }

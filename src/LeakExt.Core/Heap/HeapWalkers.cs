@@ -23,86 +23,122 @@ internal static unsafe class FastHeapWalker
     public static HeapIndex Build(ClrHeap heap, HeapSegmentInfo[] segments, SegmentMemory memory, TypeTable types,
         IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
     {
-        var builder = new HeapIndexBuilder(segments, types);
-        Dictionary<ulong, ulong> allocationContexts = AllocationContexts(heap);
+        ulong[] startBits = HeapIndexBuilder.AllocateStartBits(segments);
+        (ulong Start, ulong End)[] allocationContexts = AllocationContexts(heap);
         long totalBytes = segments.Sum(s => (long)(s.End - s.Start));
         long doneBytes = 0;
 
-        for (int s = 0; s < segments.Length; s++)
+        // Contiguous runs of segments of about equal bytes, one per core; each run is walked by one thread.
+        (int First, int Count)[] runs = Partition(segments, Parallelism.Workers);
+        var parts = new HeapIndexBuilder[runs.Length];
+        Parallelism.For(runs.Length, cancellationToken, r =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            HeapSegmentInfo segment = segments[s];
-            builder.BeginSegment(s);
-            byte* data = memory.Base(s);
-            bool skipContexts = segment.SkipsAllocationContexts && allocationContexts.Count > 0;
-            ulong start = segment.Start, end = segment.End;
-            ulong address = start;
-            TypeLayout[] layouts = types.Layouts;
-            int budget = 1 << 16;
-
-            while (address < end)
+            var builder = new HeapIndexBuilder(segments, startBits);
+            var cache = new TypeIdCache(types, mayAdd: true);
+            for (int s = runs[r].First; s < runs[r].First + runs[r].Count; s++)
             {
-                if (skipContexts && allocationContexts.TryGetValue(address, out ulong contextEnd))
+                cancellationToken.ThrowIfCancellationRequested();
+                memory.Prefault(s, segments[s].End - segments[s].Start);
+                WalkSegment(segments[s], s, memory.Base(s), builder, cache, allocationContexts, cancellationToken);
+                long done = Interlocked.Add(ref doneBytes, (long)(segments[s].End - segments[s].Start));
+                progress?.Report(new WalkProgress("walking heap", done, totalBytes));
+            }
+            parts[r] = builder;
+        });
+        return HeapIndexBuilder.Combine(segments, startBits, parts, types);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void WalkSegment(HeapSegmentInfo segment, int index, byte* data, HeapIndexBuilder builder, TypeIdCache cache,
+        (ulong Start, ulong End)[] allocationContexts, CancellationToken cancellationToken)
+    {
+        builder.BeginSegment(index);
+        ulong start = segment.Start, end = segment.End;
+
+        // The unused tail of each thread's allocation context holds no objects: jump over it.
+        // Contexts are sorted by start, so one comparison per object finds the next one.
+        int context = 0;
+        if (segment.SkipsAllocationContexts)
+            while (context < allocationContexts.Length && allocationContexts[context].Start < start)
+                context++;
+        else
+            context = allocationContexts.Length;
+        ulong nextContext = context < allocationContexts.Length ? allocationContexts[context].Start : ulong.MaxValue;
+
+        ulong address = start;
+        int budget = 1 << 16;
+        while (address < end)
+        {
+            if (address >= nextContext)
+            {
+                if (address == nextContext)
                 {
-                    ulong next = contextEnd + MinObjectSize;
+                    ulong next = allocationContexts[context].End + MinObjectSize;
                     if (next <= address || next >= end)
                         break;
                     address = next;
-                    continue;
                 }
-
-                if (end - address < 8)
-                    break;
-                byte* obj = data + (address - start);
-                ulong methodTable = *(ulong*)obj & ~3UL;
-                int typeId = types.GetOrAdd(methodTable);
-                if (typeId < 0)
-                {
-                    // Like ClrMD's ordinary walk: a bad MethodTable ends this segment.
-                    builder.CorruptObjects++;
-                    break;
-                }
-                layouts = types.Layouts;
-                ref TypeLayout layout = ref layouts[typeId];
-                ulong size = layout.BaseSize;
-                if (layout.ComponentSize != 0)
-                {
-                    if (end - address < 12)
-                        break;
-                    ulong count = *(uint*)(obj + 8);
-                    if (layout.IsString)
-                        count++;
-                    size += count * layout.ComponentSize;
-                }
-                if (size < MinObjectSize)
-                    size = MinObjectSize;
-
-                builder.Add(address, typeId, size);
-                address += (size + 7) & ~7UL;
-
-                if (--budget == 0)
-                {
-                    budget = 1 << 16;
-                    cancellationToken.ThrowIfCancellationRequested();
-                    progress?.Report(new WalkProgress("walking heap", doneBytes + (long)(address - start), totalBytes));
-                }
+                context++;
+                nextContext = context < allocationContexts.Length ? allocationContexts[context].Start : ulong.MaxValue;
+                continue;
             }
 
-            doneBytes += (long)(end - start);
-            progress?.Report(new WalkProgress("walking heap", doneBytes, totalBytes));
+            if (end - address < 12)
+                break;
+            byte* obj = data + (address - start);
+            int typeId = cache.Lookup(*(ulong*)obj & ~3UL);
+            if (typeId < 0)
+            {
+                // Like ClrMD's ordinary walk: a bad MethodTable ends this segment.
+                builder.CorruptObjects++;
+                break;
+            }
+            ref TypeLayout layout = ref cache.Layouts[typeId];
+            ulong size = layout.BaseSize;
+            if (layout.ComponentSize != 0)
+            {
+                ulong count = *(uint*)(obj + 8);
+                if (layout.IsString)
+                    count++;
+                size += count * layout.ComponentSize;
+            }
+            if (size < MinObjectSize)
+                size = MinObjectSize;
+
+            builder.Add(address, typeId, size);
+            address += (size + 7) & ~7UL;
+
+            if (--budget == 0)
+            {
+                budget = 1 << 16;
+                cancellationToken.ThrowIfCancellationRequested();
+            }
         }
-
-        return builder.Build();
     }
 
-    internal static Dictionary<ulong, ulong> AllocationContexts(ClrHeap heap)
+    /// <summary>Splits segments into at most <paramref name="count"/> contiguous runs of roughly equal size.</summary>
+    internal static (int First, int Count)[] Partition(HeapSegmentInfo[] segments, int count)
     {
-        var contexts = new Dictionary<ulong, ulong>();
-        foreach (MemoryRange range in heap.EnumerateAllocationContexts())
-            if (range.Start < range.End)
-                contexts[range.Start] = range.End;
-        return contexts;
+        long total = segments.Sum(s => (long)(s.End - s.Start));
+        var runs = new List<(int, int)>();
+        int first = 0;
+        long accumulated = 0;
+        for (int s = 0; s < segments.Length; s++)
+        {
+            accumulated += (long)(segments[s].End - segments[s].Start);
+            bool last = s == segments.Length - 1;
+            if (last || (runs.Count < count - 1 && accumulated >= total * (runs.Count + 1) / count))
+            {
+                runs.Add((first, s - first + 1));
+                first = s + 1;
+            }
+        }
+        return runs.ToArray();
     }
+
+    /// <summary>The threads' allocation contexts, sorted by start (a few per thread).</summary>
+    internal static (ulong Start, ulong End)[] AllocationContexts(ClrHeap heap) =>
+        heap.EnumerateAllocationContexts().Where(r => r.Start < r.End).Select(r => (r.Start, r.End)).Distinct().OrderBy(r => r.Start).ToArray();
 }
 
 /// <summary>The baseline: the same index built from ClrMD's per-object enumeration (slower, the reference for correctness).</summary>
@@ -111,7 +147,8 @@ internal static class ClrMdHeapWalker
     public static HeapIndex Build(ClrHeap heap, HeapSegmentInfo[] segments, TypeTable types,
         IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
     {
-        var builder = new HeapIndexBuilder(segments, types);
+        ulong[] startBits = HeapIndexBuilder.AllocateStartBits(segments);
+        var builder = new HeapIndexBuilder(segments, startBits);
         var bySegmentStart = new Dictionary<ulong, int>();
         for (int i = 0; i < segments.Length; i++)
             bySegmentStart[segments[i].Start] = i;
@@ -141,6 +178,6 @@ internal static class ClrMdHeapWalker
             doneBytes += (long)segment.Length;
             progress?.Report(new WalkProgress("walking heap (ClrMD)", doneBytes, totalBytes));
         }
-        return builder.Build();
+        return HeapIndexBuilder.Combine(segments, startBits, [builder], types);
     }
 }

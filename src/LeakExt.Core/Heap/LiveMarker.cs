@@ -1,24 +1,52 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Microsoft.Diagnostics.Runtime;
+
 namespace LeakExt.Core.Heap;
 
 /// <summary>Which objects are live, and what the marking met on the way.</summary>
 internal sealed class MarkResult
 {
-    public required Bitset Live { get; init; }
+    /// <summary>Mark bits laid out exactly like <see cref="HeapIndex.StartBits"/>: set where a live object starts.</summary>
+    public required ulong[] MarkBits { get; init; }
+
+    public required long LiveCount { get; init; }
 
     /// <summary>Roots that point at no object of the heap (stale stack slots, corrupt handles).</summary>
     public required long UnresolvedRoots { get; init; }
 
     /// <summary>References that point at no object start (corruption): counted, not followed.</summary>
     public required long InvalidReferences { get; init; }
+
+    /// <summary>The live set by dense object index (N/8 bytes), for graph work.</summary>
+    public Bitset ToIndexBitset(HeapIndex index)
+    {
+        var live = new Bitset(index.ObjectCount);
+        int position = 0;
+        for (int w = 0; w < MarkBits.Length; w++)
+        {
+            ulong starts = index.StartBits[w], marks = MarkBits[w];
+            while (starts != 0)
+            {
+                ulong lowest = starts & (~starts + 1);
+                if ((marks & lowest) != 0)
+                    live.TrySet(position);
+                position++;
+                starts &= starts - 1;
+            }
+        }
+        return live;
+    }
 }
 
 /// <summary>
 /// Marks the objects reachable from strong roots. Weak handles keep nothing alive; a dependent
 /// handle's secondary is live only once its primary is (repeated until nothing changes).
 /// Frozen (non-GC) objects are never collected, so they are live by definition.
-/// Layout: the live set is a bitset over object indices (N/8 bytes); an explicit stack of
-/// (index, address) pairs replaces recursion (12 B per pending object).
-/// Cost: O(live objects + their references) for the reader, plus O(dependent handles × rounds).
+/// Layout: while marking, start and mark bits are interleaved in one array (word 2w = starts,
+/// 2w+1 = marks: 2 bits per 8 heap bytes) so checking a reference touches one cache line; an
+/// explicit stack of (address, segment) replaces recursion (12 B per pending object).
+/// Cost: O(live objects + their references); no per-object index arithmetic.
 /// </summary>
 internal static class LiveMarker
 {
@@ -30,18 +58,17 @@ internal static class LiveMarker
         long unresolved = 0;
         foreach (ulong root in roots.Objects)
         {
-            int target = index.IndexOf(root);
-            if (target < 0)
-                target = index.IndexOfContaining(root);
-            if (target < 0)
-                unresolved++;
+            if (marker.MarkAndPush(root) != MarkOutcome.Invalid)
+                continue;
+            if (index.IndexOfContaining(root, out ulong start) >= 0)
+                marker.MarkAndPush(start);
             else
-                marker.MarkAndPush(target, target == index.IndexOf(root) ? root : index.AddressOf(target));
+                unresolved++;
         }
 
         for (int s = 0; s < index.Segments.Length; s++)
         {
-            if (index.Segments[s].Kind != Microsoft.Diagnostics.Runtime.GCSegmentKind.Frozen)
+            if (index.Segments[s].Kind != GCSegmentKind.Frozen)
                 continue;
             var frozen = new PushAll<TReader>(marker);
             index.ForEachInSegment(s, ref frozen);
@@ -54,77 +81,116 @@ internal static class LiveMarker
             changed = false;
             foreach ((ulong primary, ulong secondary) in roots.DependentHandles)
             {
-                int p = index.IndexOf(primary);
-                int s = index.IndexOf(secondary);
-                if (p >= 0 && s >= 0 && marker.Live[p] && !marker.Live[s])
+                if (marker.IsMarked(primary) && marker.MarkAndPush(secondary) == MarkOutcome.Marked)
                 {
-                    marker.MarkAndPush(s, secondary);
                     marker.Drain();
                     changed = true;
                 }
             }
         }
 
-        return new MarkResult { Live = marker.Live, UnresolvedRoots = unresolved, InvalidReferences = marker.InvalidReferences };
+        return marker.Finish(unresolved);
     }
+
+    private enum MarkOutcome { Invalid, AlreadyMarked, Marked }
 
     private readonly struct PushAll<TReader>(Marker<TReader> marker) : IObjectVisitor where TReader : IReferenceReader
     {
-        public void Visit(int index, ulong address) => marker.MarkAndPush(index, address);
+        public void Visit(int index, ulong address, bool marked) => marker.MarkAndPush(address);
     }
 
-    private sealed class Marker<TReader>(HeapIndex index, TReader reader, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
-        where TReader : IReferenceReader
+    private sealed class Marker<TReader> where TReader : IReferenceReader
     {
-        private int[] _stackIndex = new int[4096];
+        private readonly HeapIndex _index;
+        private readonly TReader _reader;
+        private readonly IProgress<WalkProgress>? _progress;
+        private readonly CancellationToken _cancellationToken;
+        private readonly ulong[] _bits;
         private ulong[] _stackAddress = new ulong[4096];
+        private int[] _stackSegment = new int[4096];
         private int _depth;
         private ulong[] _references = new ulong[256];
         private long _marked;
+        private long _invalid;
 
-        public Bitset Live { get; } = new(index.ObjectCount);
-        public long InvalidReferences { get; private set; }
-
-        public void MarkAndPush(int target, ulong address)
+        public Marker(HeapIndex index, TReader reader, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
         {
-            if (!Live.TrySet(target))
-                return;
-            if (_depth == _stackIndex.Length)
-            {
-                Array.Resize(ref _stackIndex, _depth * 2);
-                Array.Resize(ref _stackAddress, _depth * 2);
-            }
-            _stackIndex[_depth] = target;
-            _stackAddress[_depth] = address;
-            _depth++;
+            _index = index;
+            _reader = reader;
+            _progress = progress;
+            _cancellationToken = cancellationToken;
+            ulong[] starts = index.StartBits;
+            _bits = new ulong[starts.Length * 2];
+            for (int w = 0; w < starts.Length; w++)
+                _bits[2 * w] = starts[w];
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public MarkOutcome MarkAndPush(ulong address)
+        {
+            int segment = _index.FindSegment(address);
+            if (segment < 0 || (address & 7) != 0)
+                return MarkOutcome.Invalid;
+            HeapSegmentInfo info = _index.Segments[segment];
+            ulong slot = (address - info.Start) >> 3;
+            long word = 2 * (info.FirstWord + (long)(slot >> 6));
+            ulong bit = 1UL << (int)(slot & 63);
+            if ((_bits[word] & bit) == 0)
+                return MarkOutcome.Invalid;
+            if ((_bits[word + 1] & bit) != 0)
+                return MarkOutcome.AlreadyMarked;
+            _bits[word + 1] |= bit;
+            if (_depth == _stackAddress.Length)
+            {
+                Array.Resize(ref _stackAddress, _depth * 2);
+                Array.Resize(ref _stackSegment, _depth * 2);
+            }
+            _stackAddress[_depth] = address;
+            _stackSegment[_depth] = segment;
+            _depth++;
+            return MarkOutcome.Marked;
+        }
+
+        public bool IsMarked(ulong address)
+        {
+            int segment = _index.FindSegment(address);
+            if (segment < 0)
+                return false;
+            HeapSegmentInfo info = _index.Segments[segment];
+            ulong slot = (address - info.Start) >> 3;
+            return (_bits[2 * (info.FirstWord + (long)(slot >> 6)) + 1] & (1UL << (int)(slot & 63))) != 0;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Drain()
         {
-            TReader refs = reader;
+            TReader reader = _reader;
             while (_depth > 0)
             {
                 _depth--;
-                int current = _stackIndex[_depth];
-                int count = refs.Read(current, _stackAddress[_depth], ref _references);
+                int count = reader.Read(_stackAddress[_depth], _stackSegment[_depth], ref _references);
                 for (int i = 0; i < count; i++)
-                {
-                    ulong address = _references[i];
-                    int target = index.IndexOf(address);
-                    if (target < 0)
-                    {
-                        InvalidReferences++;
-                        continue;
-                    }
-                    MarkAndPush(target, address);
-                }
+                    if (MarkAndPush(_references[i]) == MarkOutcome.Invalid)
+                        _invalid++;
 
                 if ((++_marked & 0xFFFF) == 0)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    progress?.Report(new WalkProgress("marking live objects", _marked, index.ObjectCount));
+                    _cancellationToken.ThrowIfCancellationRequested();
+                    _progress?.Report(new WalkProgress("marking live objects", _marked, _index.ObjectCount));
                 }
             }
+        }
+
+        public MarkResult Finish(long unresolvedRoots)
+        {
+            ulong[] marks = new ulong[_bits.Length / 2];
+            long live = 0;
+            for (int w = 0; w < marks.Length; w++)
+            {
+                marks[w] = _bits[2 * w + 1];
+                live += BitOperations.PopCount(marks[w]);
+            }
+            return new MarkResult { MarkBits = marks, LiveCount = live, UnresolvedRoots = unresolvedRoots, InvalidReferences = _invalid };
         }
     }
 }

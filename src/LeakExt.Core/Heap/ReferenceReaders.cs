@@ -6,34 +6,48 @@ namespace LeakExt.Core.Heap;
 /// <summary>Lists the non-null references held by one object (as addresses) into a reusable buffer.</summary>
 internal interface IReferenceReader
 {
-    int Read(int index, ulong address, ref ulong[] buffer);
+    int Read(ulong address, int segment, ref ulong[] buffer);
 }
 
-/// <summary>Decodes references from the object's bytes with its cached GC descriptor series.</summary>
+/// <summary>
+/// Decodes references from the object's own bytes: its MethodTable (through a direct-mapped
+/// cache) gives the layout, the GC descriptor series give the reference slots. Reads only the
+/// object's cache lines, no per-object index arrays.
+/// </summary>
 internal readonly unsafe struct FastReferenceReader : IReferenceReader
 {
     private readonly HeapIndex _index;
     private readonly SegmentMemory _memory;
+    private readonly TypeIdCache _cache;
+    private readonly GcSeries[] _series;
 
     public FastReferenceReader(HeapIndex index, SegmentMemory memory)
     {
         _index = index;
         _memory = memory;
+        _cache = new TypeIdCache(index.Types, mayAdd: false);
+        _series = index.Types.Series;
     }
 
-    public int Read(int index, ulong address, ref ulong[] buffer)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public int Read(ulong address, int segment, ref ulong[] buffer)
     {
-        TypeTable types = _index.Types;
-        ref TypeLayout layout = ref types.Layouts[_index.TypeIds[index]];
+        byte* obj = _memory.Base(segment) + (address - _index.Segments[segment].Start);
+        int typeId = _cache.Lookup(*(ulong*)obj & ~3UL);
+        if (typeId < 0)
+            return 0;
+        ref TypeLayout layout = ref _cache.Layouts[typeId];
         if (!layout.HasReferences)
             return 0;
 
-        int segment = _index.FindSegment(address);
-        byte* obj = _memory.Base(segment) + (address - _index.Segments[segment].Start);
-        long size = (long)_index.SizeOf(index);
-        GcSeries[] series = types.Series;
-        int count = 0;
+        long size = layout.BaseSize;
+        if (layout.ComponentSize != 0)
+            size += (long)(*(uint*)(obj + 8) + (layout.IsString ? 1u : 0u)) * layout.ComponentSize;
+        if (size < 24)
+            size = 24;
 
+        GcSeries[] series = _series;
+        int count = 0;
         if (layout.SeriesCount > 0)
         {
             for (int j = 0; j < layout.SeriesCount; j++)
@@ -91,7 +105,7 @@ internal readonly struct ClrMdReferenceReader : IReferenceReader
 
     public ClrMdReferenceReader(ClrHeap heap) => _heap = heap;
 
-    public int Read(int index, ulong address, ref ulong[] buffer)
+    public int Read(ulong address, int segment, ref ulong[] buffer)
     {
         int count = 0;
         foreach (ulong target in _heap.GetObject(address).EnumerateReferenceAddresses(carefully: false, considerDependantHandles: false))

@@ -32,6 +32,30 @@ internal sealed unsafe class SegmentMemory : IDisposable
 
     public byte* Base(int segment) => _bases[segment];
 
+    /// <summary>
+    /// Asks the kernel to map a segment's file pages in one call (MADV_POPULATE_READ) rather
+    /// than one page fault at a time; a no-op where that is not available.
+    /// </summary>
+    public void Prefault(int segment, ulong length)
+    {
+        if (!OperatingSystem.IsLinux() || _mapPointer == null)
+            return;
+        byte* start = _bases[segment];
+        if (start < _mapPointer)
+            return;
+        const long PageMask = 4095;
+        byte* aligned = (byte*)((long)start & ~PageMask);
+        nuint span = (nuint)(start - aligned) + (nuint)length;
+        if (aligned + span <= _mapEnd)
+            _ = Madvise((IntPtr)aligned, span, MadvPopulateRead);
+    }
+
+    private const int MadvPopulateRead = 22;
+    private byte* _mapEnd;
+
+    [DllImport("libc", EntryPoint = "madvise", SetLastError = false)]
+    private static extern int Madvise(IntPtr address, nuint length, int advice);
+
     public static SegmentMemory Create(LeakTarget target, HeapSegmentInfo[] segments, bool allowMapping = true)
     {
         var memory = new SegmentMemory(segments.Length);
@@ -63,6 +87,7 @@ internal sealed unsafe class SegmentMemory : IDisposable
         byte* pointer = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         _mapPointer = pointer + _view.PointerOffset;
+        _mapEnd = _mapPointer + core.FileLength;
     }
 
     /// <summary>A pointer into the mapped file when [start, end) is stored as one contiguous run.</summary>

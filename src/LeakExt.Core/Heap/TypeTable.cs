@@ -23,6 +23,41 @@ internal struct TypeLayout
 internal readonly record struct GcSeries(long Size, long Offset);
 
 /// <summary>
+/// A thread's own direct-mapped MethodTable → type id cache in front of a <see cref="TypeTable"/>
+/// (4,096 entries, 48 KiB), so the common case is two array reads and no lock.
+/// </summary>
+internal sealed class TypeIdCache(TypeTable table, bool mayAdd)
+{
+    private const int Size = 4096;
+    private readonly ulong[] _methodTables = new ulong[Size];
+    private readonly int[] _ids = new int[Size];
+
+    /// <summary>The layouts as of the last miss; every id this cache returned is in it.</summary>
+    public TypeLayout[] Layouts { get; private set; } = table.Layouts;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public int Lookup(ulong methodTable)
+    {
+        int slot = (int)(methodTable >> 3) & (Size - 1);
+        if (_methodTables[slot] == methodTable && methodTable != 0)
+            return _ids[slot];
+        return Miss(methodTable, slot);
+    }
+
+    private int Miss(ulong methodTable, int slot)
+    {
+        int id = mayAdd ? table.GetOrAddShared(methodTable) : table.Find(methodTable);
+        if (id >= 0)
+        {
+            _methodTables[slot] = methodTable;
+            _ids[slot] = id;
+            Layouts = table.Layouts;
+        }
+        return id;
+    }
+}
+
+/// <summary>
 /// Every MethodTable the walk meets, numbered densely (type ids), with its layout cached.
 /// Layout: a MethodTable → id dictionary (one entry per distinct type, a few thousand), and
 /// parallel arrays indexed by id: the ClrType, the <see cref="TypeLayout"/> (32 B) and a shared
@@ -60,6 +95,18 @@ internal sealed class TypeTable
     public int UnreadableDescriptors { get; private set; }
 
     public ClrType this[int id] => _types[id];
+
+    private readonly object _gate = new();
+
+    /// <summary><see cref="GetOrAdd(ulong)"/> for walker threads: one at a time reaches ClrMD.</summary>
+    public int GetOrAddShared(ulong methodTable)
+    {
+        lock (_gate)
+            return GetOrAdd(methodTable);
+    }
+
+    /// <summary>The id of a MethodTable already met, or -1 (no DAC call; safe while nothing is added).</summary>
+    public int Find(ulong methodTable) => _idByMethodTable.TryGetValue(methodTable, out int id) ? id : -1;
 
     /// <summary>The type id of a MethodTable, or -1 when it is not a valid type (a corrupt object).</summary>
     public int GetOrAdd(ulong methodTable)

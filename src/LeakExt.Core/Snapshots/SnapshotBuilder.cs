@@ -11,12 +11,22 @@ internal static class SnapshotBuilder
         HeapIndex index = heap.Index;
         int typeCount = index.Types.Count;
         const int G = HeapGenerations.Count;
-        var accumulator = new Histogram(index, heap.Marks.Live, typeCount);
-        for (int s = 0; s < index.Segments.Length; s++)
+        // One histogram per run of segments, filled in parallel, then summed.
+        (int First, int Count)[] runs = FastHeapWalker.Partition(index.Segments, Parallelism.Workers);
+        var parts = new Histogram[runs.Length];
+        Parallelism.For(runs.Length, CancellationToken.None, r =>
         {
-            accumulator.Segment = index.Segments[s];
-            index.ForEachInSegment(s, ref accumulator);
-        }
+            var part = new Histogram(index, typeCount);
+            for (int s = runs[r].First; s < runs[r].First + runs[r].Count; s++)
+            {
+                part.Segment = index.Segments[s];
+                index.ForEachInSegment(s, ref part, heap.Marks.MarkBits);
+            }
+            parts[r] = part;
+        });
+        Histogram accumulator = parts.Length > 0 ? parts[0] : new Histogram(index, typeCount);
+        for (int r = 1; r < parts.Length; r++)
+            accumulator.Add(parts[r]);
 
         // Merge type ids that share a name and module (the same type loaded twice).
         var rows = new Dictionary<TypeKey, TypeStats>();
@@ -90,7 +100,7 @@ internal static class SnapshotBuilder
     }
 
     /// <summary>Per type id × generation live counts and bytes (flat arrays, 96 B per type), per type dead totals, per generation totals.</summary>
-    private struct Histogram(HeapIndex index, Bitset live, int typeCount) : IObjectVisitor
+    private struct Histogram(HeapIndex index, int typeCount) : IObjectVisitor
     {
         private const int G = HeapGenerations.Count;
         public readonly long[] LiveCount = new long[typeCount * G];
@@ -103,7 +113,23 @@ internal static class SnapshotBuilder
         private readonly TypeLayout[] _layouts = index.Types.Layouts;
         public HeapSegmentInfo Segment = null!;
 
-        public void Visit(int i, ulong address)
+        public readonly void Add(Histogram other)
+        {
+            Sum(LiveCount, other.LiveCount); Sum(LiveBytes, other.LiveBytes);
+            Sum(DeadCount, other.DeadCount); Sum(DeadBytes, other.DeadBytes);
+            Sum(GenLiveCount, other.GenLiveCount); Sum(GenLiveBytes, other.GenLiveBytes);
+            Sum(GenDeadCount, other.GenDeadCount); Sum(GenDeadBytes, other.GenDeadBytes);
+            Sum(GenFreeCount, other.GenFreeCount); Sum(GenFreeBytes, other.GenFreeBytes);
+        }
+
+        private static void Sum(long[] into, long[] from)
+        {
+            for (int i = 0; i < into.Length; i++)
+                into[i] += from[i];
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public void Visit(int i, ulong address, bool live)
         {
             int type = index.TypeIds[i];
             long size = (long)index.SizeOf(i);
@@ -113,7 +139,7 @@ internal static class SnapshotBuilder
                 GenFreeCount[g]++;
                 GenFreeBytes[g] += size;
             }
-            else if (live[i])
+            else if (live)
             {
                 LiveCount[type * G + g]++;
                 LiveBytes[type * G + g] += size;

@@ -1,0 +1,43 @@
+@echo off
+rem LeakExt build entry point (Windows). Verbs: build, test, demo, bench, pack.
+setlocal
+cd /d "%~dp0"
+set VERB=%1
+if "%VERB%"=="" set VERB=build
+if "%CONFIGURATION%"=="" set CONFIGURATION=Release
+set DOTNET_CLI_TELEMETRY_OPTOUT=1
+set DOTNET_NOLOGO=1
+
+if /i "%VERB%"=="build" goto build
+if /i "%VERB%"=="test" goto test
+if /i "%VERB%"=="demo" goto demo
+if /i "%VERB%"=="bench" goto bench
+if /i "%VERB%"=="pack" goto pack
+echo usage: build.cmd build^|test^|demo^|bench^|pack 1>&2
+exit /b 2
+
+:build
+dotnet build DbgLeakExt.sln -c %CONFIGURATION% -nologo -v:minimal || exit /b 1
+exit /b 0
+
+:test
+call :build || exit /b 1
+dotnet test tests\LeakExt.Tests\LeakExt.Tests.csproj -c %CONFIGURATION% --no-build -nologo --logger "console;verbosity=normal" || exit /b 1
+exit /b 0
+
+:demo
+call :build || exit /b 1
+if "%DEMO_OUT%"=="" set DEMO_OUT=artifacts\demo
+dotnet src\LeakExt.Cli\bin\%CONFIGURATION%\net10.0\leakext.dll demo --out %DEMO_OUT% || exit /b 1
+exit /b 0
+
+:bench
+call :build || exit /b 1
+dotnet build scripts\bench\LeakExt.Bench.csproj -c Release -nologo -v:minimal || exit /b 1
+dotnet scripts\bench\bin\Release\net10.0\LeakExt.Bench.dll %2 %3 %4 %5 || exit /b 1
+exit /b 0
+
+:pack
+call :build || exit /b 1
+dotnet pack src\LeakExt.Cli\LeakExt.Cli.csproj -c %CONFIGURATION% --no-build -nologo || exit /b 1
+exit /b 0
