@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using LeakExt.Commands.Framework;
+using LeakExt.Core;
 using LeakExt.Core.Capture;
 using LeakExt.Tests.Cli;
 using LeakExt.Tests.Infrastructure;
@@ -34,5 +35,40 @@ public sealed class LiveAttachTests
         });
         // The runner only returns after the target reached its second checkpoint and exited: it was resumed.
         Assert.Equal([2000L, 4000L], seen);
+    }
+
+    [Fact]
+    public void Cancelling_mid_walk_detaches_and_the_process_runs_on()
+    {
+        var outcomes = new List<CommandDispatcher.Outcome>();
+        new CheckpointRunner { FileName = "dotnet", Arguments = [Repository.TargetProgram("Crawler"), "2"] }.Run((pid, number, _) =>
+        {
+            if (number != 1)
+                return;
+            using var cancel = new CancellationTokenSource();
+            var session = new LeakSession(new LiveProcessTargetProvider(pid, null));
+            var output = new CancellingOutput(cancel);
+            outcomes.Add(CommandDispatcher.Run("snapshot", new CommandContext { Session = session, Output = output, CancellationToken = cancel.Token }));
+            Assert.True(output.Reports > 0);
+            if (OperatingSystem.IsLinux())
+                Assert.DoesNotContain(File.ReadAllText($"/proc/{pid}/stat").Split(") ")[1][..1], new[] { "t", "T" });
+        });
+        // Reaching the end means the target was resumed after the cancelled command.
+        Assert.Equal([CommandDispatcher.Outcome.Cancelled], outcomes);
+    }
+
+    /// <summary>Cancels the command from its first progress report, i.e. while the target is attached and suspended.</summary>
+    private sealed class CancellingOutput(CancellationTokenSource cancel) : ICommandOutput, IProgress<WalkProgress>
+    {
+        public int Reports;
+        public IProgress<WalkProgress>? Progress => this;
+        public void Report(WalkProgress value)
+        {
+            Interlocked.Increment(ref Reports);
+            cancel.Cancel();
+        }
+        public void Write(string text) { }
+        public void WriteLink(string text, string command) { }
+        public void WriteError(string message) { }
     }
 }

@@ -8,9 +8,13 @@ namespace LeakExt.Tests.Infrastructure;
 /// </summary>
 internal static class Golden
 {
-    public static void Check(string name, string actual)
+    public static void Check(string name, string actual) =>
+        CheckFile(Path.Combine(Repository.Root, "tests", "LeakExt.Tests", "Golden", name), actual);
+
+    /// <summary>Like <see cref="Check"/> for any file of the repository (e.g. generated docs).</summary>
+    public static void CheckFile(string path, string actual)
     {
-        string path = Path.Combine(Repository.Root, "tests", "LeakExt.Tests", "Golden", name);
+        string name = Path.GetRelativePath(Repository.Root, path);
         actual = actual.ReplaceLineEndings("\n");
         if (Environment.GetEnvironmentVariable("LEAKEXT_UPDATE_GOLDEN") == "1")
         {
