@@ -68,6 +68,21 @@ internal sealed class LineEditor
 
     private string? ReadInteractive(string prompt)
     {
+        // While editing, Ctrl-C is a key (it clears the line, as in a shell); during a command it cancels.
+        bool treatControlC = Console.TreatControlCAsInput;
+        Console.TreatControlCAsInput = true;
+        try
+        {
+            return EditLine(prompt);
+        }
+        finally
+        {
+            Console.TreatControlCAsInput = treatControlC;
+        }
+    }
+
+    private string? EditLine(string prompt)
+    {
         var buffer = new StringBuilder();
         int cursor = 0;
         int historyIndex = _history.Count;
@@ -76,6 +91,12 @@ internal sealed class LineEditor
             ConsoleKeyInfo key = Console.ReadKey(intercept: true);
             switch (key.Key)
             {
+                case ConsoleKey.C when key.Modifiers.HasFlag(ConsoleModifiers.Control):
+                    _output.WriteLine("^C");
+                    buffer.Clear();
+                    cursor = 0;
+                    historyIndex = _history.Count;
+                    break;
                 case ConsoleKey.Enter:
                     _output.WriteLine();
                     return buffer.ToString();

@@ -20,7 +20,7 @@ public sealed class SnapshotOptions : CommandOptions
 public sealed class SnapshotCommand : Command<SnapshotOptions, SnapshotResult>
 {
     public override string Name => "snapshot";
-    public override string Summary => "Marks the LIVE objects (reachable from strong roots) and records them per type and generation, with heap totals, dead and free bytes, root counts and the finalizer queue. Stored in the session as #1, #2, …";
+    public override string Summary => "Records the LIVE objects per type and generation. It marks what strong roots reach, and adds heap totals, dead and free bytes, root counts and the finalizer queue; stored in the session as #1, #2, …";
 
     protected override IReadOnlyList<OptionSpec<SnapshotOptions>> Options { get; } =
     [
