@@ -42,5 +42,4 @@ internal sealed class Bitset
         return count;
     }
 
-    public bool SetEquals(Bitset other) => Length == other.Length && _words.AsSpan().SequenceEqual(other._words);
 }

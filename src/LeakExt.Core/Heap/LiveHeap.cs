@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LeakExt.Core.Retention;
 using LeakExt.Core.Targets;
 using Microsoft.Diagnostics.Runtime;
 
@@ -14,7 +15,11 @@ internal sealed class LiveHeap
     public required long UnreadableBytes { get; init; }
     public required TimeSpan Elapsed { get; init; }
 
-    public static LiveHeap Build(LeakTarget target, HeapReaderKind reader, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Parents and holders of the live objects; null when the heap was marked without them.</summary>
+    public RetentionResult? Retention { get; init; }
+
+    public static LiveHeap Build(LeakTarget target, HeapReaderKind reader, IProgress<WalkProgress>? progress, CancellationToken cancellationToken,
+        bool holders = true)
     {
         var clock = Stopwatch.StartNew();
         ClrHeap heap = target.Runtime.Heap;
@@ -28,20 +33,33 @@ internal sealed class LiveHeap
 
         HeapIndex index;
         MarkResult marks;
+        RetentionResult? retention = null;
         long unreadable = 0;
         if (reader == HeapReaderKind.Fast)
         {
             using SegmentMemory memory = SegmentMemory.Create(target, segments);
             unreadable = memory.UnreadableBytes;
             index = FastHeapWalker.Build(heap, segments, memory, types, progress, cancellationToken);
-            marks = LiveMarker.Mark(index, roots, new FastReferenceReader(index, memory), progress, cancellationToken);
+            var references = new FastReferenceReader(index, memory);
+            if (holders)
+                marks = (retention = RetentionMarker.Mark(index, roots, references, progress, cancellationToken)).Marks;
+            else
+                marks = LiveMarker.Mark(index, roots, references, progress, cancellationToken);
         }
         else
         {
             index = ClrMdHeapWalker.Build(heap, segments, types, progress, cancellationToken);
-            marks = LiveMarker.Mark(index, roots, new ClrMdReferenceReader(heap), progress, cancellationToken);
+            var references = new ClrMdReferenceReader(heap, types);
+            if (holders)
+                marks = (retention = RetentionMarker.Mark(index, roots, references, progress, cancellationToken)).Marks;
+            else
+                marks = LiveMarker.Mark(index, roots, references, progress, cancellationToken);
         }
 
-        return new LiveHeap { Index = index, Roots = roots, Marks = marks, Reader = reader, UnreadableBytes = unreadable, Elapsed = clock.Elapsed };
+        return new LiveHeap
+        {
+            Index = index, Roots = retention?.Roots ?? roots, Marks = marks, Retention = retention, Reader = reader,
+            UnreadableBytes = unreadable, Elapsed = clock.Elapsed,
+        };
     }
 }

@@ -109,7 +109,7 @@ internal static class LiveMarker
         private ulong[] _stackAddress = new ulong[4096];
         private int[] _stackSegment = new int[4096];
         private int _depth;
-        private ulong[] _references = new ulong[256];
+        private readonly ReferenceBuffer _references = new();
         private long _marked;
         private long _invalid;
 
@@ -168,9 +168,10 @@ internal static class LiveMarker
             while (_depth > 0)
             {
                 _depth--;
-                int count = reader.Read(_stackAddress[_depth], _stackSegment[_depth], ref _references);
+                int count = reader.Read(_stackAddress[_depth], _stackSegment[_depth], _references);
+                ulong[] targets = _references.Targets;
                 for (int i = 0; i < count; i++)
-                    if (MarkAndPush(_references[i]) == MarkOutcome.Invalid)
+                    if (MarkAndPush(targets[i]) == MarkOutcome.Invalid)
                         _invalid++;
 
                 if ((++_marked & 0xFFFF) == 0)

@@ -3,10 +3,33 @@ using Microsoft.Diagnostics.Runtime;
 
 namespace LeakExt.Core.Heap;
 
-/// <summary>Lists the non-null references held by one object (as addresses) into a reusable buffer.</summary>
+/// <summary>A reusable buffer of references: target addresses and the byte offsets (from the object start) that hold them.</summary>
+internal sealed class ReferenceBuffer
+{
+    public ulong[] Targets = new ulong[256];
+    public int[] Offsets = new int[256];
+
+    /// <summary>The type id of the object just read (-1 when its MethodTable is not a known type).</summary>
+    public int TypeId;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(ref int count, ulong target, long offset)
+    {
+        if (count == Targets.Length)
+        {
+            Array.Resize(ref Targets, count * 2);
+            Array.Resize(ref Offsets, count * 2);
+        }
+        Targets[count] = target;
+        Offsets[count] = (int)offset;
+        count++;
+    }
+}
+
+/// <summary>Lists the non-null references held by one object into a reusable buffer.</summary>
 internal interface IReferenceReader
 {
-    int Read(ulong address, int segment, ref ulong[] buffer);
+    int Read(ulong address, int segment, ReferenceBuffer buffer);
 }
 
 /// <summary>
@@ -30,10 +53,11 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int Read(ulong address, int segment, ref ulong[] buffer)
+    public int Read(ulong address, int segment, ReferenceBuffer buffer)
     {
         byte* obj = _memory.Base(segment) + (address - _index.Segments[segment].Start);
         int typeId = _cache.Lookup(*(ulong*)obj & ~3UL);
+        buffer.TypeId = typeId;
         if (typeId < 0)
             return 0;
         ref TypeLayout layout = ref _cache.Layouts[typeId];
@@ -59,7 +83,7 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
                 {
                     ulong target = *(ulong*)(obj + offset);
                     if (target != 0)
-                        Add(ref buffer, ref count, target);
+                        buffer.Add(ref count, target, offset);
                 }
             }
         }
@@ -79,7 +103,7 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
                             return count;
                         ulong target = *(ulong*)(obj + offset);
                         if (target != 0)
-                            Add(ref buffer, ref count, target);
+                            buffer.Add(ref count, target, offset);
                         offset += 8;
                     } while (offset < stop);
                     offset += s.Offset;
@@ -89,31 +113,27 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
         return count;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Add(ref ulong[] buffer, ref int count, ulong target)
-    {
-        if (count == buffer.Length)
-            Array.Resize(ref buffer, buffer.Length * 2);
-        buffer[count++] = target;
-    }
 }
 
 /// <summary>The baseline: ClrMD's per-object reference enumeration.</summary>
 internal readonly struct ClrMdReferenceReader : IReferenceReader
 {
     private readonly ClrHeap _heap;
+    private readonly TypeTable _types;
 
-    public ClrMdReferenceReader(ClrHeap heap) => _heap = heap;
+    public ClrMdReferenceReader(ClrHeap heap, TypeTable types)
+    {
+        _heap = heap;
+        _types = types;
+    }
 
-    public int Read(ulong address, int segment, ref ulong[] buffer)
+    public int Read(ulong address, int segment, ReferenceBuffer buffer)
     {
         int count = 0;
-        foreach (ulong target in _heap.GetObject(address).EnumerateReferenceAddresses(carefully: false, considerDependantHandles: false))
-        {
-            if (count == buffer.Length)
-                Array.Resize(ref buffer, buffer.Length * 2);
-            buffer[count++] = target;
-        }
+        ClrObject obj = _heap.GetObject(address);
+        buffer.TypeId = obj.Type is null ? -1 : _types.Find(obj.Type.MethodTable);
+        foreach (ClrReference reference in obj.EnumerateReferencesWithFields(carefully: false, considerDependantHandles: false))
+            buffer.Add(ref count, reference.Object.Address, reference.Offset);
         return count;
     }
 }

@@ -57,6 +57,10 @@ internal sealed class RootSet
 {
     public required ulong[] Objects { get; init; }
     public required RootKind[] Kinds { get; init; }
+
+    /// <summary>Per root, its name: an index into <see cref="Names"/> (e.g. "static App.Cache.s_items", "thread 0x1f2e Program.Main").</summary>
+    public required int[] NameIds { get; init; }
+    public required IReadOnlyList<string> Names { get; init; }
     public required (ulong Primary, ulong Secondary)[] DependentHandles { get; init; }
 
     /// <summary>Root counts by kind name, including handles that are not strong (weak, dependent).</summary>
@@ -68,13 +72,54 @@ internal sealed class RootSet
     /// <summary>Objects registered for finalization that are not yet due.</summary>
     public required long FinalizableObjects { get; init; }
 
-    public static RootSet Collect(ClrRuntime runtime, CancellationToken cancellationToken)
+    /// <summary>
+    /// Priority tier of a root kind for root paths (lower first): statics, then handles, then
+    /// stacks, then the finalizer queue and the rest, so paths run through user code.
+    /// </summary>
+    public static int Tier(RootKind kind) => kind switch
+    {
+        RootKind.Static => 0,
+        RootKind.StrongHandle or RootKind.PinnedHandle or RootKind.AsyncPinnedHandle or RootKind.RefCountedHandle
+            or RootKind.SizedRefHandle or RootKind.ThreadStatic => 1,
+        RootKind.Stack => 2,
+        _ => 3,
+    };
+
+    public const int TierCount = 4;
+
+    public static RootSet Collect(ClrRuntime runtime, CancellationToken cancellationToken, bool nameStatics = true)
     {
         ClrHeap heap = runtime.Heap;
         var objects = new List<ulong>();
         var kinds = new List<RootKind>();
+        var nameIds = new List<int>();
+        var names = new List<string>();
+        var nameIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        int NameId(string name)
+        {
+            if (!nameIndex.TryGetValue(name, out int id))
+            {
+                id = names.Count;
+                names.Add(name);
+                nameIndex[name] = id;
+            }
+            return id;
+        }
+
         var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
         long finalizerQueue = 0;
+
+        // Static fields as roots of their own, so paths say "static Type.field" rather than
+        // "a handle to the runtime's statics array". They add no counts: the GC sees the array.
+        if (nameStatics)
+        {
+            foreach ((ulong value, string name) in StaticFieldValues(runtime, cancellationToken))
+            {
+                objects.Add(value);
+                kinds.Add(RootKind.Static);
+                nameIds.Add(NameId(name));
+            }
+        }
 
         foreach (ClrRoot root in heap.EnumerateRoots())
         {
@@ -88,6 +133,7 @@ internal sealed class RootSet
                 continue;
             objects.Add(root.Object.Address);
             kinds.Add(kind);
+            nameIds.Add(NameId(Describe(root, kind)));
         }
 
         var dependents = new List<(ulong, ulong)>();
@@ -120,11 +166,78 @@ internal sealed class RootSet
         {
             Objects = objects.ToArray(),
             Kinds = kinds.ToArray(),
+            NameIds = nameIds.ToArray(),
+            Names = names,
             DependentHandles = dependents.ToArray(),
             CountsByKind = counts,
             FinalizerQueueLength = finalizerQueue,
             FinalizableObjects = finalizable,
         };
+    }
+
+    /// <summary>How a root is shown: a thread and its frame's method, a handle kind, the finalizer queue.</summary>
+    private static string Describe(ClrRoot root, RootKind kind)
+    {
+        switch (root)
+        {
+            case ClrStackRoot stack:
+                ClrThread? thread = stack.StackFrame?.Thread;
+                ClrMethod? method = stack.StackFrame?.Method;
+                string where = method is null ? stack.StackFrame?.FrameName ?? "unknown frame" : $"{method.Type?.Name}.{method.Name}";
+                return thread is null ? $"stack {where}" : $"thread 0x{thread.OSThreadId:x} (managed {thread.ManagedThreadId}) {where}";
+            default:
+                return kind switch
+                {
+                    RootKind.FinalizerQueue => "finalizer queue",
+                    RootKind.Static => "statics table",
+                    RootKind.ThreadStatic => "thread-static",
+                    _ => RootKinds.Name(kind).Replace('-', ' '),
+                };
+        }
+    }
+
+    /// <summary>Every static reference field with a value: (object, "static Namespace.Type.field").</summary>
+    internal static IEnumerable<(ulong Value, string Name)> StaticFieldValues(ClrRuntime runtime, CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<(ulong, string)>();
+        foreach (ClrModule module in runtime.EnumerateModules())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ClrAppDomain? domain = module.AppDomain ?? runtime.AppDomains.FirstOrDefault();
+            if (domain is null)
+                continue;
+            IEnumerable<ClrType> types;
+            try
+            {
+                types = module.EnumerateTypesWithStaticFields().ToArray();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or NotSupportedException)
+            {
+                continue;
+            }
+            foreach (ClrType type in types)
+            {
+                foreach (ClrStaticField field in type.StaticFields)
+                {
+                    if (!field.IsObjectReference)
+                        continue;
+                    ulong value;
+                    try
+                    {
+                        if (!field.IsInitialized(domain))
+                            continue;
+                        value = field.ReadObject(domain).Address;
+                    }
+                    catch (Exception ex) when (ex is InvalidOperationException or IOException or ArgumentException)
+                    {
+                        continue;
+                    }
+                    string name = $"static {type.Name}.{FieldNames.Pretty(field.Name)}";
+                    if (value != 0 && seen.Add((value, name)))
+                        yield return (value, name);
+                }
+            }
+        }
     }
 
     private static void Increment(SortedDictionary<string, long> counts, string key) =>

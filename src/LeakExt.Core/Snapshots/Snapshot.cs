@@ -54,6 +54,12 @@ public sealed record TypeStats(
 /// <summary>How types are matched across snapshots: never by MethodTable, which differs between processes.</summary>
 public readonly record struct TypeKey(string Type, string Module);
 
+/// <summary>
+/// Live objects of one type under one holder (root name plus owner path, collections folded),
+/// with one example object's address. Keyed by (type, module, holder) across snapshots.
+/// </summary>
+public sealed record HolderStats(string Type, string Module, string Holder, long Count, long Bytes, ulong ExampleAddress);
+
 /// <summary>Things the walk met that were not right: counted and reported, never fatal.</summary>
 public sealed record SnapshotDiagnostics(
     long CorruptObjects,
@@ -69,4 +75,8 @@ public sealed record Snapshot(
     IReadOnlyDictionary<string, long> Roots,
     long FinalizerQueueLength,
     long FinalizableObjects,
-    SnapshotDiagnostics Diagnostics);
+    SnapshotDiagnostics Diagnostics)
+{
+    /// <summary>The (type, holder) histogram; empty when the snapshot was taken without holders.</summary>
+    public IReadOnlyList<HolderStats> Holders { get; init; } = [];
+}

@@ -1,4 +1,5 @@
 using LeakExt.Core.Heap;
+using LeakExt.Core.Retention;
 using Microsoft.Diagnostics.Runtime;
 
 namespace LeakExt.Core.Snapshots;
@@ -16,7 +17,7 @@ internal static class SnapshotBuilder
         var parts = new Histogram[runs.Length];
         Parallelism.For(runs.Length, CancellationToken.None, r =>
         {
-            var part = new Histogram(index, typeCount);
+            var part = new Histogram(index, typeCount, heap.Retention);
             for (int s = runs[r].First; s < runs[r].First + runs[r].Count; s++)
             {
                 part.Segment = index.Segments[s];
@@ -24,7 +25,7 @@ internal static class SnapshotBuilder
             }
             parts[r] = part;
         });
-        Histogram accumulator = parts.Length > 0 ? parts[0] : new Histogram(index, typeCount);
+        Histogram accumulator = parts.Length > 0 ? parts[0] : new Histogram(index, typeCount, heap.Retention);
         for (int r = 1; r < parts.Length; r++)
             accumulator.Add(parts[r]);
 
@@ -88,8 +89,32 @@ internal static class SnapshotBuilder
 
         return new Snapshot(info, totals, types, heap.Roots.CountsByKind.ToDictionary(), heap.Roots.FinalizerQueueLength,
             heap.Roots.FinalizableObjects,
-            new SnapshotDiagnostics(index.CorruptObjects, heap.Marks.InvalidReferences, heap.Marks.UnresolvedRoots, heap.UnreadableBytes));
+            new SnapshotDiagnostics(index.CorruptObjects, heap.Marks.InvalidReferences, heap.Marks.UnresolvedRoots, heap.UnreadableBytes))
+        {
+            Holders = HolderRows(index, accumulator.Holders, heap.Retention),
+        };
     }
+
+    /// <summary>Merges the (type id, holder text) cells into rows keyed by type name, module and holder, largest first.</summary>
+    private static HolderStats[] HolderRows(HeapIndex index, HolderCells? cells, RetentionResult? retention)
+    {
+        if (cells is null || retention is null)
+            return [];
+        var rows = new Dictionary<(string, string, string), HolderStats>();
+        foreach ((long key, long count, long bytes, ulong example) in cells.Entries())
+        {
+            var cell = (Count: count, Bytes: bytes, Example: example);
+            ClrType type = index.Types[(int)(key >> 32)];
+            string holder = retention.Rules.Table.Text((int)(uint)key);
+            var rowKey = (TypeName(type), ModuleName(type), holder);
+            rows[rowKey] = rows.TryGetValue(rowKey, out HolderStats? existing)
+                ? existing with { Count = existing.Count + cell.Count, Bytes = existing.Bytes + cell.Bytes, ExampleAddress = Math.Min(existing.ExampleAddress, cell.Example) }
+                : new HolderStats(rowKey.Item1, rowKey.Item2, holder, cell.Count, cell.Bytes, cell.Example);
+        }
+        return rows.Values.OrderByDescending(r => r.Bytes).ThenBy(r => r.Type, StringComparer.Ordinal).ThenBy(r => r.Holder, StringComparer.Ordinal).ToArray();
+    }
+
+
 
     internal static string TypeName(ClrType type) => type.Name ?? $"<unknown type {type.MethodTable:x}>";
 
@@ -100,8 +125,11 @@ internal static class SnapshotBuilder
     }
 
     /// <summary>Per type id × generation live counts and bytes (flat arrays, 96 B per type), per type dead totals, per generation totals.</summary>
-    private struct Histogram(HeapIndex index, int typeCount) : IObjectVisitor
+    private struct Histogram(HeapIndex index, int typeCount, RetentionResult? retention) : IObjectVisitor
     {
+        public readonly HolderCells? Holders = retention is null ? null : new();
+        private readonly int[]? _parentAndHolder = retention?.ParentAndHolder;
+        private readonly HolderTable? _table = retention?.Rules.Table;
         private const int G = HeapGenerations.Count;
         public readonly long[] LiveCount = new long[typeCount * G];
         public readonly long[] LiveBytes = new long[typeCount * G];
@@ -120,6 +148,8 @@ internal static class SnapshotBuilder
             Sum(GenLiveCount, other.GenLiveCount); Sum(GenLiveBytes, other.GenLiveBytes);
             Sum(GenDeadCount, other.GenDeadCount); Sum(GenDeadBytes, other.GenDeadBytes);
             Sum(GenFreeCount, other.GenFreeCount); Sum(GenFreeBytes, other.GenFreeBytes);
+            if (Holders is not null && other.Holders is not null)
+                Holders.AddAll(other.Holders);
         }
 
         private static void Sum(long[] into, long[] from)
@@ -145,6 +175,8 @@ internal static class SnapshotBuilder
                 LiveBytes[type * G + g] += size;
                 GenLiveCount[g]++;
                 GenLiveBytes[g] += size;
+                if (Holders is not null)
+                    Holders.Add(((long)type << 32) | (uint)_table!.State(_parentAndHolder![2 * i + 1]).Text, size, address);
             }
             else
             {

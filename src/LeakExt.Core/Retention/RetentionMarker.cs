@@ -1,0 +1,284 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using LeakExt.Core.Heap;
+using Microsoft.Diagnostics.Runtime;
+
+namespace LeakExt.Core.Retention;
+
+/// <summary>
+/// The live set plus, for every live object, how it is held: its parent on a shortest path from
+/// the roots (breadth-first, root tiers in order: statics, handles, stacks, finalizer queue and
+/// the rest), the root that path starts from, and its holder state.
+/// Layout: one int pair per object index, interleaved so that one cache line serves both
+/// (8 B per object): the parent (≥ 0: the parent's index; -1: not reached, dead; ≤ -2: a root
+/// whose name is RootSet.Names[-parent - 2]) and the holder state (-1 when not reached).
+/// </summary>
+internal sealed class RetentionResult
+{
+    public required MarkResult Marks { get; init; }
+    public required int[] ParentAndHolder { get; init; }
+    public required HolderRules Rules { get; init; }
+    public required RootSet Roots { get; init; }
+
+    public const int Unreached = -1;
+
+    public int Parent(int index) => ParentAndHolder[2 * index];
+
+    public int Holder(int index) => ParentAndHolder[2 * index + 1];
+
+    public static bool IsRoot(int parent) => parent <= -2;
+
+    public string RootName(int parent) => Roots.Names[-parent - 2];
+
+    public string HolderText(int index) => Holder(index) < 0 ? "(dead)" : Rules.Table.Text(Rules.Table.State(Holder(index)).Text);
+}
+
+/// <summary>
+/// Marks like <see cref="LiveMarker"/> but breadth-first, tier by tier, recording parents and
+/// holders. A FIFO ring of (address, segment, index) holds the frontier (16 B per entry).
+/// Cost over plain marking: one rank computation and one holder-cache lookup per live object.
+/// </summary>
+internal static class RetentionMarker
+{
+    public static RetentionResult Mark<TReader>(HeapIndex index, RootSet roots, TReader reader, IProgress<WalkProgress>? progress,
+        CancellationToken cancellationToken) where TReader : IReferenceReader
+    {
+        var rules = new HolderRules(index.Types, new HolderTable());
+        var walk = new Walk<TReader>(index, reader, rules, progress, cancellationToken);
+
+        long unresolved = 0;
+        var rootStates = new Dictionary<int, int>();
+        for (int tier = 0; tier < RootSet.TierCount; tier++)
+        {
+            for (int r = 0; r < roots.Objects.Length; r++)
+            {
+                if (RootSet.Tier(roots.Kinds[r]) != tier)
+                    continue;
+                int nameId = roots.NameIds[r];
+                if (!rootStates.TryGetValue(nameId, out int state))
+                    rootStates[nameId] = state = rules.RootState(roots.Names[nameId]);
+                ulong address = roots.Objects[r];
+                if (walk.VisitRoot(address, -nameId - 2, state) == Walk<TReader>.Outcome.Invalid)
+                {
+                    if (index.IndexOfContaining(address, out ulong start) >= 0)
+                        walk.VisitRoot(start, -nameId - 2, state);
+                    else
+                        unresolved++;
+                }
+            }
+            if (tier == RootSet.TierCount - 1)
+            {
+                // Frozen (non-GC) objects are never collected: roots of the last tier.
+                int frozenName = -roots.Names.Count - 2;
+                int frozenState = rules.RootState("frozen segment");
+                for (int s = 0; s < index.Segments.Length; s++)
+                {
+                    if (index.Segments[s].Kind != GCSegmentKind.Frozen)
+                        continue;
+                    var visitor = new FrozenVisitor<TReader>(walk, frozenName, frozenState);
+                    index.ForEachInSegment(s, ref visitor);
+                }
+            }
+            walk.Drain();
+        }
+
+        bool changed = roots.DependentHandles.Length > 0;
+        while (changed)
+        {
+            changed = false;
+            foreach ((ulong primary, ulong secondary) in roots.DependentHandles)
+            {
+                int p = index.IndexOf(primary);
+                if (p < 0 || walk.ParentAndHolder[2 * p + 1] < 0)
+                    continue;
+                if (walk.Visit(secondary, p, walk.ParentAndHolder[2 * p + 1], Walk<TReader>.DependentEdge, 0) == Walk<TReader>.Outcome.Marked)
+                {
+                    walk.Drain();
+                    changed = true;
+                }
+            }
+        }
+
+        var names = roots.Names.ToList();
+        names.Add("frozen segment");
+        return new RetentionResult
+        {
+            Marks = walk.Finish(unresolved),
+            ParentAndHolder = walk.ParentAndHolder,
+            Rules = rules,
+            Roots = new RootSet
+            {
+                Objects = roots.Objects, Kinds = roots.Kinds, NameIds = roots.NameIds, Names = names,
+                DependentHandles = roots.DependentHandles, CountsByKind = roots.CountsByKind,
+                FinalizerQueueLength = roots.FinalizerQueueLength, FinalizableObjects = roots.FinalizableObjects,
+            },
+        };
+    }
+
+    private readonly struct FrozenVisitor<TReader>(Walk<TReader> walk, int name, int state) : IObjectVisitor where TReader : IReferenceReader
+    {
+        public void Visit(int index, ulong address, bool marked) => walk.VisitRoot(address, name, state);
+    }
+
+    private sealed class Walk<TReader> where TReader : IReferenceReader
+    {
+        public enum Outcome { Invalid, AlreadyMarked, Marked }
+
+        /// <summary>Parent type markers in the queue: the state is already final (a root), or the edge is a dependent handle's.</summary>
+        public const int RootEdge = -1, DependentEdge = -2;
+
+        /// <summary>One word of the start bitmap with its mark bits and rank side by side: one cache line per lookup.</summary>
+        private struct BitWord
+        {
+            public ulong Start;
+            public ulong Mark;
+            public uint Rank;
+        }
+
+        private readonly HeapIndex _index;
+        private readonly TReader _reader;
+        private readonly HolderRules _rules;
+        private readonly IProgress<WalkProgress>? _progress;
+        private readonly CancellationToken _cancellationToken;
+        private readonly BitWord[] _words;
+        private readonly ReferenceBuffer _references = new();
+
+        // The FIFO frontier as parallel rings (28 B per entry): the object, and how it was reached.
+        private ulong[] _qAddress = new ulong[1 << 16];
+        private int[] _qIndex = new int[1 << 16];
+        private int[] _qParent = new int[1 << 16];
+        private int[] _qParentState = new int[1 << 16];
+        private int[] _qParentType = new int[1 << 16];
+        private int[] _qOffset = new int[1 << 16];
+        private int _head, _count;
+        private long _visited;
+        private long _invalid;
+
+        public int[] ParentAndHolder { get; }
+
+        public Walk(HeapIndex index, TReader reader, HolderRules rules, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+        {
+            _index = index;
+            _reader = reader;
+            _rules = rules;
+            _progress = progress;
+            _cancellationToken = cancellationToken;
+            _words = new BitWord[index.StartBits.Length];
+            for (int w = 0; w < _words.Length; w++)
+                _words[w] = new BitWord { Start = index.StartBits[w], Rank = index.Rank[w] };
+            ParentAndHolder = new int[2L * index.ObjectCount <= Array.MaxLength ? 2 * index.ObjectCount : throw new LeakExtException("too many objects for root paths.")];
+            Array.Fill(ParentAndHolder, -1);
+        }
+
+        public Outcome VisitRoot(ulong address, int rootName, int state) => Visit(address, rootName, state, RootEdge, 0);
+
+        /// <summary>Marks and enqueues an object; its holder is decided when it is dequeued and its type is at hand.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Outcome Visit(ulong address, int parent, int parentState, int parentType, int offset)
+        {
+            int segment = _index.FindSegment(address);
+            if (segment < 0 || (address & 7) != 0)
+                return Outcome.Invalid;
+            HeapSegmentInfo info = _index.Segments[segment];
+            ulong slot = (address - info.Start) >> 3;
+            ref BitWord word = ref _words[info.FirstWord + (long)(slot >> 6)];
+            ulong bit = 1UL << (int)(slot & 63);
+            if ((word.Start & bit) == 0)
+                return Outcome.Invalid;
+            if ((word.Mark & bit) != 0)
+                return Outcome.AlreadyMarked;
+            word.Mark |= bit;
+            int index = (int)(word.Rank + (uint)BitOperations.PopCount(word.Start & (bit - 1)));
+
+            if (_count == _qAddress.Length)
+                GrowQueue();
+            int tail = (_head + _count) & (_qAddress.Length - 1);
+            _qAddress[tail] = address;
+            _qIndex[tail] = index;
+            _qParent[tail] = parent;
+            _qParentState[tail] = parentState;
+            _qParentType[tail] = parentType;
+            _qOffset[tail] = offset;
+            _count++;
+            return Outcome.Marked;
+        }
+
+        private void GrowQueue()
+        {
+            int size = _qAddress.Length, grown = size * 2;
+            _qAddress = Unroll(_qAddress, grown);
+            _qIndex = Unroll(_qIndex, grown);
+            _qParent = Unroll(_qParent, grown);
+            _qParentState = Unroll(_qParentState, grown);
+            _qParentType = Unroll(_qParentType, grown);
+            _qOffset = Unroll(_qOffset, grown);
+            _head = 0;
+        }
+
+        private T[] Unroll<T>(T[] ring, int size)
+        {
+            var grown = new T[size];
+            for (int i = 0; i < _count; i++)
+                grown[i] = ring[(_head + i) & (ring.Length - 1)];
+            return grown;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Drain()
+        {
+            TReader reader = _reader;
+            int[] parentAndHolder = ParentAndHolder;
+            while (_count > 0)
+            {
+                int head = _head;
+                ulong address = _qAddress[head];
+                int current = _qIndex[head];
+                int parent = _qParent[head], parentState = _qParentState[head], parentType = _qParentType[head], offset = _qOffset[head];
+                _head = (head + 1) & (_qAddress.Length - 1);
+                _count--;
+
+                int found = reader.Read(address, _index.FindSegment(address), _references);
+                int type = _references.TypeId >= 0 ? _references.TypeId : _index.TypeIds[current];
+                int state = parentType switch
+                {
+                    RootEdge => parentState,
+                    DependentEdge => DependentState(parentState),
+                    _ => _rules.ChildState(parentState, parentType, offset, type),
+                };
+                parentAndHolder[2 * current] = parent;
+                parentAndHolder[2 * current + 1] = state;
+
+                ulong[] targets = _references.Targets;
+                int[] offsets = _references.Offsets;
+                for (int i = 0; i < found; i++)
+                    if (Visit(targets[i], current, state, type, offsets[i]) == Outcome.Invalid)
+                        _invalid++;
+
+                if ((++_visited & 0xFFFF) == 0)
+                {
+                    _cancellationToken.ThrowIfCancellationRequested();
+                    _progress?.Report(new WalkProgress("marking live objects and holders", _visited, _index.ObjectCount));
+                }
+            }
+        }
+
+        private int DependentState(int parentState)
+        {
+            HolderTable table = _rules.Table;
+            int text = table.Extend(table.State(parentState).Text, "dependent handle");
+            return table.StateOf(new HolderState(text, CollectionKind.None, -1, -1));
+        }
+
+        public MarkResult Finish(long unresolvedRoots)
+        {
+            ulong[] marks = new ulong[_words.Length];
+            long live = 0;
+            for (int w = 0; w < marks.Length; w++)
+            {
+                marks[w] = _words[w].Mark;
+                live += BitOperations.PopCount(marks[w]);
+            }
+            return new MarkResult { MarkBits = marks, LiveCount = live, UnresolvedRoots = unresolvedRoots, InvalidReferences = _invalid };
+        }
+    }
+}
