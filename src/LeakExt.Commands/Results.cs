@@ -1,3 +1,4 @@
+using LeakExt.Commands.Framework;
 using LeakExt.Core.Heap;
 using LeakExt.Core.Snapshots;
 
@@ -21,11 +22,18 @@ public sealed record TypeRow(
     }
 }
 
+/// <summary>Live objects of one type under one holder; addresses are hex strings ("0x7f3a…"), beyond JSON's safe integers.</summary>
+public sealed record HolderRow(string Type, string Module, string Holder, long Count, long Bytes, string Example)
+{
+    public static HolderRow From(HolderStats stats) =>
+        new(stats.Type, stats.Module, stats.Holder, stats.Count, stats.Bytes, Address.Format(stats.ExampleAddress));
+}
+
 public sealed record SnapshotResult(
     string Command, int Id, string? Name, string? File, string Source, int? ProcessId, DateTimeOffset TakenAt,
     string RuntimeVersion, int PointerSize, bool ServerGc, int HeapCount, string Reader, double WalkSeconds,
     HeapTotals Totals, IReadOnlyDictionary<string, long> Roots, long FinalizerQueueLength, long FinalizableObjects,
-    SnapshotDiagnostics Diagnostics, int TypeCount, IReadOnlyList<TypeRow> Types)
+    SnapshotDiagnostics Diagnostics, int TypeCount, IReadOnlyList<TypeRow> Types, int HolderCount, IReadOnlyList<HolderRow> Holders)
 {
     public static SnapshotResult From(StoredSnapshot stored, int top)
     {
@@ -36,7 +44,8 @@ public sealed record SnapshotResult(
             live = live.Take(top);
         return new SnapshotResult("snapshot", stored.Id, i.Name, stored.File, i.Source, i.ProcessId, i.TakenAt, i.RuntimeVersion,
             i.PointerSize, i.ServerGc, i.HeapCount, i.Reader, i.WalkSeconds, s.Totals, s.Roots, s.FinalizerQueueLength,
-            s.FinalizableObjects, s.Diagnostics, s.Types.Count(t => t.Count > 0), live.Select(TypeRow.From).ToArray());
+            s.FinalizableObjects, s.Diagnostics, s.Types.Count(t => t.Count > 0), live.Select(TypeRow.From).ToArray(),
+            s.Holders.Count, (top > 0 ? s.Holders.Take(top) : s.Holders).Select(HolderRow.From).ToArray());
     }
 }
 
@@ -48,14 +57,25 @@ public sealed record SnapshotListResult(string Command, string? Action, IReadOnl
 public sealed record DiffRow(
     string Type, string Module, long CountA, long CountB, long DeltaCount, long BytesA, long BytesB, long DeltaBytes, string Change);
 
+public sealed record HolderTypeRow(
+    string Type, string Module, long CountA, long CountB, long DeltaCount, long BytesA, long BytesB, long DeltaBytes, string Example);
+
+public sealed record HolderDiffRow(
+    string Holder, long CountA, long CountB, long DeltaCount, long BytesA, long BytesB, long DeltaBytes, IReadOnlyList<HolderTypeRow> Types);
+
+/// <summary>!snapdiff's result: by type (Rows) or by holder (Holders, with ChangedHolders); the other list is empty.</summary>
 public sealed record SnapDiffResult(
-    string Command, string A, string B, string Sort, string? TypePattern, int ChangedTypes, int NewTypes, int VanishedTypes,
-    TotalsDelta Totals, IReadOnlyList<DiffRow> Rows)
+    string Command, string A, string B, string By, string Sort, string? TypePattern, int ChangedTypes, int NewTypes, int VanishedTypes,
+    TotalsDelta Totals, IReadOnlyList<DiffRow> Rows, int ChangedHolders, IReadOnlyList<HolderDiffRow> Holders)
 {
-    public static SnapDiffResult From(SnapshotDiff diff, DiffSort sort, string? pattern) => new(
-        "snapdiff", diff.A, diff.B, sort == DiffSort.Count ? "count" : "bytes", pattern, diff.ChangedTypes, diff.NewTypes, diff.VanishedTypes,
-        diff.Totals,
-        diff.Rows.Select(r => new DiffRow(r.Type, r.Module, r.CountA, r.CountB, r.DeltaCount, r.BytesA, r.BytesB, r.DeltaBytes, r.Change)).ToArray());
+    public static SnapDiffResult From(SnapshotDiff diff, DiffSort sort, string? pattern, HolderDiff? byHolder = null) => new(
+        "snapdiff", diff.A, diff.B, byHolder is null ? "type" : "holder", sort == DiffSort.Count ? "count" : "bytes", pattern,
+        diff.ChangedTypes, diff.NewTypes, diff.VanishedTypes, diff.Totals,
+        byHolder is not null ? [] : diff.Rows.Select(r => new DiffRow(r.Type, r.Module, r.CountA, r.CountB, r.DeltaCount, r.BytesA, r.BytesB, r.DeltaBytes, r.Change)).ToArray(),
+        byHolder?.ChangedHolders ?? 0,
+        byHolder?.Holders.Select(h => new HolderDiffRow(h.Holder, h.CountA, h.CountB, h.DeltaCount, h.BytesA, h.BytesB, h.DeltaBytes,
+            h.Types.Select(t => new HolderTypeRow(t.Type, t.Module, t.CountA, t.CountB, t.DeltaCount, t.BytesA, t.BytesB, t.DeltaBytes,
+                Address.Format(t.ExampleAddress))).ToArray())).ToArray() ?? []);
 }
 
 public sealed record HelpEntry(string Name, string Summary);

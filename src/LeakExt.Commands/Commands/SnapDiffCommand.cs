@@ -14,13 +14,14 @@ public sealed class SnapDiffOptions : CommandOptions
     public int Top { get; set; } = 20;
     public string? TypePattern { get; set; }
     public DiffSort Sort { get; set; } = DiffSort.Bytes;
+    public bool ByHolder { get; set; }
 }
 
 /// <summary>!snapdiff: what grew between two snapshots, types ranked by growth.</summary>
 public sealed class SnapDiffCommand : Command<SnapDiffOptions, SnapDiffResult>
 {
     public override string Name => "snapdiff";
-    public override string Summary => "Shows what grew between two snapshots: types ranked by growth, with Δcount, Δbytes and both sides, new and vanished types, and heap totals.";
+    public override string Summary => "Shows what grew between two snapshots. By type: types ranked by growth, with Δcount, Δbytes and both sides, new and vanished types, and heap totals; by holder: which roots and owners gained how many objects of which types.";
 
     protected override IReadOnlyList<ArgumentSpec> Arguments { get; } =
     [
@@ -32,6 +33,8 @@ public sealed class SnapDiffCommand : Command<SnapDiffOptions, SnapDiffResult>
     [
         new("top", "N", "rows to show (default 20; 0 = all)", (o, v) => o.Top = OptionValues.WholeNumber("snapdiff", "top", v)),
         new("type", "PATTERN", "only types whose name matches (glob with * and ?, else a substring; case-insensitive)", (o, v) => o.TypePattern = v),
+        new("by", "type|holder", "group by type (default) or by holder: root and owner path, collections folded",
+            (o, v) => o.ByHolder = OptionValues.OneOf("snapdiff", "by", v, ("type", false), ("holder", true))),
         new("sort", "bytes|count", "rank by Δbytes (default) or Δcount",
             (o, v) => o.Sort = OptionValues.OneOf("snapdiff", "sort", v, ("bytes", DiffSort.Bytes), ("count", DiffSort.Count))),
     ];
@@ -71,7 +74,8 @@ public sealed class SnapDiffCommand : Command<SnapDiffOptions, SnapDiffResult>
         }
 
         SnapshotDiff diff = SnapshotDiffer.Compare(a, b, options.Top, options.TypePattern, options.Sort);
-        return SnapDiffResult.From(diff, options.Sort, options.TypePattern);
+        HolderDiff? byHolder = options.ByHolder ? HolderDiffer.Compare(a, b, options.Top, options.TypePattern, options.Sort) : null;
+        return SnapDiffResult.From(diff, options.Sort, options.TypePattern, byHolder);
     }
 
     /// <summary>A snapshot of the target as it is now, for comparing against; not kept in the session.</summary>

@@ -19,6 +19,11 @@ public static class SnapDiffRenderer
         output.Write(totals.Render());
         output.WriteLine();
 
+        if (r.By == "holder")
+        {
+            RenderHolders(r, output);
+            return;
+        }
         if (r.Rows.Count == 0)
         {
             output.WriteLine("No type changed its live count or bytes.");
@@ -32,5 +37,26 @@ public static class SnapDiffRenderer
                 Format.Number(row.BytesA), Format.Number(row.BytesB), row.Change is "new" or "vanished" ? row.Change : "",
                 SnapshotRenderer.TypeLabel(row.Type, row.Module));
         output.Write(table.Render());
+    }
+
+    private static void RenderHolders(SnapDiffResult r, ICommandOutput output)
+    {
+        if (r.Holders.Count == 0)
+        {
+            output.WriteLine("No holder gained or lost objects.");
+            return;
+        }
+        string shown = r.Holders.Count < r.ChangedHolders ? $"Top {r.Holders.Count} of {Format.Number(r.ChangedHolders)}" : $"All {Format.Number(r.ChangedHolders)}";
+        output.WriteLine($"{shown} changed holders by Δ{(r.Sort == "count" ? "count" : "bytes")}:");
+        foreach (HolderDiffRow holder in r.Holders)
+        {
+            output.WriteLine();
+            output.WriteLine($"{Format.Signed(holder.DeltaCount)} objects, {Format.Signed(holder.DeltaBytes)} bytes  {holder.Holder}");
+            var table = new TextTable(("  ΔCount", true), ("ΔBytes", true), ("Count A", true), ("Count B", true), ("Example", false), ("Type", false));
+            foreach (HolderTypeRow row in holder.Types)
+                table.Add(Format.Signed(row.DeltaCount), Format.Signed(row.DeltaBytes), Format.Number(row.CountA), Format.Number(row.CountB),
+                    row.Example, SnapshotRenderer.TypeLabel(row.Type, row.Module));
+            output.Write(table.Render());
+        }
     }
 }

@@ -45,7 +45,20 @@ public static class SnapshotRenderer
             types.Add(Format.Number(row.Count), Format.Number(row.Bytes), Gen(row, "gen0"), Gen(row, "gen1"), Gen(row, "gen2"),
                 Gen(row, "loh"), Gen(row, "poh"), Gen(row, "frozen"), TypeLabel(row.Type, row.Module));
         output.Write(types.Render());
+
+        if (r.Holders.Count > 0)
+        {
+            output.WriteLine();
+            string holdersShown = r.Holders.Count < r.HolderCount ? $"Top {r.Holders.Count} of {Format.Number(r.HolderCount)}" : $"All {Format.Number(r.HolderCount)}";
+            output.WriteLine($"{holdersShown} (type, holder) pairs, by live bytes:");
+            var holders = new TextTable(("Count", true), ("Bytes", true), ("Type", false), ("Holder", false));
+            foreach (HolderRow row in r.Holders)
+                holders.Add(Format.Number(row.Count), Format.Number(row.Bytes), FieldNamesShort(row.Type), row.Holder);
+            output.Write(holders.Render());
+        }
     }
+
+    private static string FieldNamesShort(string type) => LeakExt.Core.Heap.FieldNames.Short(type);
 
     private static string Gen(TypeRow row, string generation) =>
         row.ByGeneration.TryGetValue(generation, out GenerationCount? g) ? Format.Number(g.Count) : "";

@@ -21,6 +21,7 @@ public static class SnapshotFile
     private const uint TagRoots = 0x544F4F52;  // "ROOT"
     private const uint TagTypes = 0x45505954;  // "TYPE"
     private const uint TagDiagnostics = 0x47414944; // "DIAG"
+    private const uint TagHolders = 0x444C4F48; // "HOLD"
 
     public static void Write(Snapshot snapshot, string path)
     {
@@ -29,7 +30,7 @@ public static class SnapshotFile
         Magic.CopyTo(header, 0);
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), FormatVersion);
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(10), 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(12), 5);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(12), 6);
         BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(16), (ulong)payload.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(24), Crc32.Compute(payload));
 
@@ -113,6 +114,30 @@ public static class SnapshotFile
                 w.Write7BitEncodedInt64(row.DeadBytes);
             }
         });
+        WriteSection(writer, TagHolders, w =>
+        {
+            // Holder texts and modules repeat: each once, rows refer to them by number.
+            var texts = snapshot.Holders.Select(h => h.Holder).Distinct().ToList();
+            var textIds = texts.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i);
+            var modules = snapshot.Holders.Select(h => h.Module).Distinct().ToList();
+            var moduleIds = modules.Select((m, i) => (m, i)).ToDictionary(p => p.m, p => p.i);
+            w.Write(texts.Count);
+            foreach (string text in texts)
+                w.Write(text);
+            w.Write(modules.Count);
+            foreach (string module in modules)
+                w.Write(module);
+            w.Write(snapshot.Holders.Count);
+            foreach (HolderStats row in snapshot.Holders)
+            {
+                w.Write(row.Type);
+                w.Write7BitEncodedInt(moduleIds[row.Module]);
+                w.Write7BitEncodedInt(textIds[row.Holder]);
+                w.Write7BitEncodedInt64(row.Count);
+                w.Write7BitEncodedInt64(row.Bytes);
+                w.Write(row.ExampleAddress);
+            }
+        });
         WriteSection(writer, TagDiagnostics, w =>
         {
             SnapshotDiagnostics d = snapshot.Diagnostics;
@@ -188,6 +213,7 @@ public static class SnapshotFile
         var roots = new Dictionary<string, long>();
         TypeStats[]? types = null;
         SnapshotDiagnostics diagnostics = new(0, 0, 0, 0);
+        HolderStats[] holders = [];
         long finalizerQueue = 0, finalizable = 0;
 
         Stream stream = reader.BaseStream;
@@ -219,6 +245,9 @@ public static class SnapshotFile
                 case TagTypes:
                     types = ReadTypes(reader);
                     break;
+                case TagHolders:
+                    holders = ReadHolders(reader);
+                    break;
                 case TagDiagnostics:
                     diagnostics = new SnapshotDiagnostics(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64());
                     break;
@@ -230,7 +259,36 @@ public static class SnapshotFile
 
         if (info is null || totals is null || types is null)
             throw new FormatException("a required section (INFO, TOTL or TYPE) is missing.");
-        return new Snapshot(info, totals, types, roots, finalizerQueue, finalizable, diagnostics);
+        return new Snapshot(info, totals, types, roots, finalizerQueue, finalizable, diagnostics) { Holders = holders };
+    }
+
+    private static HolderStats[] ReadHolders(BinaryReader reader)
+    {
+        string[] texts = ReadStrings(reader, "holder");
+        string[] modules = ReadStrings(reader, "module");
+        int count = reader.ReadInt32();
+        if (count < 0 || count > 100_000_000)
+            throw new FormatException($"bad holder row count {count}.");
+        var rows = new HolderStats[count];
+        for (int i = 0; i < count; i++)
+        {
+            string type = reader.ReadString();
+            string module = modules[reader.Read7BitEncodedInt()];
+            string holder = texts[reader.Read7BitEncodedInt()];
+            rows[i] = new HolderStats(type, module, holder, reader.Read7BitEncodedInt64(), reader.Read7BitEncodedInt64(), reader.ReadUInt64());
+        }
+        return rows;
+    }
+
+    private static string[] ReadStrings(BinaryReader reader, string what)
+    {
+        int count = reader.ReadInt32();
+        if (count < 0 || count > 10_000_000)
+            throw new FormatException($"bad {what} count {count}.");
+        string[] strings = new string[count];
+        for (int i = 0; i < count; i++)
+            strings[i] = reader.ReadString();
+        return strings;
     }
 
     private static HeapTotals ReadTotals(BinaryReader reader)
