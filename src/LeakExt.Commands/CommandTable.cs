@@ -14,6 +14,10 @@ public static class CommandTable
         new SnapshotCommand(),
         new SnapshotsCommand(),
         new SnapDiffCommand(),
+        new BackrefsCommand(),
+        new RootPathCommand(),
+        new RetainedCommand(),
+        new DominatorsCommand(),
         new HelpCommand(),
     ];
 

@@ -5,11 +5,15 @@ namespace LeakExt.Commands;
 
 /// <summary>Source-generated JSON (no reflection: the WinDbg host is NativeAOT).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
-    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never, Converters = [typeof(HexAddressConverter)])]
 [JsonSerializable(typeof(SnapshotResult))]
 [JsonSerializable(typeof(SnapshotListResult))]
 [JsonSerializable(typeof(SnapDiffResult))]
 [JsonSerializable(typeof(HelpResult))]
+[JsonSerializable(typeof(RootPathResult))]
+[JsonSerializable(typeof(BackrefsResult))]
+[JsonSerializable(typeof(RetainedCommandResult))]
+[JsonSerializable(typeof(DominatorsCommandResult))]
 [JsonSerializable(typeof(ErrorResult))]
 public sealed partial class LeakJsonContext : JsonSerializerContext
 {

@@ -1,3 +1,4 @@
+using LeakExt.Core.Retention;
 using LeakExt.Commands.Framework;
 using LeakExt.Core.Heap;
 using LeakExt.Core.Snapshots;
@@ -81,3 +82,13 @@ public sealed record SnapDiffResult(
 public sealed record HelpEntry(string Name, string Summary);
 
 public sealed record HelpResult(string Command, string? Topic, string? Text, IReadOnlyList<HelpEntry> Commands);
+
+public sealed record RootPathResult(string Command, ObjectRef Target, bool Live, string? Holder, IReadOnlyList<RootPath> Paths);
+
+public sealed record BackrefsResult(
+    string Command, ObjectRef Target, string? Holder, int InstancesOfType, int InstancesSharingHolder,
+    IReadOnlyList<BackrefNode> Nodes, IReadOnlyList<BackrefEdge> Edges, IReadOnlyList<BackrefCut> Cuts, string? DotFile, string? SvgFile);
+
+public sealed record RetainedCommandResult(string Command, string Subject, int Objects, long ShallowBytes, long RetainedCount, long RetainedBytes, long LiveBytes);
+
+public sealed record DominatorsCommandResult(string Command, long LiveBytes, IReadOnlyList<DominatorRow> Rows);

@@ -118,6 +118,9 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
 /// <summary>The baseline: ClrMD's per-object reference enumeration.</summary>
 internal readonly struct ClrMdReferenceReader : IReferenceReader
 {
+    /// <summary>ClrMD counts reference offsets from after the MethodTable pointer; we count from the object start.</summary>
+    public const int ObjectHeader = 8;
+
     private readonly ClrHeap _heap;
     private readonly TypeTable _types;
 
@@ -133,7 +136,7 @@ internal readonly struct ClrMdReferenceReader : IReferenceReader
         ClrObject obj = _heap.GetObject(address);
         buffer.TypeId = obj.Type is null ? -1 : _types.Find(obj.Type.MethodTable);
         foreach (ClrReference reference in obj.EnumerateReferencesWithFields(carefully: false, considerDependantHandles: false))
-            buffer.Add(ref count, reference.Object.Address, reference.Offset);
+            buffer.Add(ref count, reference.Object.Address, reference.Offset + ObjectHeader);
         return count;
     }
 }

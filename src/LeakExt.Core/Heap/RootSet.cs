@@ -63,6 +63,9 @@ internal sealed class RootSet
     public required IReadOnlyList<string> Names { get; init; }
     public required (ulong Primary, ulong Secondary)[] DependentHandles { get; init; }
 
+    /// <summary>Weak handles with a target: (handle address, target object, kind name). They keep nothing alive.</summary>
+    public (ulong Handle, ulong Target, string Kind)[] WeakHandles { get; init; } = [];
+
     /// <summary>Root counts by kind name, including handles that are not strong (weak, dependent).</summary>
     public required IReadOnlyDictionary<string, long> CountsByKind { get; init; }
 
@@ -137,6 +140,7 @@ internal sealed class RootSet
         }
 
         var dependents = new List<(ulong, ulong)>();
+        var weak = new List<(ulong, ulong, string)>();
         foreach (ClrHandle handle in runtime.EnumerateHandles())
         {
             switch (handle.HandleKind)
@@ -148,9 +152,13 @@ internal sealed class RootSet
                     break;
                 case ClrHandleKind.WeakShort:
                     Increment(counts, "weak-short-handle");
+                    if (handle.Object.Address != 0)
+                        weak.Add((handle.Address, handle.Object.Address, "weak-short-handle"));
                     break;
                 case ClrHandleKind.WeakLong:
                     Increment(counts, "weak-long-handle");
+                    if (handle.Object.Address != 0)
+                        weak.Add((handle.Address, handle.Object.Address, "weak-long-handle"));
                     break;
                 case ClrHandleKind.WeakWinRT:
                     Increment(counts, "weak-winrt-handle");
@@ -169,6 +177,7 @@ internal sealed class RootSet
             NameIds = nameIds.ToArray(),
             Names = names,
             DependentHandles = dependents.ToArray(),
+            WeakHandles = weak.ToArray(),
             CountsByKind = counts,
             FinalizerQueueLength = finalizerQueue,
             FinalizableObjects = finalizable,

@@ -109,7 +109,7 @@ internal static class RetentionMarker
             Roots = new RootSet
             {
                 Objects = roots.Objects, Kinds = roots.Kinds, NameIds = roots.NameIds, Names = names,
-                DependentHandles = roots.DependentHandles, CountsByKind = roots.CountsByKind,
+                DependentHandles = roots.DependentHandles, WeakHandles = roots.WeakHandles, CountsByKind = roots.CountsByKind,
                 FinalizerQueueLength = roots.FinalizerQueueLength, FinalizableObjects = roots.FinalizableObjects,
             },
         };

@@ -1,4 +1,5 @@
 using LeakExt.Core.Heap;
+using LeakExt.Core.Retention;
 using LeakExt.Core.Snapshots;
 using Microsoft.Diagnostics.Runtime;
 
@@ -11,13 +12,84 @@ namespace LeakExt.Core.Targets;
 public sealed class TargetSession : IDisposable
 {
     private LiveHeap? _liveHeap;
+    private RetentionAnalysis? _analysis;
 
     public TargetSession(LeakTarget target) => Target = target;
 
     public LeakTarget Target { get; }
 
     /// <summary>Drops every cache; call when a live target has run.</summary>
-    public void Invalidate() => _liveHeap = null;
+    public void Invalidate()
+    {
+        _liveHeap = null;
+        _analysis = null;
+    }
+
+    private HeapReaderKind DefaultReader => Target.DataTarget.DataReader.PointerSize == 8 ? HeapReaderKind.Fast : HeapReaderKind.ClrMd;
+
+    /// <summary>The marked heap plus its reference graph, built on first use (the graph costs 16 B per object + 8 B per reference).</summary>
+    internal RetentionAnalysis GetAnalysis(IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (_analysis is not null)
+            return _analysis;
+        LiveHeap heap = GetLiveHeap(_liveHeap?.Reader ?? DefaultReader, progress, cancellationToken);
+        HeapGraph graph;
+        if (heap.Reader == HeapReaderKind.Fast)
+        {
+            using SegmentMemory memory = SegmentMemory.Create(Target, heap.Index.Segments);
+            graph = HeapGraph.Build(heap.Index, new FastReferenceReader(heap.Index, memory), progress, cancellationToken);
+        }
+        else
+        {
+            graph = HeapGraph.Build(heap.Index, new ClrMdReferenceReader(Target.Runtime.Heap, heap.Index.Types), progress, cancellationToken);
+        }
+        return _analysis = new RetentionAnalysis { Heap = heap, Graph = graph };
+    }
+
+    private RetentionQueries Queries(IProgress<WalkProgress>? progress, CancellationToken cancellationToken) =>
+        new(GetAnalysis(progress, cancellationToken), Target.Runtime.Heap);
+
+    /// <summary>Shortest path(s) from the roots to the object at <paramref name="address"/>.</summary>
+    public RootPathsResult RootPaths(ulong address, int count, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+    {
+        RetentionQueries queries = Queries(progress, cancellationToken);
+        return queries.RootPaths(queries.Resolve("rootpath", address), count, cancellationToken);
+    }
+
+    /// <summary>The referrers of an object, or of a representative instance of a type (the one whose holder has the most instances).</summary>
+    public BackrefGraph Backrefs(ulong? address, string? typePattern, int depth, int maxNodes, bool weak, bool raw,
+        IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+    {
+        RetentionQueries queries = Queries(progress, cancellationToken);
+        RetentionAnalysis analysis = GetAnalysis(progress, cancellationToken);
+        if (address is { } at)
+            return queries.Backrefs(queries.Resolve("backrefs", at), depth, maxNodes, weak, raw, cancellationToken);
+
+        List<int> instances = queries.InstancesOf("backrefs", typePattern!, liveOnly: true);
+        var byHolder = instances.GroupBy(i => analysis.Retention.Holder(i) < 0 ? -1 : analysis.Retention.Rules.Table.State(analysis.Retention.Holder(i)).Text)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Min()).First();
+        int representative = byHolder.Min();
+        BackrefGraph graph = queries.Backrefs(representative, depth, maxNodes, weak, raw, cancellationToken);
+        return graph with { InstancesOfType = instances.Count, InstancesSharingHolder = byHolder.Count() };
+    }
+
+    /// <summary>What freeing an object (or every live instance of a type) would give back.</summary>
+    public RetainedResult Retained(ulong? address, string? typePattern, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+    {
+        RetentionQueries queries = Queries(progress, cancellationToken);
+        if (address is { } at)
+        {
+            int node = queries.Resolve("retained", at);
+            ObjectRef described = queries.Describe(node);
+            return queries.Retained($"{described.Type} 0x{at:x}", [node], cancellationToken);
+        }
+        List<int> instances = queries.InstancesOf("retained", typePattern!, liveOnly: true);
+        return queries.Retained($"all {instances.Count:N0} live instances of '{typePattern}'", instances, cancellationToken);
+    }
+
+    /// <summary>The objects that retain the most memory, by the dominator tree.</summary>
+    public DominatorsResult Dominators(int top, IProgress<WalkProgress>? progress, CancellationToken cancellationToken) =>
+        Queries(progress, cancellationToken).TopDominators(top, cancellationToken);
 
     internal LiveHeap GetLiveHeap(HeapReaderKind reader, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
     {

@@ -1,0 +1,120 @@
+using LeakExt.Commands.Framework;
+using LeakExt.Core.Heap;
+using LeakExt.Core.Retention;
+
+namespace LeakExt.Commands.Rendering;
+
+public static class RetentionRenderer
+{
+    private static void WriteObject(ICommandOutput output, ObjectRef obj)
+    {
+        output.Write(obj.Type + " ");
+        output.WriteLink(Address.Format(obj.Address), "!backrefs " + Address.Format(obj.Address));
+    }
+
+    public static void RootPaths(RootPathResult r, ICommandOutput output)
+    {
+        WriteObject(output, r.Target);
+        output.WriteLine($" ({Format.Number(r.Target.Size)} B)");
+        if (!r.Live)
+        {
+            output.WriteLine("It is not reachable from any root: it is garbage, waiting for the next GC (no root path).");
+            return;
+        }
+        output.WriteLine($"Holder: {r.Holder}");
+        for (int p = 0; p < r.Paths.Count; p++)
+        {
+            RootPath path = r.Paths[p];
+            output.WriteLine();
+            output.WriteLine($"Path {p + 1} of {r.Paths.Count}: from {path.Root}, {path.Hops.Count} object{(path.Hops.Count == 1 ? "" : "s")}");
+            foreach (PathHop hop in path.Hops)
+            {
+                output.Write(hop.Field is null ? "  " : $"  .{hop.Field} → ");
+                WriteObject(output, hop.Object);
+                output.WriteLine($"  ({Format.Number(hop.Object.Size)} B)");
+            }
+        }
+    }
+
+    public static void Backrefs(BackrefsResult r, ICommandOutput output)
+    {
+        if (r.InstancesOfType > 0)
+            output.WriteLine($"{Format.Number(r.InstancesOfType)} live instances; {Format.Number(r.InstancesSharingHolder)} share the holder of this representative:");
+        if (r.Holder is not null)
+            output.WriteLine($"Holder: {r.Holder}");
+        else
+            output.WriteLine("Not reachable from any root (garbage): its referrers are dead too.");
+
+        var referrers = r.Edges.GroupBy(e => e.To).ToDictionary(g => g.Key, g => g.ToList());
+        var cuts = r.Cuts.ToDictionary(c => c.Node);
+        var shown = new HashSet<int>();
+        BackrefNode target = r.Nodes[0];
+        WriteNode(output, target);
+        output.WriteLine();
+        shown.Add(target.Id);
+        WriteChildren(target.Id, "");
+
+        void WriteChildren(int node, string indent)
+        {
+            var lines = new List<Action<string, bool>>();
+            foreach (string root in r.Nodes[node].Kind == "object" ? r.Nodes[node].Roots : [])
+                lines.Add((prefix, _) => output.WriteLine($"{prefix}◆ root: {root}"));
+            if (referrers.TryGetValue(node, out var edges))
+            {
+                foreach (BackrefEdge edge in edges)
+                {
+                    lines.Add((prefix, last) =>
+                    {
+                        BackrefNode from = r.Nodes[edge.From];
+                        output.Write($"{prefix}{(edge.Weak ? "(weak) " : "")}{edge.Label} ← ");
+                        WriteNode(output, from);
+                        if (!shown.Add(from.Id))
+                        {
+                            output.WriteLine("  (shown above: cycle or shared referrer)");
+                            return;
+                        }
+                        output.WriteLine();
+                        WriteChildren(from.Id, indent + (last ? "   " : "│  "));
+                    });
+                }
+            }
+            if (cuts.TryGetValue(node, out BackrefCut? cut))
+                lines.Add((prefix, _) => output.WriteLine($"{prefix}… {Format.Number(cut.Hidden)} more referrer{(cut.Hidden == 1 ? "" : "s")} ({cut.Reason})"));
+            for (int i = 0; i < lines.Count; i++)
+            {
+                bool last = i == lines.Count - 1;
+                lines[i](indent + (last ? "└─ " : "├─ "), last);
+            }
+        }
+    }
+
+    private static void WriteNode(ICommandOutput output, BackrefNode node)
+    {
+        if (node.Object is null)
+        {
+            output.Write(node.Roots.Count > 0 ? node.Roots[0] : node.Kind);
+            return;
+        }
+        WriteObject(output, node.Object);
+        output.Write($" ({Format.Number(node.Object.Size)} B{(node.Live ? "" : ", dead")})");
+    }
+
+    public static void Retained(RetainedCommandResult r, ICommandOutput output)
+    {
+        double percent = r.LiveBytes == 0 ? 0 : 100.0 * r.RetainedBytes / r.LiveBytes;
+        output.WriteLine($"Retained by {r.Subject}:");
+        output.WriteLine($"  {Format.Number(r.RetainedBytes)} bytes ({Format.Size(r.RetainedBytes)}, {percent:0.##}% of the live heap) in {Format.Number(r.RetainedCount)} objects");
+        output.WriteLine($"  shallow size: {Format.Number(r.ShallowBytes)} bytes in {Format.Number(r.Objects)} object{(r.Objects == 1 ? "" : "s")}");
+        output.WriteLine("Releasing it would free the retained bytes at the next full GC.");
+    }
+
+    public static void Dominators(DominatorsCommandResult r, ICommandOutput output)
+    {
+        output.WriteLine($"Top {r.Rows.Count} retainers of {Format.Number(r.LiveBytes)} live bytes ({Format.Size(r.LiveBytes)}):");
+        var table = new TextTable(("Retained", true), ("%", true), ("Address", false), ("Type", false), ("Holder", false));
+        foreach (DominatorRow row in r.Rows)
+            table.Add(Format.Number(row.RetainedBytes), row.RetainedPercent.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture),
+                Address.Format(row.Object.Address), FieldNames.Short(row.Object.Type), row.Holder);
+        output.Write(table.Render());
+    }
+}

@@ -1,0 +1,360 @@
+using LeakExt.Core.Heap;
+using LeakExt.Core.Snapshots;
+using Microsoft.Diagnostics.Runtime;
+
+namespace LeakExt.Core.Retention;
+
+/// <summary>Answers "who holds it, and what would I get back" over a <see cref="RetentionAnalysis"/>.</summary>
+internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
+{
+    private readonly HeapIndex _index = analysis.Index;
+    private readonly RetentionResult _retention = analysis.Retention;
+    private Dictionary<int, List<string>>? _rootNames;
+
+    public ObjectRef Describe(int node) =>
+        new(_index.AddressOf(node), SnapshotBuilder.TypeName(_index.Types[_index.TypeIds[node]]), (long)_index.SizeOf(node));
+
+    public int Resolve(string command, ulong address)
+    {
+        int node = _index.IndexOf(address);
+        if (node < 0 && _index.IndexOfContaining(address, out ulong start) >= 0)
+            throw new LeakExtException($"{command}: 0x{address:x} is inside the object at 0x{start:x}; pass the object's address.");
+        if (node < 0)
+            throw new LeakExtException($"{command}: no object starts at 0x{address:x} in the GC heap; check the address (e.g. from !snapdiff -by holder).");
+        return node;
+    }
+
+    /// <summary>All instances of types whose name matches (exact name first, then the glob/substring rules of -type).</summary>
+    public List<int> InstancesOf(string command, string pattern, bool liveOnly)
+    {
+        var exact = new HashSet<int>();
+        var matching = new HashSet<int>();
+        Func<string, bool> matches = SnapshotDiffer.TypeMatcher(pattern);
+        for (int t = 0; t < _index.Types.Count; t++)
+        {
+            string name = SnapshotBuilder.TypeName(_index.Types[t]);
+            if (name == pattern)
+                exact.Add(t);
+            else if (matches(name))
+                matching.Add(t);
+        }
+        HashSet<int> chosen = exact.Count > 0 ? exact : matching;
+        var nodes = new List<int>();
+        for (int i = 0; i < _index.ObjectCount; i++)
+            if (chosen.Contains(_index.TypeIds[i]) && (!liveOnly || analysis.IsLive(i)))
+                nodes.Add(i);
+        if (nodes.Count == 0)
+            throw new LeakExtException($"{command}: no {(liveOnly ? "live " : "")}objects of a type matching '{pattern}'.");
+        return nodes;
+    }
+
+    /// <summary>The name of the field of <paramref name="from"/> that points at <paramref name="to"/>.</summary>
+    public string FieldBetween(int from, int to)
+    {
+        ulong target = _index.AddressOf(to);
+        ClrObject obj = heap.GetObject(_index.AddressOf(from));
+        foreach (ClrReference reference in obj.EnumerateReferencesWithFields(carefully: false, considerDependantHandles: false))
+            if (reference.Object.Address == target)
+                return _retention.Rules.FieldName(_index.TypeIds[from], reference.Offset + ClrMdReferenceReader.ObjectHeader);
+        return "?";
+    }
+
+    private int OffsetBetween(int from, int to)
+    {
+        ulong target = _index.AddressOf(to);
+        foreach (ClrReference reference in heap.GetObject(_index.AddressOf(from)).EnumerateReferencesWithFields(carefully: false, considerDependantHandles: false))
+            if (reference.Object.Address == target)
+                return reference.Offset + ClrMdReferenceReader.ObjectHeader;
+        return 0;
+    }
+
+    public IReadOnlyList<string> RootNamesOf(int node)
+    {
+        if (_rootNames is null)
+        {
+            _rootNames = new Dictionary<int, List<string>>();
+            RootSet roots = _retention.Roots;
+            for (int r = 0; r < roots.Objects.Length; r++)
+            {
+                int target = _index.IndexOf(roots.Objects[r]);
+                if (target < 0)
+                    target = _index.IndexOfContaining(roots.Objects[r]);
+                if (target < 0)
+                    continue;
+                string name = roots.Names[roots.NameIds[r]];
+                List<string> names = _rootNames.TryGetValue(target, out var list) ? list : _rootNames[target] = new();
+                if (!names.Contains(name))
+                    names.Add(name);
+            }
+        }
+        return _rootNames.TryGetValue(node, out var found) ? found : [];
+    }
+
+    public RootPathsResult RootPaths(int target, int count, CancellationToken cancellationToken)
+    {
+        bool live = analysis.IsLive(target);
+        var paths = new List<RootPath>();
+        if (live)
+        {
+            // The shortest path by root priority (statics and handles before stacks), from the marking.
+            paths.Add(PathFromParents(target));
+            if (count > 1)
+                paths.AddRange(MorePaths(target, count - 1, paths[0].Hops[0].Object.Address, cancellationToken));
+        }
+        return new RootPathsResult(Describe(target), live, live ? _retention.HolderText(target) : null, paths);
+    }
+
+    private RootPath PathFromParents(int target)
+    {
+        var chain = new List<int>();
+        int node = target;
+        while (node >= 0)
+        {
+            chain.Add(node);
+            int parent = _retention.Parent(node);
+            if (RetentionResult.IsRoot(parent))
+                break;
+            node = parent;
+        }
+        chain.Reverse();
+        return new RootPath(_retention.RootName(_retention.Parent(chain[0])), Hops(chain));
+    }
+
+    private List<PathHop> Hops(List<int> chain)
+    {
+        var hops = new List<PathHop>(chain.Count);
+        for (int i = 0; i < chain.Count; i++)
+            hops.Add(new PathHop(Describe(chain[i]), i == 0 ? null : FieldBetween(chain[i - 1], chain[i])));
+        return hops;
+    }
+
+    /// <summary>Further shortest paths from other root objects: breadth-first over live referrers from the target.</summary>
+    private IEnumerable<RootPath> MorePaths(int target, int count, ulong firstRoot, CancellationToken cancellationToken)
+    {
+        var toward = new Dictionary<int, int> { [target] = -1 };
+        var queue = new Queue<int>();
+        queue.Enqueue(target);
+        int found = 0;
+        while (queue.Count > 0 && found < count)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int node = queue.Dequeue();
+            if (node != target && RetentionResult.IsRoot(_retention.Parent(node)) && _index.AddressOf(node) != firstRoot)
+            {
+                var chain = new List<int>();
+                for (int n = node; n >= 0; n = toward[n])
+                    chain.Add(n);
+                found++;
+                yield return new RootPath(_retention.RootName(_retention.Parent(node)), Hops(chain));
+                continue;
+            }
+            foreach (int referrer in analysis.Graph.Predecessors(node))
+                if (analysis.IsLive(referrer) && toward.TryAdd(referrer, node))
+                    queue.Enqueue(referrer);
+        }
+    }
+
+    private bool IsInternal(int node)
+    {
+        int state = _retention.Holder(node);
+        return state >= 0 && _retention.Rules.Table.State(state).Inside != CollectionKind.None;
+    }
+
+    /// <summary>objgraph's show_backrefs: referrers breadth-first up to a depth and a node budget.</summary>
+    public BackrefGraph Backrefs(int target, int depth, int maxNodes, bool weak, bool raw, CancellationToken cancellationToken)
+    {
+        var nodes = new List<BackrefNode>();
+        var edges = new List<BackrefEdge>();
+        var cuts = new List<BackrefCut>();
+        var idOf = new Dictionary<int, int>();
+        bool targetLive = analysis.IsLive(target);
+
+        int Add(int node, int level)
+        {
+            if (idOf.TryGetValue(node, out int id))
+                return id;
+            id = nodes.Count;
+            idOf[node] = id;
+            nodes.Add(new BackrefNode(id, Describe(node), "object", RootNamesOf(node), level, analysis.IsLive(node)));
+            return id;
+        }
+
+        var queue = new Queue<(int Node, int Level)>();
+        Add(target, 0);
+        queue.Enqueue((target, 0));
+        while (queue.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            (int node, int level) = queue.Dequeue();
+            int to = idOf[node];
+
+            // Referrers, with collection internals folded into the collection that owns them.
+            var referrers = new List<(int Node, string Label)>();
+            foreach (int referrer in analysis.Graph.Predecessors(node).ToArray().Distinct())
+            {
+                if (targetLive && !analysis.IsLive(referrer))
+                    continue;
+                if (!raw && IsInternal(referrer))
+                {
+                    (int owner, string label) = FoldInternals(referrer, node);
+                    if (owner >= 0 && !referrers.Exists(r => r.Node == owner))
+                        referrers.Add((owner, label));
+                    continue;
+                }
+                referrers.Add((referrer, FieldBetween(referrer, node)));
+            }
+
+            if (level >= depth)
+            {
+                if (referrers.Count > 0)
+                    cuts.Add(new BackrefCut(to, referrers.Count, "depth limit"));
+                continue;
+            }
+
+            int hidden = 0;
+            foreach ((int referrer, string label) in referrers)
+            {
+                bool seen = idOf.ContainsKey(referrer);
+                if (!seen && nodes.Count >= maxNodes)
+                {
+                    hidden++;
+                    continue;
+                }
+                int from = Add(referrer, level + 1);
+                edges.Add(new BackrefEdge(from, to, label, Weak: false));
+                if (!seen)
+                    queue.Enqueue((referrer, level + 1));
+            }
+            if (hidden > 0)
+                cuts.Add(new BackrefCut(to, hidden, "node limit"));
+        }
+
+        if (weak)
+            AddWeakReferrers(target, nodes, edges, idOf);
+
+        return new BackrefGraph(0, nodes, edges, cuts, targetLive ? _retention.HolderText(target) : null, 0, 0);
+    }
+
+    /// <summary>Climbs from an internal (array, node, entry) to its collection; the label is the member's role in it.</summary>
+    private (int Owner, string Label) FoldInternals(int internalNode, int member)
+    {
+        int memberState = _retention.Rules.ChildState(_retention.Holder(internalNode), _index.TypeIds[internalNode],
+            OffsetBetween(internalNode, member), _index.TypeIds[member]);
+        string text = _retention.Rules.Table.Text(_retention.Rules.Table.State(memberState).Text);
+        int cut = text.LastIndexOf(HolderTable.Separator, StringComparison.Ordinal);
+        string label = cut >= 0 ? text[(cut + HolderTable.Separator.Length)..] : "items";
+
+        int node = internalNode;
+        for (int guard = 0; guard < 10_000 && node >= 0 && IsInternal(node); guard++)
+        {
+            int parent = _retention.Parent(node);
+            if (RetentionResult.IsRoot(parent))
+                return (node, label);
+            node = parent;
+        }
+        return (node, label);
+    }
+
+    private void AddWeakReferrers(int target, List<BackrefNode> nodes, List<BackrefEdge> edges, Dictionary<int, int> idOf)
+    {
+        ulong address = _index.AddressOf(target);
+        (ulong Handle, ulong Target, string Kind)[] handles = _retention.Roots.WeakHandles.Where(h => h.Target == address).ToArray();
+        if (handles.Length == 0)
+            return;
+
+        // WeakReference objects keep their handle in _taggedHandle (low bit: tracks resurrection).
+        var owners = new Dictionary<ulong, int>();
+        for (int t = 0; t < _index.Types.Count; t++)
+        {
+            string name = _index.Types[t].Name ?? "";
+            if (!name.StartsWith("System.WeakReference", StringComparison.Ordinal))
+                continue;
+            for (int i = 0; i < _index.ObjectCount; i++)
+            {
+                if (_index.TypeIds[i] != t)
+                    continue;
+                ClrObject obj = heap.GetObject(_index.AddressOf(i));
+                ClrInstanceField? field = obj.Type?.GetFieldByName("_taggedHandle") ?? obj.Type?.GetFieldByName("m_handle");
+                if (field is null)
+                    continue;
+                ulong handle = (ulong)field.Read<long>(obj.Address, interior: false) & ~3UL;
+                owners.TryAdd(handle, i);
+            }
+        }
+
+        foreach ((ulong handle, _, string kind) in handles)
+        {
+            int handleId = nodes.Count;
+            nodes.Add(new BackrefNode(handleId, null, kind, [$"{kind.Replace('-', ' ')} 0x{handle:x}"], 1, false));
+            edges.Add(new BackrefEdge(handleId, idOf[target], "weak", Weak: true));
+            if (owners.TryGetValue(handle, out int owner))
+            {
+                bool seen = idOf.ContainsKey(owner);
+                int ownerId = seen ? idOf[owner] : nodes.Count;
+                if (!seen)
+                {
+                    idOf[owner] = ownerId;
+                    nodes.Add(new BackrefNode(ownerId, Describe(owner), "object", RootNamesOf(owner), 2, analysis.IsLive(owner)));
+                }
+                edges.Add(new BackrefEdge(ownerId, handleId, "_taggedHandle", Weak: true));
+            }
+        }
+    }
+
+    public RetainedResult Retained(string subject, IReadOnlyList<int> set, CancellationToken cancellationToken)
+    {
+        long shallow = set.Sum(n => (long)_index.SizeOf(n));
+        long liveBytes = LiveBytes();
+        if (set.Count == 1)
+        {
+            int node = set[0];
+            if (!analysis.IsLive(node))
+                return new RetainedResult(subject, 1, shallow, 0, 0, liveBytes);
+            long[] retained = analysis.RetainedSizes(cancellationToken);
+            Dominators.Tree tree = analysis.DominatorTree(cancellationToken);
+            // The dominated objects: in preorder every object follows its dominator, so one pass finds the subtree.
+            var inside = new Bitset(_index.ObjectCount);
+            inside.TrySet(node);
+            long count = 1;
+            foreach (int n in tree.Preorder)
+                if (n != node && tree.Idom[n] >= 0 && inside[tree.Idom[n]] && inside.TrySet(n))
+                    count++;
+            return new RetainedResult(subject, 1, shallow, count, retained[node], liveBytes);
+        }
+        (long setCount, long setBytes) = analysis.RetainedBySet(set.Where(analysis.IsLive).ToArray(), cancellationToken);
+        return new RetainedResult(subject, set.Count, shallow, setCount, setBytes, liveBytes);
+    }
+
+    public DominatorsResult TopDominators(int top, CancellationToken cancellationToken)
+    {
+        long[] retained = analysis.RetainedSizes(cancellationToken);
+        long liveBytes = LiveBytes();
+        var best = new PriorityQueue<int, long>();
+        for (int i = 0; i < retained.Length; i++)
+        {
+            if (retained[i] == 0)
+                continue;
+            best.Enqueue(i, retained[i]);
+            if (best.Count > top)
+                best.Dequeue();
+        }
+        var rows = new List<DominatorRow>();
+        while (best.Count > 0)
+        {
+            int node = best.Dequeue();
+            rows.Add(new DominatorRow(Describe(node), retained[node], liveBytes == 0 ? 0 : Math.Round(100.0 * retained[node] / liveBytes, 2),
+                _retention.HolderText(node)));
+        }
+        rows.Reverse();
+        return new DominatorsResult(liveBytes, rows);
+    }
+
+    private long LiveBytes()
+    {
+        long bytes = 0;
+        for (int i = 0; i < _index.ObjectCount; i++)
+            if (analysis.IsLive(i) && !_index.Types.Layouts[_index.TypeIds[i]].IsFree)
+                bytes += (long)_index.SizeOf(i);
+        return bytes;
+    }
+}

@@ -1,0 +1,31 @@
+namespace LeakExt.Core.Retention;
+
+/// <summary>One object on a path or in a graph.</summary>
+public sealed record ObjectRef(ulong Address, string Type, long Size);
+
+/// <summary>A step of a root path: the object, and the field of the previous object that points at it.</summary>
+public sealed record PathHop(ObjectRef Object, string? Field);
+
+/// <summary>A path from a root (its name, e.g. "static App.Cache.s_items") to the target; the first hop is the root object.</summary>
+public sealed record RootPath(string Root, IReadOnlyList<PathHop> Hops);
+
+public sealed record RootPathsResult(ObjectRef Target, bool Live, string? Holder, IReadOnlyList<RootPath> Paths);
+
+/// <summary>A node of a back-reference graph. Roots lists the root names that hold it directly; Kind is "object" or a weak handle kind.</summary>
+public sealed record BackrefNode(int Id, ObjectRef? Object, string Kind, IReadOnlyList<string> Roots, int Depth, bool Live);
+
+/// <summary>From (a referrer) points at To through Label (a field, or a folded collection role); Weak for weak handles.</summary>
+public sealed record BackrefEdge(int From, int To, string Label, bool Weak);
+
+/// <summary>Referrers of one node that were not shown (depth or node limit).</summary>
+public sealed record BackrefCut(int Node, int Hidden, string Reason);
+
+public sealed record BackrefGraph(
+    int Target, IReadOnlyList<BackrefNode> Nodes, IReadOnlyList<BackrefEdge> Edges, IReadOnlyList<BackrefCut> Cuts,
+    string? Holder, int InstancesOfType, int InstancesSharingHolder);
+
+public sealed record RetainedResult(string Subject, int Objects, long ShallowBytes, long RetainedCount, long RetainedBytes, long LiveBytes);
+
+public sealed record DominatorRow(ObjectRef Object, long RetainedBytes, double RetainedPercent, string Holder);
+
+public sealed record DominatorsResult(long LiveBytes, IReadOnlyList<DominatorRow> Rows);
