@@ -125,7 +125,7 @@ public sealed class RetainedCommand : Command<ObjectOrTypeOptions, RetainedComma
     protected override IReadOnlyList<ArgumentSpec> Arguments { get; } = [new("ADDR", "the object's address; or use -type", Optional: true)];
     protected override IReadOnlyList<OptionSpec<ObjectOrTypeOptions>> Options { get; } =
     [
-        new("type", "T", "all live instances of type T together (exact name, or a glob/substring)", (o, v) => o.Type = v),
+        new("type", "T", "all live instances of type T together (exact name, a glob, a substring, or A|B)", (o, v) => o.Type = v),
     ];
     protected override JsonTypeInfo<RetainedCommandResult> JsonType => LeakJsonContext.Default.RetainedCommandResult;
 

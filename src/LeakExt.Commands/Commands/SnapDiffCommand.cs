@@ -32,7 +32,7 @@ public sealed class SnapDiffCommand : Command<SnapDiffOptions, SnapDiffResult>
     protected override IReadOnlyList<OptionSpec<SnapDiffOptions>> Options { get; } =
     [
         new("top", "N", "rows to show (default 20; 0 = all)", (o, v) => o.Top = OptionValues.WholeNumber("snapdiff", "top", v)),
-        new("type", "PATTERN", "only types whose name matches (glob with * and ?, else a substring; case-insensitive)", (o, v) => o.TypePattern = v),
+        new("type", "PATTERN", "only types whose name matches: a glob with * and ?, else a substring; A|B for either (case-insensitive)", (o, v) => o.TypePattern = v),
         new("by", "type|holder", "group by type (default) or by holder: root and owner path, collections folded",
             (o, v) => o.ByHolder = OptionValues.OneOf("snapdiff", "by", v, ("type", false), ("holder", true))),
         new("sort", "bytes|count", "rank by Δbytes (default) or Δcount",

@@ -38,8 +38,10 @@ public static class RetentionRenderer
 
     public static void Backrefs(BackrefsResult r, ICommandOutput output)
     {
-        if (r.InstancesOfType > 0)
+        if (r.InstancesOfType > 0 && r.Holder is not null)
             output.WriteLine($"{Format.Number(r.InstancesOfType)} live instances; {Format.Number(r.InstancesSharingHolder)} share the holder of this representative:");
+        else if (r.InstancesOfType > 0)
+            output.WriteLine($"{Format.Number(r.InstancesOfType)} instance{(r.InstancesOfType == 1 ? "" : "s")}, none live; this is one of them:");
         if (r.Holder is not null)
             output.WriteLine($"Holder: {r.Holder}");
         else

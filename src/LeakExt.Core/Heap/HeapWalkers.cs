@@ -86,7 +86,7 @@ internal static unsafe class FastHeapWalker
             if (end - address < 12)
                 break;
             byte* obj = data + (address - start);
-            int typeId = cache.Lookup(*(ulong*)obj & ~3UL);
+            int typeId = cache.Lookup(*(ulong*)obj & ~3UL, address);
             if (typeId < 0)
             {
                 // Like ClrMD's ordinary walk: a bad MethodTable ends this segment.

@@ -36,17 +36,17 @@ internal sealed class TypeIdCache(TypeTable table, bool mayAdd)
     public TypeLayout[] Layouts { get; private set; } = table.Layouts;
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    public int Lookup(ulong methodTable)
+    public int Lookup(ulong methodTable, ulong objectAddress = 0)
     {
         int slot = (int)(methodTable >> 3) & (Size - 1);
         if (_methodTables[slot] == methodTable && methodTable != 0)
             return _ids[slot];
-        return Miss(methodTable, slot);
+        return Miss(methodTable, objectAddress, slot);
     }
 
-    private int Miss(ulong methodTable, int slot)
+    private int Miss(ulong methodTable, ulong objectAddress, int slot)
     {
-        int id = mayAdd ? table.GetOrAddShared(methodTable) : table.Find(methodTable);
+        int id = mayAdd ? table.GetOrAddShared(methodTable, objectAddress) : table.Find(methodTable);
         if (id >= 0)
         {
             _methodTables[slot] = methodTable;
@@ -99,22 +99,28 @@ internal sealed class TypeTable
     private readonly object _gate = new();
 
     /// <summary><see cref="GetOrAdd(ulong)"/> for walker threads: one at a time reaches ClrMD.</summary>
-    public int GetOrAddShared(ulong methodTable)
+    public int GetOrAddShared(ulong methodTable, ulong objectAddress)
     {
         lock (_gate)
-            return GetOrAdd(methodTable);
+            return GetOrAdd(methodTable, objectAddress);
     }
 
     /// <summary>The id of a MethodTable already met, or -1 (no DAC call; safe while nothing is added).</summary>
     public int Find(ulong methodTable) => _idByMethodTable.TryGetValue(methodTable, out int id) ? id : -1;
 
-    /// <summary>The type id of a MethodTable, or -1 when it is not a valid type (a corrupt object).</summary>
-    public int GetOrAdd(ulong methodTable)
+    /// <summary>
+    /// The type id of a MethodTable, or -1 when it is not a valid type (a corrupt object). The
+    /// object's address, when known, lets ClrMD resolve array element types fully.
+    /// </summary>
+    public int GetOrAdd(ulong methodTable, ulong objectAddress = 0)
     {
         if (methodTable == _lastMethodTable && _lastId >= 0)
             return _lastId;
         if (!_idByMethodTable.TryGetValue(methodTable, out int id))
-            id = Add(methodTable, _heap.GetTypeByMethodTable(methodTable));
+        {
+            ClrType? type = objectAddress != 0 ? _heap.GetObjectType(objectAddress) : null;
+            id = Add(methodTable, type is not null && type.MethodTable == methodTable ? type : _heap.GetTypeByMethodTable(methodTable));
+        }
         if (id >= 0)
         {
             _lastMethodTable = methodTable;

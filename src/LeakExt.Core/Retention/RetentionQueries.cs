@@ -197,7 +197,8 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
                 if (!raw && IsInternal(referrer))
                 {
                     (int owner, string label) = FoldInternals(referrer, node);
-                    if (owner >= 0 && !referrers.Exists(r => r.Node == owner))
+                    // A back-pointer from the collection's own internals (a node to its queue) is not a referrer.
+                    if (owner >= 0 && owner != node && !referrers.Exists(r => r.Node == owner))
                         referrers.Add((owner, label));
                     continue;
                 }

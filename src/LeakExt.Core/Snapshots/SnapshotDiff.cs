@@ -82,10 +82,16 @@ public static class SnapshotDiffer
         return map;
     }
 
+    /// <summary>Type name filter: alternatives separated by '|', each a glob with * and ?, or else a substring; case-insensitive.</summary>
     public static Func<string, bool> TypeMatcher(string? pattern)
     {
         if (string.IsNullOrWhiteSpace(pattern))
             return _ => true;
+        if (pattern.Contains('|'))
+        {
+            Func<string, bool>[] alternatives = pattern.Split('|', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(TypeMatcher).ToArray();
+            return name => alternatives.Any(matches => matches(name));
+        }
         if (pattern.IndexOfAny(['*', '?']) < 0)
             return name => name.Contains(pattern, StringComparison.OrdinalIgnoreCase);
         string regex = "^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$";

@@ -65,7 +65,16 @@ public sealed class TargetSession : IDisposable
         if (address is { } at)
             return queries.Backrefs(queries.Resolve("backrefs", at), depth, maxNodes, weak, raw, cancellationToken);
 
-        List<int> instances = queries.InstancesOf("backrefs", typePattern!, liveOnly: true);
+        // Prefer live instances; a type with none (garbage, or only weakly held) still shows its dead ones.
+        List<int> instances;
+        try
+        {
+            instances = queries.InstancesOf("backrefs", typePattern!, liveOnly: true);
+        }
+        catch (LeakExtException)
+        {
+            instances = queries.InstancesOf("backrefs", typePattern!, liveOnly: false);
+        }
         var byHolder = instances.GroupBy(i => analysis.Retention.Holder(i) < 0 ? -1 : analysis.Retention.Rules.Table.State(analysis.Retention.Holder(i)).Text)
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Min()).First();
         int representative = byHolder.Min();

@@ -1,0 +1,110 @@
+using LeakExt.Core.Retention;
+
+namespace LeakExt.Tests.Unit;
+
+/// <summary>Lengauer–Tarjan checked against the definition on many small random graphs.</summary>
+public sealed class DominatorTests
+{
+    private static (HeapGraph Graph, List<int> Roots) RandomGraph(Random random, int nodes)
+    {
+        var edges = new List<int>[nodes];
+        for (int n = 0; n < nodes; n++)
+        {
+            edges[n] = new List<int>();
+            int degree = random.Next(0, 4);
+            for (int d = 0; d < degree; d++)
+                edges[n].Add(random.Next(nodes));
+        }
+        var start = new int[nodes + 1];
+        for (int n = 0; n < nodes; n++)
+            start[n + 1] = start[n] + edges[n].Count;
+        int[] targets = edges.SelectMany(e => e).ToArray();
+        var roots = Enumerable.Range(0, nodes).Where(_ => random.Next(4) == 0).Distinct().ToList();
+        if (roots.Count == 0)
+            roots.Add(0);
+        return (HeapGraph.FromEdges(nodes, start, targets), roots);
+    }
+
+    /// <summary>Nodes reachable from the roots when <paramref name="removed"/> is taken out (-1: nothing removed).</summary>
+    private static bool[] Reachable(HeapGraph graph, List<int> roots, int removed)
+    {
+        var seen = new bool[graph.NodeCount];
+        var stack = new Stack<int>(roots.Where(r => r != removed));
+        foreach (int r in stack)
+            seen[r] = true;
+        while (stack.Count > 0)
+            foreach (int next in graph.Successors(stack.Pop()))
+                if (next != removed && !seen[next])
+                {
+                    seen[next] = true;
+                    stack.Push(next);
+                }
+        return seen;
+    }
+
+    [Fact]
+    public void Immediate_dominators_match_the_definition_on_random_graphs()
+    {
+        var random = new Random(20261121);
+        for (int trial = 0; trial < 400; trial++)
+        {
+            int nodes = random.Next(1, 14);
+            (HeapGraph graph, List<int> roots) = RandomGraph(random, nodes);
+            var rootSet = roots.ToHashSet();
+            Dominators.Tree tree = Dominators.Compute(nodes, graph.Successors, graph.Predecessors, roots, rootSet.Contains, CancellationToken.None);
+
+            bool[] reachable = Reachable(graph, roots, -1);
+            // Brute force: d dominates v when removing d makes v unreachable.
+            var dominators = new HashSet<int>[nodes];
+            for (int v = 0; v < nodes; v++)
+                dominators[v] = new HashSet<int>();
+            for (int d = 0; d < nodes; d++)
+            {
+                bool[] without = Reachable(graph, roots, d);
+                for (int v = 0; v < nodes; v++)
+                    if (reachable[v] && v != d && !without[v])
+                        dominators[v].Add(d);
+            }
+
+            for (int v = 0; v < nodes; v++)
+            {
+                if (!reachable[v])
+                {
+                    Assert.Equal(-2, tree.Idom[v]);
+                    continue;
+                }
+                // The immediate dominator is the strict dominator that every other strict dominator dominates.
+                int expected = dominators[v].Count == 0 ? Dominators.VirtualRoot
+                    : dominators[v].Single(d => dominators[v].All(other => other == d || dominators[d].Contains(other)));
+                Assert.True(expected == tree.Idom[v], $"trial {trial}, node {v}: expected idom {expected}, got {tree.Idom[v]}");
+            }
+            Assert.Equal(reachable.Count(r => r), tree.Preorder.Length);
+        }
+    }
+
+    [Fact]
+    public void Preorder_puts_every_node_after_its_dominator()
+    {
+        var random = new Random(7);
+        for (int trial = 0; trial < 100; trial++)
+        {
+            (HeapGraph graph, List<int> roots) = RandomGraph(random, 30);
+            var rootSet = roots.ToHashSet();
+            Dominators.Tree tree = Dominators.Compute(30, graph.Successors, graph.Predecessors, roots, rootSet.Contains, CancellationToken.None);
+            var position = tree.Preorder.Select((node, i) => (node, i)).ToDictionary(p => p.node, p => p.i);
+            foreach (int node in tree.Preorder)
+                if (tree.Idom[node] >= 0)
+                    Assert.True(position[tree.Idom[node]] < position[node]);
+        }
+    }
+
+    [Fact]
+    public void Reverse_edges_come_from_a_counting_pass()
+    {
+        HeapGraph graph = HeapGraph.FromEdges(4, [0, 2, 3, 3, 4], [1, 2, 2, 0]);
+        Assert.Equal([3], graph.Predecessors(0).ToArray());
+        Assert.Equal([0], graph.Predecessors(1).ToArray());
+        Assert.Equal([0, 1], graph.Predecessors(2).ToArray());
+        Assert.Empty(graph.Predecessors(3).ToArray());
+    }
+}

@@ -1,0 +1,139 @@
+// Who-holds-it scenarios, one checkpoint ("built"):
+//
+//   static Retention.Publisher.Changed (an event) ─► EventHandler ─► invocation list ─► Subscriber ×3   (never unsubscribed)
+//   timer queue ─► TimerQueueTimer ─► TimerCallback ─► TimerClient ×4   (each owns a Timer on its own callback,
+//        never disposed, dropped by the program: the queue keeps the clients, their timers keep the queue entries)
+//   static Retention.Cache.s_entries ─► Dictionary<int, CachedItem> ─► CachedItem ×25
+//   static Retention.Diamond.s_top ─► Top ─┬─► Left ──┐
+//                                          └─► Right ─┴─► Shared ─► byte[1000]
+//        retained(Top) = Top 32 + Left 24 + Right 24 + Shared 24 + byte[1000] 1024 = 1128 bytes
+//        retained(Left) = 24 (Shared is also reached through Right); retained(Shared) = 1048
+//   static Retention.WeakHolder.s_ref ─► WeakReference<WeakOnly> ┄weak handle┄► WeakOnly   (not live)
+using System.Runtime.CompilerServices;
+using LeakExt.TestTargets;
+
+namespace Retention;
+
+public static class Publisher
+{
+    public static event EventHandler? Changed;
+
+    public static int Raise()
+    {
+        Changed?.Invoke(null, EventArgs.Empty);
+        return Changed?.GetInvocationList().Length ?? 0;
+    }
+}
+
+public sealed class Subscriber
+{
+    public byte[] Payload { get; } = new byte[100];
+    public int Seen { get; private set; }
+    public void OnChanged(object? sender, EventArgs e) => Seen++;
+}
+
+public sealed class TimerClient
+{
+    private readonly Timer _timer;
+
+    public TimerClient() => _timer = new Timer(Tick, null, TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+
+    public int Ticks { get; private set; }
+    public void Tick(object? state) => Ticks++;
+}
+
+public sealed class CachedItem(int id)
+{
+    public int Id { get; } = id;
+}
+
+public static class Cache
+{
+    public static readonly Dictionary<int, CachedItem> s_entries = new();
+}
+
+public sealed class Shared
+{
+    public byte[] Payload { get; } = new byte[1000];
+}
+
+public sealed class Left(Shared shared)
+{
+    public Shared Shared { get; } = shared;
+}
+
+public sealed class Right(Shared shared)
+{
+    public Shared Shared { get; } = shared;
+}
+
+public sealed class Top(Left left, Right right)
+{
+    public Left Left { get; } = left;
+    public Right Right { get; } = right;
+}
+
+public static class Diamond
+{
+    public static Top? s_top;
+}
+
+public sealed class WeakOnly
+{
+    public long Value { get; set; } = 42;
+}
+
+public static class WeakHolder
+{
+    public static WeakReference<WeakOnly>? s_ref;
+}
+
+public static class Program
+{
+    public const int Subscribers = 3, Timers = 4, CacheItems = 25;
+
+    public static int Main()
+    {
+        Subscribe();
+        StartTimers();
+        FillCache();
+        BuildDiamond();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        MakeWeakOnly();
+        Checkpoint.Reach(1, "built");
+        return Publisher.Raise() == Subscribers ? 0 : 1;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Subscribe()
+    {
+        for (int i = 0; i < Subscribers; i++)
+            Publisher.Changed += new Subscriber().OnChanged;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StartTimers()
+    {
+        for (int i = 0; i < Timers; i++)
+            _ = new TimerClient();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FillCache()
+    {
+        for (int i = 0; i < CacheItems; i++)
+            Cache.s_entries[i] = new CachedItem(i);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void BuildDiamond()
+    {
+        var shared = new Shared();
+        Diamond.s_top = new Top(new Left(shared), new Right(shared));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void MakeWeakOnly() => WeakHolder.s_ref = new WeakReference<WeakOnly>(new WeakOnly());
+}
