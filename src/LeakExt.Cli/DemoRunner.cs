@@ -43,10 +43,22 @@ internal sealed class DemoRunner(TextWriter stdout, TextWriter stderr, Interrupt
         }
 
         if (Echo(host, "snapshots") != 0 || Echo(host, "snapdiff checkpoint-1 checkpoint-2 -top 8") != 0 ||
-            Echo(host, "snapdiff checkpoint-1 checkpoint-3 -top 8 -sort count") != 0)
+            Echo(host, "snapdiff checkpoint-1 checkpoint-3 -top 8 -sort count") != 0 ||
+            Echo(host, "snapdiff checkpoint-1 checkpoint-3 -by holder -top 3") != 0)
             return 1;
 
-        stdout.WriteLine("Every checkpoint added the same Crawler.Hyperlink, Crawler.Page and List<Hyperlink> counts: the crawler's static page cache grows without bound.");
+        // Who holds the Hyperlinks, and what would releasing them give back: on the last dump.
+        using (var last = new OpenTargetProvider(new TargetSession(LeakTarget.OpenDump(dumps[^1]))))
+        {
+            session.Target = last;
+            if (Echo(host, "backrefs -type Crawler.Hyperlink -depth 4") != 0 || Echo(host, "retained -type Crawler.Hyperlink") != 0 ||
+                Echo(host, "dominators -top 5") != 0)
+                return 1;
+            session.Target = null;
+        }
+
+        stdout.WriteLine("Every checkpoint added the same Crawler.Hyperlink, Crawler.Page and List<Hyperlink> counts, all held by the static");
+        stdout.WriteLine("WebCrawler.s_seen dictionary: the crawler's page cache grows without bound. Trim it, or bound it, to get the memory back.");
         stdout.WriteLine($"Dumps and .leaksnap files are in {directory}; open one with: leakext analyze {dumps[^1]}");
         return 0;
     }
