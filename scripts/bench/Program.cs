@@ -12,7 +12,12 @@ using LeakExt.Core.Snapshots;
 using LeakExt.Core.Targets;
 
 if (args.Length >= 3 && args[0] == "measure")
-    return Measure(args[1], args[2]);
+    return args[1] switch
+    {
+        "retention" => RetentionBench.Measure(args[2]),
+        "gcroot" => RetentionBench.MeasureGcRoot(args[2]),
+        _ => Measure(args[1], args[2]),
+    };
 
 double scale = 1.0;
 int runs = 3;
@@ -48,7 +53,7 @@ if (!reuse || !File.Exists(dump))
     Console.WriteLine($"  {new FileInfo(dump).Length / (1 << 20)} MiB dump in {clock.Elapsed.TotalSeconds:0.0} s: {dump}");
 }
 
-string[] modes = ["fast", "clrmd", "naive"];
+string[] modes = ["fast", "fast-noholders", "clrmd", "naive"];
 var results = modes.ToDictionary(m => m, _ => new List<JsonElement>());
 for (int run = 0; run < runs; run++)
 {
@@ -62,6 +67,16 @@ for (int run = 0; run < runs; run++)
 }
 
 double loadSeconds = MeasureLeaksnapLoad(outDirectory);
+
+var retentionRuns = new List<JsonElement>();
+var gcRootRuns = new List<JsonElement>();
+for (int run = 0; run < runs; run++)
+{
+    retentionRuns.Add(RunChild("retention", dump));
+    gcRootRuns.Add(RunChild("gcroot", dump));
+    Console.WriteLine($"  run {run + 1} retention: first rootpath {retentionRuns[^1].GetProperty("firstRootpath").GetDouble():0.000} s, " +
+                      $"dominators {retentionRuns[^1].GetProperty("dominators").GetDouble():0.000} s; naive GCRoot {gcRootRuns[^1].GetProperty("seconds").GetDouble():0.000} s");
+}
 
 var report = new StringBuilder();
 JsonElement first = results["fast"][0];
@@ -77,11 +92,40 @@ foreach (string mode in modes)
     double seconds = Median(results[mode].Select(r => r.GetProperty("seconds").GetDouble()));
     double anon = Median(results[mode].Select(r => (double)r.GetProperty("peakAnonDelta").GetInt64()));
     double rss = Median(results[mode].Select(r => (double)r.GetProperty("peakRssDelta").GetInt64()));
-    string name = mode switch { "fast" => "LeakExt fast reader", "clrmd" => "LeakExt, ClrMD per-object reader", _ => "naive ClrMD (EnumerateObjects + HashSet mark)" };
+    string name = mode switch
+    {
+        "fast" => "LeakExt fast reader, with holders (default)",
+        "fast-noholders" => "LeakExt fast reader, without holders",
+        "clrmd" => "LeakExt, ClrMD per-object reader, with holders",
+        _ => "naive ClrMD (EnumerateObjects + HashSet mark)",
+    };
     report.AppendLine($"| {name} | {seconds:0.000} s | {objects / seconds / 1e6:0.0} M | {anon / (1 << 20):0} MiB | {anon / objects:0.0} B | {rss / (1 << 20):0} MiB | {naive / seconds:0.0}× faster |");
 }
 report.AppendLine();
 report.AppendLine($".leaksnap with 100,000 type rows: loads in {loadSeconds * 1000:0} ms (median of 5).");
+report.AppendLine();
+double holders = Median(results["fast"].Select(r => r.GetProperty("seconds").GetDouble()));
+double plain = Median(results["fast-noholders"].Select(r => r.GetProperty("seconds").GetDouble()));
+report.AppendLine($"Holders add {100 * (holders - plain) / plain:0}% to !snapshot ({plain:0.000} s → {holders:0.000} s).");
+report.AppendLine();
+report.AppendLine("| retention query (target: one Order deep in the customer dictionary) | median |");
+report.AppendLine("|---|---:|");
+foreach ((string key, string label) in new[]
+{
+    ("firstRootpath", "first !rootpath on a fresh session (walk, marking with holders, reference graph)"),
+    ("laterRootpath", "later !rootpath"),
+    ("firstBackrefs", "first !backrefs -depth 10 on a fresh session"),
+    ("laterBackrefs", "later !backrefs -depth 10"),
+    ("dominators", "!dominators -top 20 after the graph (Lengauer–Tarjan over all live objects)"),
+    ("dominatorsFresh", "!dominators -top 20 on a fresh session, everything included"),
+})
+{
+    double seconds = Median(retentionRuns.Select(r => r.GetProperty(key).GetDouble()));
+    report.AppendLine($"| {label} | {(seconds < 1 ? $"{seconds * 1000:0} ms" : $"{seconds:0.00} s")} |");
+}
+double gcRoot = Median(gcRootRuns.Select(r => r.GetProperty("seconds").GetDouble()));
+double firstRootpath = Median(retentionRuns.Select(r => r.GetProperty("firstRootpath").GetDouble()));
+report.AppendLine($"| naive: ClrMD GCRoot, first path to the same object | {gcRoot:0.00} s ({gcRoot / firstRootpath:0.0}× our first !rootpath) |");
 Console.WriteLine();
 Console.Write(report);
 File.WriteAllText(Path.Combine(outDirectory, "results.md"), report.ToString());
@@ -121,6 +165,13 @@ static int Measure(string mode, string dump)
         if (mode == "naive")
         {
             (objects, live) = NaiveSnapshot.Take(session.Target.Runtime.Heap);
+        }
+        else if (mode == "fast-noholders")
+        {
+            var heap = LiveHeap.Build(session.Target, HeapReaderKind.Fast, null, CancellationToken.None, holders: false);
+            Snapshot snapshot = SnapshotBuilder.Build(heap, new SnapshotInfo(null, DateTimeOffset.UtcNow, "bench", null, "", 8, false, 1, "fast", 0));
+            objects = snapshot.Totals.LiveCount + snapshot.Totals.DeadCount + snapshot.Totals.FreeCount;
+            live = snapshot.Totals.LiveCount;
         }
         else
         {
