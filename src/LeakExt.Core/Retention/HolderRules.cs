@@ -3,6 +3,14 @@ using Microsoft.Diagnostics.Runtime;
 
 namespace LeakExt.Core.Retention;
 
+/// <summary>How the marker names holders: root states, and a child's state from its parent's.</summary>
+internal interface IHolderRules
+{
+    HolderTable Table { get; }
+    int RootState(string rootName);
+    int ChildState(int parentState, int parentType, long offset, int childType);
+}
+
 /// <summary>Collections whose internals are folded in holders, so they read as the user wrote them.</summary>
 internal enum CollectionKind : byte
 {
@@ -30,6 +38,16 @@ internal enum CollectionKind : byte
 /// </summary>
 internal sealed class HolderRules
 {
+    /// <summary>The rules as the marker's type parameter: a struct, so ChildState inlines into the hot loop.</summary>
+    public readonly struct Adapter(HolderRules rules) : IHolderRules
+    {
+        public HolderTable Table => rules.Table;
+        public int RootState(string rootName) => rules.RootState(rootName);
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public int ChildState(int parentState, int parentType, long offset, int childType) => rules.ChildState(parentState, parentType, offset, childType);
+    }
+
     private const int CacheSize = 1 << 12;
     private const int ArrayDataOffset = 16;
 

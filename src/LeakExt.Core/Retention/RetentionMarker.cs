@@ -17,8 +17,13 @@ internal sealed class RetentionResult
 {
     public required MarkResult Marks { get; init; }
     public required int[] ParentAndHolder { get; init; }
-    public required HolderRules Rules { get; init; }
+    public required HolderTable Table { get; init; }
     public required RootSet Roots { get; init; }
+
+    /// <summary>The heap's holder rules (field names, collection roles); absent only for synthetic heaps in tests.</summary>
+    public HolderRules Rules => _rules ?? throw new InvalidOperationException("no holder rules for this heap");
+    public HolderRules? HeapRules { init => _rules = value; }
+    private readonly HolderRules? _rules;
 
     public const int Unreached = -1;
 
@@ -30,7 +35,7 @@ internal sealed class RetentionResult
 
     public string RootName(int parent) => Roots.Names[-parent - 2];
 
-    public string HolderText(int index) => Holder(index) < 0 ? "(dead)" : Rules.Table.Text(Rules.Table.State(Holder(index)).Text);
+    public string HolderText(int index) => Holder(index) < 0 ? "(dead)" : Table.Text(Table.State(Holder(index)).Text);
 }
 
 /// <summary>
@@ -44,7 +49,20 @@ internal static class RetentionMarker
         CancellationToken cancellationToken) where TReader : IReferenceReader
     {
         var rules = new HolderRules(index.Types, new HolderTable());
-        var walk = new Walk<TReader>(index, reader, rules, progress, cancellationToken);
+        RetentionResult result = Mark(index, roots, reader, new HolderRules.Adapter(rules), progress, cancellationToken);
+        return new RetentionResult
+        {
+            Marks = result.Marks, ParentAndHolder = result.ParentAndHolder, Table = result.Table, Roots = result.Roots, HeapRules = rules,
+        };
+    }
+
+    /// <summary>The marking itself, for any holder rules (tests drive it over synthetic heaps).</summary>
+    public static RetentionResult Mark<TReader, TRules>(HeapIndex index, RootSet roots, TReader reader, TRules rules,
+        IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+        where TReader : IReferenceReader
+        where TRules : struct, IHolderRules
+    {
+        var walk = new Walk<TReader, TRules>(index, reader, rules, progress, cancellationToken);
 
         long unresolved = 0;
         var rootStates = new Dictionary<int, int>();
@@ -58,7 +76,7 @@ internal static class RetentionMarker
                 if (!rootStates.TryGetValue(nameId, out int state))
                     rootStates[nameId] = state = rules.RootState(roots.Names[nameId]);
                 ulong address = roots.Objects[r];
-                if (walk.VisitRoot(address, -nameId - 2, state) == Walk<TReader>.Outcome.Invalid)
+                if (walk.VisitRoot(address, -nameId - 2, state) == Walk<TReader, TRules>.Outcome.Invalid)
                 {
                     if (index.IndexOfContaining(address, out ulong start) >= 0)
                         walk.VisitRoot(start, -nameId - 2, state);
@@ -75,7 +93,7 @@ internal static class RetentionMarker
                 {
                     if (index.Segments[s].Kind != GCSegmentKind.Frozen)
                         continue;
-                    var visitor = new FrozenVisitor<TReader>(walk, frozenName, frozenState);
+                    var visitor = new FrozenVisitor<TReader, TRules>(walk, frozenName, frozenState);
                     index.ForEachInSegment(s, ref visitor);
                 }
             }
@@ -91,7 +109,7 @@ internal static class RetentionMarker
                 int p = index.IndexOf(primary);
                 if (p < 0 || walk.ParentAndHolder[2 * p + 1] < 0)
                     continue;
-                if (walk.Visit(secondary, p, walk.ParentAndHolder[2 * p + 1], Walk<TReader>.DependentEdge, 0) == Walk<TReader>.Outcome.Marked)
+                if (walk.Visit(secondary, p, walk.ParentAndHolder[2 * p + 1], Walk<TReader, TRules>.DependentEdge, 0) == Walk<TReader, TRules>.Outcome.Marked)
                 {
                     walk.Drain();
                     changed = true;
@@ -105,7 +123,7 @@ internal static class RetentionMarker
         {
             Marks = walk.Finish(unresolved),
             ParentAndHolder = walk.ParentAndHolder,
-            Rules = rules,
+            Table = rules.Table,
             Roots = new RootSet
             {
                 Objects = roots.Objects, Kinds = roots.Kinds, NameIds = roots.NameIds, Names = names,
@@ -115,12 +133,16 @@ internal static class RetentionMarker
         };
     }
 
-    private readonly struct FrozenVisitor<TReader>(Walk<TReader> walk, int name, int state) : IObjectVisitor where TReader : IReferenceReader
+    private readonly struct FrozenVisitor<TReader, TRules>(Walk<TReader, TRules> walk, int name, int state) : IObjectVisitor
+        where TReader : IReferenceReader
+        where TRules : struct, IHolderRules
     {
         public void Visit(int index, ulong address, bool marked) => walk.VisitRoot(address, name, state);
     }
 
-    private sealed class Walk<TReader> where TReader : IReferenceReader
+    private sealed class Walk<TReader, TRules>
+        where TReader : IReferenceReader
+        where TRules : struct, IHolderRules
     {
         public enum Outcome { Invalid, AlreadyMarked, Marked }
 
@@ -137,7 +159,7 @@ internal static class RetentionMarker
 
         private readonly HeapIndex _index;
         private readonly TReader _reader;
-        private readonly HolderRules _rules;
+        private readonly TRules _rules;
         private readonly IProgress<WalkProgress>? _progress;
         private readonly CancellationToken _cancellationToken;
         private readonly BitWord[] _words;
@@ -156,7 +178,7 @@ internal static class RetentionMarker
 
         public int[] ParentAndHolder { get; }
 
-        public Walk(HeapIndex index, TReader reader, HolderRules rules, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+        public Walk(HeapIndex index, TReader reader, TRules rules, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
         {
             _index = index;
             _reader = reader;

@@ -1,0 +1,121 @@
+using LeakExt.Core.Heap;
+using LeakExt.Core.Retention;
+using Microsoft.Diagnostics.Runtime;
+
+namespace LeakExt.Tests.Unit;
+
+/// <summary>
+/// The breadth-first marker on synthetic heaps: paths start at the highest-priority root tier
+/// (statics, then handles, then stacks, then the finalizer queue), and are shortest within a tier.
+/// </summary>
+public sealed class RootTierTests
+{
+    private const ulong Base = 0x10_0000;
+
+    private static ulong Address(int node) => Base + (ulong)node * 32;
+
+    /// <summary>A heap of <paramref name="count"/> 24-byte objects, 32 bytes apart, in one gen2 segment.</summary>
+    private static HeapIndex SyntheticHeap(int count)
+    {
+        var segment = new HeapSegmentInfo
+        {
+            Start = Base, End = Address(count), Kind = GCSegmentKind.Generation2, Gen0 = default, Gen1 = default,
+        };
+        HeapSegmentInfo[] segments = [segment];
+        ulong[] bits = HeapIndexBuilder.AllocateStartBits(segments);
+        var builder = new HeapIndexBuilder(segments, bits);
+        builder.BeginSegment(0);
+        for (int i = 0; i < count; i++)
+            builder.Add(Address(i), 0, 24);
+        return HeapIndexBuilder.Combine(segments, bits, [builder], new TypeTable(null!, null!));
+    }
+
+    private readonly struct Edges(Dictionary<int, int[]> edges) : IReferenceReader
+    {
+        public int Read(ulong address, int segment, ReferenceBuffer buffer)
+        {
+            buffer.TypeId = 0;
+            int count = 0;
+            if (edges.TryGetValue((int)((address - Base) / 32), out int[]? targets))
+                foreach (int target in targets)
+                    buffer.Add(ref count, Address(target), 8);
+            return count;
+        }
+    }
+
+    /// <summary>Holder texts that record the path: root name, then one "›n" step per hop.</summary>
+    private readonly struct PathRules(HolderTable table) : IHolderRules
+    {
+        public HolderTable Table => table;
+        public int RootState(string rootName) => table.StateOf(new HolderState(table.RootText(rootName), CollectionKind.None, -1, -1));
+        public int ChildState(int parentState, int parentType, long offset, int childType) =>
+            table.StateOf(new HolderState(table.Extend(table.State(parentState).Text, "n"), CollectionKind.None, -1, -1));
+    }
+
+    private static RetentionResult Mark(int nodes, Dictionary<int, int[]> edges, params (int Node, RootKind Kind, string Name)[] roots)
+    {
+        var rootSet = new RootSet
+        {
+            Objects = roots.Select(r => Address(r.Node)).ToArray(),
+            Kinds = roots.Select(r => r.Kind).ToArray(),
+            NameIds = Enumerable.Range(0, roots.Length).ToArray(),
+            Names = roots.Select(r => r.Name).ToList(),
+            DependentHandles = [],
+            CountsByKind = new Dictionary<string, long>(),
+            FinalizerQueueLength = 0,
+            FinalizableObjects = 0,
+        };
+        return RetentionMarker.Mark(SyntheticHeap(nodes), rootSet, new Edges(edges), new PathRules(new HolderTable()), null, CancellationToken.None);
+    }
+
+    private static string RootOf(RetentionResult result, int node)
+    {
+        while (!RetentionResult.IsRoot(result.Parent(node)))
+            node = result.Parent(node);
+        return result.RootName(result.Parent(node));
+    }
+
+    [Fact]
+    public void A_static_root_wins_over_a_shorter_path_from_a_stack()
+    {
+        // static → 0 → 1 → 2 → 3, and a stack slot → 4 → 3.
+        var edges = new Dictionary<int, int[]> { [0] = [1], [1] = [2], [2] = [3], [4] = [3] };
+        RetentionResult result = Mark(5, edges, (4, RootKind.Stack, "thread 0x1 Main"), (0, RootKind.Static, "static App.s_cache"));
+        Assert.Equal(2, result.Parent(3));
+        Assert.Equal("static App.s_cache", RootOf(result, 3));
+        Assert.Equal("static App.s_cache › n › n › n", result.HolderText(3));
+        Assert.Equal("thread 0x1 Main", RootOf(result, 4));
+    }
+
+    [Fact]
+    public void Handles_come_before_the_finalizer_queue()
+    {
+        // finalizer queue → 0; strong handle → 1 → 0.
+        var edges = new Dictionary<int, int[]> { [1] = [0] };
+        RetentionResult result = Mark(2, edges, (0, RootKind.FinalizerQueue, "finalizer queue"), (1, RootKind.StrongHandle, "strong handle"));
+        Assert.Equal(1, result.Parent(0));
+        Assert.Equal("strong handle", RootOf(result, 0));
+    }
+
+    [Fact]
+    public void Within_a_tier_the_shortest_path_wins_and_unreachable_objects_stay_dead()
+    {
+        // static A → 0 → 1 → 2 → 5; static B → 3 → 5; 4 is reachable from nothing.
+        var edges = new Dictionary<int, int[]> { [0] = [1], [1] = [2], [2] = [5], [3] = [5] };
+        RetentionResult result = Mark(6, edges, (0, RootKind.Static, "static A.a"), (3, RootKind.Static, "static B.b"));
+        Assert.Equal(3, result.Parent(5));
+        Assert.Equal("static B.b", RootOf(result, 5));
+        Assert.Equal(RetentionResult.Unreached, result.Parent(4));
+        Assert.Equal(-1, result.Holder(4));
+        Assert.Equal(5, result.Marks.LiveCount);
+    }
+
+    [Fact]
+    public void Cycles_terminate_and_every_node_is_visited_once()
+    {
+        var edges = new Dictionary<int, int[]> { [0] = [1], [1] = [2], [2] = [0, 3], [3] = [1] };
+        RetentionResult result = Mark(4, edges, (0, RootKind.Stack, "thread 0x2 Run"));
+        Assert.Equal(4, result.Marks.LiveCount);
+        Assert.Equal([1, 2], new[] { result.Parent(2), result.Parent(3) });
+    }
+}
