@@ -111,6 +111,14 @@ public sealed class BadInputTests(DumpFixture fixture)
     [InlineData("frobnicate", "unknown command 'frobnicate'")]
     [InlineData("snapshot", "needs a target")]
     [InlineData("snapshot -name \"unterminated", "unterminated quote")]
+    [InlineData("backrefs", "give an object address or -type T")]
+    [InlineData("backrefs 0x1000 -type Foo", "not both")]
+    [InlineData("rootpath xyz", "'xyz' is not an address")]
+    [InlineData("rootpath", "give one object address")]
+    [InlineData("retained 0x10 0x20", "expected one address")]
+    [InlineData("dominators -top 0", "-top expects a whole number ≥ 1")]
+    [InlineData("backrefs 0x1000 -depth -3", "-depth expects a whole number ≥ 1")]
+    [InlineData("snapdiff -by size", "-by must be one of type, holder")]
     public void Bad_command_arguments(string command, string expected) =>
         AssertOneLineError(CliRunner.Run("-c", command), expected);
 
