@@ -41,6 +41,19 @@ public sealed class RetentionDumpTests(DumpFixture fixture)
     }
 
     [Fact]
+    public void HashSet_ConcurrentDictionary_and_Queue_internals_are_folded()
+    {
+        Snapshot snapshot = Sessions.Snapshot(Dump);
+        Assert.Equal((5L, "static Retention.Collections.s_tags › HashSet<Tag> items"), (Holder(snapshot, "Retention.Tag").Count, Holder(snapshot, "Retention.Tag").Holder));
+        Assert.Equal((6L, "static Retention.Collections.s_sessions › ConcurrentDictionary<String, Session> values"),
+            (Holder(snapshot, "Retention.Session").Count, Holder(snapshot, "Retention.Session").Holder));
+        Assert.Equal((7L, "static Retention.Collections.s_jobs › Queue<Job> items"), (Holder(snapshot, "Retention.Job").Count, Holder(snapshot, "Retention.Job").Holder));
+        // The collections' own nodes and arrays are held by the collection's root, not listed as members.
+        Assert.Equal("static Retention.Collections.s_sessions",
+            Holder(snapshot, "System.Collections.Concurrent.ConcurrentDictionary<System.String, Retention.Session>+Node").Holder);
+    }
+
+    [Fact]
     public void Fast_and_ClrMD_readers_find_the_same_holders()
     {
         string Rows(Snapshot s) => string.Join("\n", s.Holders.Select(h => $"{h.Type}|{h.Module}|{h.Holder}|{h.Count}|{h.Bytes}|{h.ExampleAddress:x}").Order());

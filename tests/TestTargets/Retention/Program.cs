@@ -9,6 +9,9 @@
 //        retained(Top) = Top 32 + Left 24 + Right 24 + Shared 24 + byte[1000] 1024 = 1128 bytes
 //        retained(Left) = 24 (Shared is also reached through Right); retained(Shared) = 1048
 //   static Retention.WeakHolder.s_ref ─► WeakReference<WeakOnly> ┄weak handle┄► WeakOnly   (not live)
+//   static Retention.Collections.s_tags ─► HashSet<Tag> ─► Tag ×5
+//   static Retention.Collections.s_sessions ─► ConcurrentDictionary<string, Session> ─► Session ×6
+//   static Retention.Collections.s_jobs ─► Queue<Job> ─► Job ×7
 using System.Runtime.CompilerServices;
 using LeakExt.TestTargets;
 
@@ -88,6 +91,36 @@ public static class WeakHolder
     public static WeakReference<WeakOnly>? s_ref;
 }
 
+public sealed record Tag(int Id);
+
+public sealed class Session(int id)
+{
+    public int Id { get; } = id;
+}
+
+public sealed class Job(int id)
+{
+    public int Id { get; } = id;
+}
+
+public static class Collections
+{
+    public static readonly HashSet<Tag> s_tags = new();
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Session> s_sessions = new();
+    public static readonly Queue<Job> s_jobs = new();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Fill()
+    {
+        for (int i = 0; i < 5; i++)
+            s_tags.Add(new Tag(i));
+        for (int i = 0; i < 6; i++)
+            s_sessions[$"session-{i}"] = new Session(i);
+        for (int i = 0; i < 7; i++)
+            s_jobs.Enqueue(new Job(i));
+    }
+}
+
 public static class Program
 {
     public const int Subscribers = 3, Timers = 4, CacheItems = 25;
@@ -98,6 +131,7 @@ public static class Program
         StartTimers();
         FillCache();
         BuildDiamond();
+        Collections.Fill();
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
