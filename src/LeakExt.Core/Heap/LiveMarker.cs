@@ -18,6 +18,15 @@ internal sealed class MarkResult
     /// <summary>References that point at no object start (corruption): counted, not followed.</summary>
     public required long InvalidReferences { get; init; }
 
+    /// <summary>A result from mark words (laid out like StartBits); counts the live objects.</summary>
+    public static MarkResult FromWords(ulong[] markBits, long unresolvedRoots, long invalidReferences)
+    {
+        long live = 0;
+        foreach (ulong word in markBits)
+            live += BitOperations.PopCount(word);
+        return new MarkResult { MarkBits = markBits, LiveCount = live, UnresolvedRoots = unresolvedRoots, InvalidReferences = invalidReferences };
+    }
+
     /// <summary>The live set by dense object index (N/8 bytes), for graph work.</summary>
     public Bitset ToIndexBitset(HeapIndex index)
     {
@@ -185,13 +194,9 @@ internal static class LiveMarker
         public MarkResult Finish(long unresolvedRoots)
         {
             ulong[] marks = new ulong[_bits.Length / 2];
-            long live = 0;
             for (int w = 0; w < marks.Length; w++)
-            {
                 marks[w] = _bits[2 * w + 1];
-                live += BitOperations.PopCount(marks[w]);
-            }
-            return new MarkResult { MarkBits = marks, LiveCount = live, UnresolvedRoots = unresolvedRoots, InvalidReferences = _invalid };
+            return MarkResult.FromWords(marks, unresolvedRoots, _invalid);
         }
     }
 }

@@ -294,13 +294,9 @@ internal static class RetentionMarker
         public MarkResult Finish(long unresolvedRoots)
         {
             ulong[] marks = new ulong[_words.Length];
-            long live = 0;
             for (int w = 0; w < marks.Length; w++)
-            {
                 marks[w] = _words[w].Mark;
-                live += BitOperations.PopCount(marks[w]);
-            }
-            return new MarkResult { MarkBits = marks, LiveCount = live, UnresolvedRoots = unresolvedRoots, InvalidReferences = _invalid };
+            return MarkResult.FromWords(marks, unresolvedRoots, _invalid);
         }
     }
 }
