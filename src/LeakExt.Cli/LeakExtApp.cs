@@ -60,6 +60,43 @@ public static class LeakExtApp
             return 0;
         }));
 
+        var recordPid = new Argument<int>("pid") { Description = "the process id of a running .NET process" };
+        var every = new Option<string>("--every") { Description = "time between snapshots: 10s, 500ms, 2m, 1h (default 10s)", DefaultValueFactory = _ => "10s" };
+        var count = new Option<int>("--count") { Description = "how many snapshots (default 6)", DefaultValueFactory = _ => 6 };
+        var recordOut = new Option<string>("--out") { Description = "folder for the .leaksnap files", Required = true };
+        var record = new Command("record", "Snapshot a live process every interval into .leaksnap files (suspended only while each is taken).")
+        {
+            recordPid, every, count, recordOut, symbolPath,
+        };
+        record.SetAction(parse => Guarded(stderr, () =>
+        {
+            int snapshots = parse.GetValue(count);
+            if (snapshots < 1)
+                throw new LeakExtException($"--count must be at least 1, got {snapshots}.");
+            return new Recorder(stdout, stderr, interrupts).Run(parse.GetValue(recordPid), Recorder.ParseInterval(parse.GetValue(every)!), snapshots,
+                parse.GetValue(recordOut)!, SymbolPath.Resolve(parse.GetValue(symbolPath)));
+        }));
+
+        var growthArguments = new Argument<string[]>("snapshots") { Description = "a folder of .leaksnap files, or the files in time order", Arity = ArgumentArity.OneOrMore };
+        var growthTop = new Option<int>("--top") { Description = "suspects to show (default 10)", DefaultValueFactory = _ => 10 };
+        var growthHtml = new Option<string?>("--html") { Description = "also write a self-contained HTML report" };
+        var growthJson = new Option<bool>("--json") { Description = "print JSON instead of text" };
+        var heapgrowth = new Command("heapgrowth", "Read a series of .leaksnap files (e.g. from 'leakext record'): leak, plateau, native growth, fragmentation or finalizer backlog.")
+        {
+            growthArguments, growthTop, growthHtml, growthJson,
+        };
+        heapgrowth.SetAction(parse => Guarded(stderr, () =>
+        {
+            var line = new List<string> { "heapgrowth" };
+            line.AddRange(parse.GetValue(growthArguments)!.Select(Quote));
+            line.Add($"-top {parse.GetValue(growthTop)}");
+            if (parse.GetValue(growthHtml) is { } html)
+                line.Add($"-html {Quote(html)}");
+            if (parse.GetValue(growthJson))
+                line.Add("-json");
+            return RunSession(new LeakSession(null), [string.Join(' ', line)], stdin, stdout, stderr, terminal, showProgress, interrupts);
+        }));
+
         var outOption = new Option<string>("--out") { Description = "folder for the demo's dumps and snapshots", DefaultValueFactory = _ => "demo-out" };
         var demo = new Command("demo", "Run the bundled leaky crawler, dump it at 3 checkpoints, and hunt the leak with LeakExt's commands.") { outOption };
         demo.SetAction(parse => Guarded(stderr, () =>
@@ -67,7 +104,7 @@ public static class LeakExtApp
 
         var root = new RootCommand("LeakExt: memory-leak hunting for .NET. Snapshot the live managed heap of a dump or a process, and diff snapshots to see what grew.")
         {
-            analyze, attach, dump, demo, commands,
+            analyze, attach, record, heapgrowth, dump, demo, commands,
         };
         root.SetAction(parse => Guarded(stderr, () =>
         {
@@ -83,6 +120,8 @@ public static class LeakExtApp
         ParseResult parsed = root.Parse(args);
         return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
     }
+
+    private static string Quote(string text) => text.Contains(' ') || text.Contains('"') ? "\"" + text.Replace("\"", "\\\"") + "\"" : text;
 
     private static int RunSession(LeakSession session, string[]? batch, TextReader stdin, TextWriter stdout, TextWriter stderr,
         bool terminal, bool showProgress, InterruptHandler interrupts)

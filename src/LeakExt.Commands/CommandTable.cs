@@ -14,6 +14,7 @@ public static class CommandTable
         new SnapshotCommand(),
         new SnapshotsCommand(),
         new SnapDiffCommand(),
+        new HeapGrowthCommand(),
         new BackrefsCommand(),
         new RootPathCommand(),
         new RetainedCommand(),

@@ -14,6 +14,7 @@ namespace LeakExt.Commands;
 [JsonSerializable(typeof(BackrefsResult))]
 [JsonSerializable(typeof(RetainedCommandResult))]
 [JsonSerializable(typeof(DominatorsCommandResult))]
+[JsonSerializable(typeof(HeapGrowthResult))]
 [JsonSerializable(typeof(ErrorResult))]
 public sealed partial class LeakJsonContext : JsonSerializerContext
 {

@@ -34,7 +34,8 @@ public sealed record SnapshotResult(
     string Command, int Id, string? Name, string? File, string Source, int? ProcessId, DateTimeOffset TakenAt,
     string RuntimeVersion, int PointerSize, bool ServerGc, int HeapCount, string Reader, double WalkSeconds,
     HeapTotals Totals, IReadOnlyDictionary<string, long> Roots, long FinalizerQueueLength, long FinalizableObjects,
-    SnapshotDiagnostics Diagnostics, int TypeCount, IReadOnlyList<TypeRow> Types, int HolderCount, IReadOnlyList<HolderRow> Holders)
+    SnapshotDiagnostics Diagnostics, int TypeCount, IReadOnlyList<TypeRow> Types, int HolderCount, IReadOnlyList<HolderRow> Holders,
+    LeakExt.Core.Growth.ProcessMemory? Memory)
 {
     public static SnapshotResult From(StoredSnapshot stored, int top)
     {
@@ -46,7 +47,7 @@ public sealed record SnapshotResult(
         return new SnapshotResult("snapshot", stored.Id, i.Name, stored.File, i.Source, i.ProcessId, i.TakenAt, i.RuntimeVersion,
             i.PointerSize, i.ServerGc, i.HeapCount, i.Reader, i.WalkSeconds, s.Totals, s.Roots, s.FinalizerQueueLength,
             s.FinalizableObjects, s.Diagnostics, s.Types.Count(t => t.Count > 0), live.Select(TypeRow.From).ToArray(),
-            s.Holders.Count, (top > 0 ? s.Holders.Take(top) : s.Holders).Select(HolderRow.From).ToArray());
+            s.Holders.Count, (top > 0 ? s.Holders.Take(top) : s.Holders).Select(HolderRow.From).ToArray(), s.Memory);
     }
 }
 
@@ -92,3 +93,18 @@ public sealed record BackrefsResult(
 public sealed record RetainedCommandResult(string Command, string Subject, int Objects, long ShallowBytes, long RetainedCount, long RetainedBytes, long LiveBytes);
 
 public sealed record DominatorsCommandResult(string Command, long LiveBytes, IReadOnlyList<DominatorRow> Rows);
+
+public sealed record GrowthSuspectRow(string Type, string Module, string? Holder, string Verdict, long[] Counts, long[] Bytes, long GrowthCount, long GrowthBytes);
+
+public sealed record HeapGrowthResult(
+    string Command, string Verdict, string Reason, string? Note, IReadOnlyList<LeakExt.Core.Growth.GrowthTotals> Totals,
+    IReadOnlyList<LeakExt.Core.Growth.SeriesVerdict> Series, IReadOnlyList<GrowthSuspectRow> Types, IReadOnlyList<GrowthSuspectRow> Suspects, string? HtmlFile)
+{
+    public static HeapGrowthResult From(LeakExt.Core.Growth.GrowthReport report, string? htmlFile)
+    {
+        static GrowthSuspectRow Row(LeakExt.Core.Growth.GrowthSuspect s) =>
+            new(s.Type, s.Module, s.Holder, s.Verdict, s.Counts, s.Bytes, s.GrowthCount, s.GrowthBytes);
+        return new HeapGrowthResult("heapgrowth", report.Verdict, report.Reason, report.Note, report.Totals, report.Series,
+            report.Types.Select(Row).ToArray(), report.Suspects.Select(Row).ToArray(), htmlFile);
+    }
+}

@@ -30,6 +30,9 @@ public static class SnapshotRenderer
         output.Write(generations.Render());
         output.WriteLine();
 
+        if (r.Memory is { } m)
+            output.WriteLine($"Process memory ({(m.Source == "dump" ? "regions in the dump" : "resident")}): {Format.Size(m.TotalBytes)} = GC heap {Format.Size(m.GcHeapBytes)}, " +
+                             $"runtime native {Format.Size(m.RuntimeNativeBytes)}, mapped files {Format.Size(m.MappedImageBytes)}, stacks {Format.Size(m.StackBytes)}, other native {Format.Size(m.OtherNativeBytes)}");
         output.WriteLine("Roots: " + RootSummary(r.Roots));
         output.WriteLine($"Finalizer queue: {Format.Number(r.FinalizerQueueLength)} ready to run; {Format.Number(r.FinalizableObjects)} objects registered for finalization");
         SnapshotDiagnostics d = r.Diagnostics;

@@ -79,4 +79,7 @@ public sealed record Snapshot(
 {
     /// <summary>The (type, holder) histogram; empty when the snapshot was taken without holders.</summary>
     public IReadOnlyList<HolderStats> Holders { get; init; } = [];
+
+    /// <summary>The process's memory by region kind, when the target could tell.</summary>
+    public Growth.ProcessMemory? Memory { get; init; }
 }

@@ -22,6 +22,7 @@ public static class SnapshotFile
     private const uint TagTypes = 0x45505954;  // "TYPE"
     private const uint TagDiagnostics = 0x47414944; // "DIAG"
     private const uint TagHolders = 0x444C4F48; // "HOLD"
+    private const uint TagMemory = 0x4D454D50; // "PMEM"
 
     public static void Write(Snapshot snapshot, string path)
     {
@@ -30,7 +31,7 @@ public static class SnapshotFile
         Magic.CopyTo(header, 0);
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), FormatVersion);
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(10), 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(12), 6);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(12), snapshot.Memory is null ? 6u : 7u);
         BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(16), (ulong)payload.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(24), Crc32.Compute(payload));
 
@@ -138,6 +139,18 @@ public static class SnapshotFile
                 w.Write(row.ExampleAddress);
             }
         });
+        if (snapshot.Memory is { } memory)
+        {
+            WriteSection(writer, TagMemory, w =>
+            {
+                w.Write(memory.Source);
+                w.Write(memory.GcHeapBytes);
+                w.Write(memory.RuntimeNativeBytes);
+                w.Write(memory.MappedImageBytes);
+                w.Write(memory.StackBytes);
+                w.Write(memory.OtherNativeBytes);
+            });
+        }
         WriteSection(writer, TagDiagnostics, w =>
         {
             SnapshotDiagnostics d = snapshot.Diagnostics;
@@ -214,6 +227,7 @@ public static class SnapshotFile
         TypeStats[]? types = null;
         SnapshotDiagnostics diagnostics = new(0, 0, 0, 0);
         HolderStats[] holders = [];
+        Growth.ProcessMemory? memory = null;
         long finalizerQueue = 0, finalizable = 0;
 
         Stream stream = reader.BaseStream;
@@ -245,6 +259,10 @@ public static class SnapshotFile
                 case TagTypes:
                     types = ReadTypes(reader);
                     break;
+                case TagMemory:
+                    memory = new Growth.ProcessMemory(reader.ReadString(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(),
+                        reader.ReadInt64(), reader.ReadInt64());
+                    break;
                 case TagHolders:
                     holders = ReadHolders(reader);
                     break;
@@ -259,7 +277,7 @@ public static class SnapshotFile
 
         if (info is null || totals is null || types is null)
             throw new FormatException("a required section (INFO, TOTL or TYPE) is missing.");
-        return new Snapshot(info, totals, types, roots, finalizerQueue, finalizable, diagnostics) { Holders = holders };
+        return new Snapshot(info, totals, types, roots, finalizerQueue, finalizable, diagnostics) { Holders = holders, Memory = memory };
     }
 
     private static HolderStats[] ReadHolders(BinaryReader reader)

@@ -19,6 +19,9 @@ public sealed class ElfCoreFile
     public long FileLength { get; }
     public IReadOnlyList<LoadSegment> Segments { get; }
 
+    /// <summary>File-backed mappings from the NT_FILE note: (start, end, path).</summary>
+    public IReadOnlyList<(ulong Start, ulong End, string Path)> MappedFiles { get; private init; } = [];
+
     /// <summary>The highest file offset any header points at: a shorter file is truncated.</summary>
     public ulong RequiredLength { get; }
 
@@ -73,6 +76,7 @@ public sealed class ElfCoreFile
         ReadExactly(stream, path, phoff, table);
 
         var segments = new List<LoadSegment>();
+        var notes = new List<(ulong Offset, ulong Size)>();
         ulong required = tableEnd;
         for (int i = 0; i < phnum; i++)
         {
@@ -86,10 +90,57 @@ public sealed class ElfCoreFile
                 required = Math.Max(required, offset + filesz);
             if (ptype == PtLoad && memsz > 0)
                 segments.Add(new LoadSegment(vaddr, memsz, offset, filesz));
+            if (ptype == PtNote && filesz > 0 && offset + filesz <= (ulong)length)
+                notes.Add((offset, filesz));
         }
 
         segments.Sort((a, b) => a.VirtualAddress.CompareTo(b.VirtualAddress));
-        return new ElfCoreFile(path, length, segments.ToArray(), required);
+        var files = new List<(ulong, ulong, string)>();
+        foreach ((ulong offset, ulong size) in notes)
+            if (size < 64 << 20)
+                ReadFileNote(stream, offset, (int)size, files);
+        return new ElfCoreFile(path, length, segments.ToArray(), required) { MappedFiles = files };
+    }
+
+    private const uint PtNote = 4;
+    private const uint NtFile = 0x46494c45;
+
+    /// <summary>Reads the NT_FILE note: count, page size, (start, end, offset) triples, then the paths.</summary>
+    private static void ReadFileNote(FileStream stream, ulong offset, int size, List<(ulong, ulong, string)> files)
+    {
+        byte[] data = new byte[size];
+        stream.Position = (long)offset;
+        if (stream.ReadAtLeast(data, size, throwOnEndOfStream: false) < size)
+            return;
+        int at = 0;
+        while (at + 12 <= size)
+        {
+            int nameSize = (int)BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at));
+            int descSize = (int)BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at + 4));
+            uint type = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at + 8));
+            int descStart = at + 12 + ((nameSize + 3) & ~3);
+            if (descSize < 0 || descStart + descSize > size)
+                return;
+            if (type == NtFile && descSize >= 16)
+            {
+                ReadOnlySpan<byte> desc = data.AsSpan(descStart, descSize);
+                long count = (long)BinaryPrimitives.ReadUInt64LittleEndian(desc);
+                if (count < 0 || 16 + count * 24 > descSize)
+                    return;
+                int names = 16 + (int)count * 24;
+                for (int i = 0; i < count; i++)
+                {
+                    ulong start = BinaryPrimitives.ReadUInt64LittleEndian(desc[(16 + i * 24)..]);
+                    ulong end = BinaryPrimitives.ReadUInt64LittleEndian(desc[(24 + i * 24)..]);
+                    int terminator = desc[names..].IndexOf((byte)0);
+                    if (terminator < 0)
+                        return;
+                    files.Add((start, end, System.Text.Encoding.UTF8.GetString(desc.Slice(names, terminator))));
+                    names += terminator + 1;
+                }
+            }
+            at = descStart + ((descSize + 3) & ~3);
+        }
     }
 
     /// <summary>Throws when the file is shorter than its headers say.</summary>

@@ -17,6 +17,12 @@ public sealed class LeakTarget : IDisposable
     /// <summary>The ELF core behind this target, when it is one: its memory can be mapped directly.</summary>
     public ElfCoreFile? CoreFile { get; }
 
+    /// <summary>The dump file, for a dump target.</summary>
+    public string? DumpPath { get; private init; }
+
+    /// <summary>The moment the target shows: now for a live process, when the dump was written for a dump.</summary>
+    public DateTimeOffset Moment => DumpPath is null ? DateTimeOffset.UtcNow : new DateTimeOffset(File.GetLastWriteTimeUtc(DumpPath), TimeSpan.Zero);
+
     private LeakTarget(DataTarget dataTarget, ClrRuntime runtime, string description, int? processId, bool isLive, ElfCoreFile? coreFile)
     {
         DataTarget = dataTarget;
@@ -55,8 +61,9 @@ public sealed class LeakTarget : IDisposable
             throw new LeakExtException($"could not read dump '{path}': {OneLine(ex.Message)}", ex);
         }
 
-        return FromDataTarget(dataTarget, $"dump {Path.GetFileName(path)}", processId: null, isLive: false, core,
+        LeakTarget target = FromDataTarget(dataTarget, $"dump {Path.GetFileName(path)}", processId: null, isLive: false, core,
             noRuntime: $"no .NET runtime found in '{path}'; is it a dump of a .NET process?");
+        return new LeakTarget(target.DataTarget, target.Runtime, target.Description, null, false, core) { DumpPath = Path.GetFullPath(path) };
     }
 
     public static LeakTarget Attach(int processId, SymbolPath? symbolPath = null)

@@ -114,7 +114,7 @@ public sealed class TargetSession : IDisposable
         ClrRuntime runtime = Target.Runtime;
         var info = new SnapshotInfo(
             name,
-            DateTimeOffset.UtcNow,
+            Target.Moment,
             Target.Description,
             Target.ProcessId ?? (Target.DataTarget.DataReader.ProcessId is int pid && pid > 0 ? pid : null),
             RuntimeVersion(runtime.ClrInfo),
@@ -123,7 +123,20 @@ public sealed class TargetSession : IDisposable
             runtime.Heap.SubHeaps.Length,
             heap.Reader == HeapReaderKind.Fast ? "fast" : "clrmd",
             Math.Round(clock.Elapsed.TotalSeconds, 3));
-        return SnapshotBuilder.Build(heap, info);
+        return SnapshotBuilder.Build(heap, info) with { Memory = ReadProcessMemory(heap) };
+    }
+
+    private Growth.ProcessMemory? ReadProcessMemory(LiveHeap heap)
+    {
+        try
+        {
+            return Growth.ProcessMemoryReader.Read(Target, heap.Index.Segments);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or FormatException)
+        {
+            // Memory by region kind is extra information: a target that cannot tell still gets a snapshot.
+            return null;
+        }
     }
 
     /// <summary>

@@ -71,4 +71,35 @@ public sealed class LiveAttachTests
         public void WriteLink(string text, string command) { }
         public void WriteError(string message) { }
     }
+
+    [Fact]
+    public void Record_writes_a_series_that_heapgrowth_reads()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"leakext-record-{Environment.ProcessId}");
+        try
+        {
+            CliResult? recorded = null;
+            new CheckpointRunner { FileName = "dotnet", Arguments = [Repository.TargetProgram("Growth"), "leak"] }.Run((pid, number, _) =>
+            {
+                if (number == 2)
+                    recorded = CliRunner.Run("record", pid.ToString(), "--every", "100ms", "--count", "3", "--out", folder);
+            });
+            Assert.NotNull(recorded);
+            Assert.True(recorded.ExitCode == 0, recorded.Errors);
+            Assert.Equal(3, Directory.GetFiles(folder, "*.leaksnap").Length);
+            Assert.Contains("3/3", recorded.Out);
+
+            CliResult growth = CliRunner.Run("heapgrowth", folder, "--json");
+            Assert.Equal(0, growth.ExitCode);
+            var json = Sessions.Json(growth.Out);
+            // Three snapshots of a process paused at one checkpoint: the same heap three times.
+            Assert.Equal("none", json.GetProperty("verdict").GetString());
+            Assert.Equal(3, json.GetProperty("totals").GetArrayLength());
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
+        }
+    }
 }

@@ -1,0 +1,76 @@
+using LeakExt.Commands.Framework;
+using LeakExt.Core.Growth;
+using LeakExt.Core.Heap;
+
+namespace LeakExt.Commands.Rendering;
+
+public static class GrowthRenderer
+{
+    public static void Render(HeapGrowthResult r, ICommandOutput output)
+    {
+        GrowthTotals first = r.Totals[0], last = r.Totals[^1];
+        TimeSpan span = last.TakenAt - first.TakenAt;
+        output.WriteLine($"Heap growth over {r.Totals.Count} snapshots, {first.Snapshot} … {last.Snapshot}" +
+                         (span > TimeSpan.Zero ? $", {Duration(span)}" : "") + ":");
+        output.WriteLine($"Verdict: {r.Verdict} — {r.Reason}.");
+        if (r.Note is not null)
+            output.WriteLine(r.Note);
+        if (r.HtmlFile is not null)
+            output.WriteLine($"HTML report: {r.HtmlFile}");
+        output.WriteLine();
+
+        var totals = new TextTable(("Snapshot", false), ("Live", true), ("Gen0", true), ("Gen1", true), ("Gen2", true), ("LOH", true), ("POH", true),
+            ("Dead", true), ("Free", true), ("GC committed", true), ("Non-GC", true), ("Finalizer queue", true), ("Handles", true));
+        foreach (GrowthTotals t in r.Totals)
+            totals.Add(t.Snapshot, Format.Size(t.LiveBytes), Gen(t, "gen0"), Gen(t, "gen1"), Gen(t, "gen2"), Gen(t, "loh"), Gen(t, "poh"),
+                Format.Size(t.DeadBytes), Format.Size(t.FreeBytes), Format.Size(t.GcCommittedBytes),
+                t.NonGcBytes is { } nonGc ? Format.Size(nonGc) : "?", Format.Number(t.FinalizerQueueLength), Format.Number(t.HandleCount));
+        output.Write(totals.Render());
+        output.WriteLine();
+
+        output.WriteLine("Whole process:");
+        var series = new TextTable(("  Series", false), ("Verdict", false), ("Trend", false), ("First", true), ("Last", true));
+        foreach (SeriesVerdict s in r.Series)
+        {
+            bool bytes = s.Series != "finalizer queue";
+            series.Add("  " + s.Series, s.Verdict, Sparkline.Render(s.Values.Select(v => (double)v).ToArray()),
+                bytes ? Format.Size(s.Values[0]) : Format.Number(s.Values[0]), bytes ? Format.Size(s.Values[^1]) : Format.Number(s.Values[^1]));
+        }
+        output.Write(series.Render());
+
+        if (r.Types.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("Suspect types, by growth in bytes:");
+            output.Write(SuspectTable(r.Types, holders: false));
+        }
+        if (r.Suspects.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("Suspects by holder:");
+            output.Write(SuspectTable(r.Suspects, holders: true));
+        }
+    }
+
+    private static string SuspectTable(IReadOnlyList<GrowthSuspectRow> rows, bool holders)
+    {
+        var table = holders
+            ? new TextTable(("  Verdict", false), ("ΔBytes", true), ("ΔCount", true), ("Trend", false), ("Type", false), ("Holder", false))
+            : new TextTable(("  Verdict", false), ("ΔBytes", true), ("ΔCount", true), ("Trend", false), ("Type", false));
+        foreach (GrowthSuspectRow row in rows)
+        {
+            string trend = Sparkline.Render(row.Bytes.Select(b => (double)b).ToArray());
+            if (holders)
+                table.Add("  " + row.Verdict, Format.Signed(row.GrowthBytes), Format.Signed(row.GrowthCount), trend, FieldNames.Short(row.Type), row.Holder ?? "");
+            else
+                table.Add("  " + row.Verdict, Format.Signed(row.GrowthBytes), Format.Signed(row.GrowthCount), trend, SnapshotRenderer.TypeLabel(row.Type, row.Module));
+        }
+        return table.Render();
+    }
+
+    private static string Gen(GrowthTotals t, string generation) =>
+        t.LiveBytesByGeneration.TryGetValue(generation, out long bytes) ? Format.Size(bytes) : "";
+
+    internal static string Duration(TimeSpan span) =>
+        span.TotalHours >= 1 ? $"{span.TotalHours:0.#} h" : span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#} min" : $"{span.TotalSeconds:0.#} s";
+}

@@ -1,0 +1,133 @@
+using LeakExt.Core.Growth;
+using LeakExt.Core.Snapshots;
+using LeakExt.Tests.Cli;
+using LeakExt.Tests.Infrastructure;
+
+namespace LeakExt.Tests.Dumps;
+
+/// <summary>The Growth target's six scenarios (see its header), each dumped after 6 phases: one verdict each.</summary>
+[Collection("dumps")]
+public sealed class GrowthDumpTests(DumpFixture fixture)
+{
+    private GrowthReport Analyze(string scenario)
+    {
+        var store = new SnapshotStore();
+        int phase = 0;
+        foreach (string dump in fixture.Dumps("Growth", false, scenario))
+            store.Add(Sessions.Snapshot(dump, name: $"{scenario}-{++phase}"));
+        return GrowthAnalyzer.Analyze(store.All, top: 10);
+    }
+
+    private static GrowthSuspect Suspect(GrowthReport report, string type) => report.Types.Single(t => t.Type == type);
+
+    private static SeriesVerdict Series(GrowthReport report, string name) => report.Series.Single(s => s.Series == name);
+
+    [Fact]
+    public void Steady_leak()
+    {
+        GrowthReport report = Analyze("leak");
+        Assert.Equal("leak", report.Verdict);
+        GrowthSuspect orders = Suspect(report, "Growth.LeakedOrder");
+        Assert.Equal("leak", orders.Verdict);
+        Assert.Equal([20_000L, 40_000, 60_000, 80_000, 100_000, 120_000], orders.Counts);
+        GrowthSuspect held = report.Suspects.Single(s => s.Type == "Growth.LeakedOrder");
+        Assert.Equal("static Growth.Scenarios.s_orders › List<LeakedOrder> items", held.Holder);
+        Assert.Equal("leak", Series(report, "live managed bytes").Verdict);
+    }
+
+    [Fact]
+    public void Plateau_of_an_intern_table()
+    {
+        GrowthReport report = Analyze("plateau");
+        Assert.Equal("plateau", report.Verdict);
+        GrowthSuspect names = Suspect(report, "Growth.InternedName");
+        Assert.Equal("plateau", names.Verdict);
+        Assert.True(names.Counts.Zip(names.Counts.Skip(1)).All(p => p.First <= p.Second), "the table never shrinks");
+        Assert.Equal("static Growth.Scenarios.s_names › Dictionary<String, InternedName> values",
+            report.Suspects.Single(s => s.Type == "Growth.InternedName").Holder);
+    }
+
+    [Fact]
+    public void Churn_with_garbage_left_in_the_heap_is_not_a_leak()
+    {
+        GrowthReport report = Analyze("churn");
+        Assert.Equal("none", report.Verdict);
+        Assert.DoesNotContain(report.Types, t => t.Type == "Growth.Keeper");
+        Assert.DoesNotContain(report.Types, t => t.Type == "Growth.Scratch");
+        Assert.Equal("stable", Series(report, "live managed bytes").Verdict);
+    }
+
+    [Fact]
+    public void Native_growth_with_a_flat_managed_heap()
+    {
+        GrowthReport report = Analyze("native");
+        Assert.Equal("native", report.Verdict);
+        SeriesVerdict native = Series(report, "non-GC memory");
+        Assert.Equal("leak", native.Verdict);
+        // Six blocks of 8 MiB, written, never freed: at least 40 MiB more from the first snapshot to the last.
+        Assert.True(native.Values[^1] - native.Values[0] >= 40L << 20, $"non-GC grew by {native.Values[^1] - native.Values[0]:N0} bytes");
+        Assert.Equal("stable", Series(report, "live managed bytes").Verdict);
+    }
+
+    [Fact]
+    public void Fragmentation_by_pinned_objects()
+    {
+        GrowthReport report = Analyze("fragmentation");
+        Assert.Equal("fragmentation", report.Verdict);
+        Assert.Equal("leak", Series(report, "free bytes in the GC heap").Verdict);
+    }
+
+    [Fact]
+    public void Finalizer_backlog()
+    {
+        GrowthReport report = Analyze("finalizer");
+        Assert.Equal("finalizer-backlog", report.Verdict);
+        Assert.Equal([500L, 1000, 1500, 2000, 2500, 3000], Suspect(report, "Growth.Blocked").Counts);
+        SeriesVerdict queue = Series(report, "finalizer queue");
+        Assert.Equal("leak", queue.Verdict);
+        Assert.True(queue.Values[^1] >= 2999, $"queue {queue.Values[^1]}");
+    }
+
+    [Fact]
+    public void Standalone_heapgrowth_over_a_folder_with_an_html_report_that_renders()
+    {
+        string folder = fixture.TempFile("leak-series");
+        Directory.CreateDirectory(folder);
+        int phase = 0;
+        foreach (string dump in fixture.Dumps("Growth", false, "leak"))
+            SnapshotFile.Write(Sessions.Snapshot(dump, name: $"leak-{++phase}"), Path.Combine(folder, $"leak-{phase}.leaksnap"));
+
+        string html = Path.Combine(folder, "report.html");
+        CliResult result = CliRunner.Run("heapgrowth", folder, "--html", html);
+        Assert.True(result.ExitCode == 0, result.Errors);
+        Assert.Contains("Verdict: leak", result.Out);
+        Assert.Contains("Growth.LeakedOrder", result.Out);
+
+        string page = File.ReadAllText(html);
+        Assert.DoesNotContain("<script", page);
+        Assert.DoesNotContain("http://", page.Replace("http://www.w3.org/2000/svg", ""));
+        Assert.Equal(2, page.Split("<svg class=\"chart\"").Length - 1);
+
+        // Render it in headless Chromium and look for the charts' lines in the screenshot.
+        string png = Path.Combine(folder, "report.png");
+        Chromium.Screenshot(html, png, 1000, 1400);
+        Png image = Png.Read(png);
+        int red = image.Count(0xd6, 0x27, 0x28, tolerance: 24);
+        int blue = image.Count(0x1f, 0x77, 0xb4, tolerance: 24);
+        Assert.True(red > 500, $"the red series drew {red} pixels");
+        Assert.True(blue > 500, $"the blue series drew {blue} pixels");
+    }
+
+    [Fact]
+    public void Two_snapshots_say_a_trend_needs_three()
+    {
+        var store = new SnapshotStore();
+        IReadOnlyList<string> dumps = fixture.Dumps("Growth", false, "leak");
+        store.Add(Sessions.Snapshot(dumps[0]));
+        store.Add(Sessions.Snapshot(dumps[1]));
+        GrowthReport report = GrowthAnalyzer.Analyze(store.All, 10);
+        Assert.Equal("insufficient", report.Verdict);
+        Assert.Equal("A trend needs at least three snapshots: take another one and run !heapgrowth again.", report.Note);
+        Assert.Equal("insufficient", Suspect(report, "Growth.LeakedOrder").Verdict);
+    }
+}
