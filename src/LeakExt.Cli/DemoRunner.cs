@@ -44,7 +44,8 @@ internal sealed class DemoRunner(TextWriter stdout, TextWriter stderr, Interrupt
 
         if (Echo(host, "snapshots") != 0 || Echo(host, "snapdiff checkpoint-1 checkpoint-2 -top 8") != 0 ||
             Echo(host, "snapdiff checkpoint-1 checkpoint-3 -top 8 -sort count") != 0 ||
-            Echo(host, "snapdiff checkpoint-1 checkpoint-3 -by holder -top 3") != 0)
+            Echo(host, "snapdiff checkpoint-1 checkpoint-3 -by holder -top 3") != 0 ||
+            Echo(host, $"heapgrowth -top 3 -html {Path.Combine(directory, "heapgrowth.html")}") != 0)
             return 1;
 
         // Who holds the Hyperlinks, and what would releasing them give back: on the last dump.
@@ -59,7 +60,7 @@ internal sealed class DemoRunner(TextWriter stdout, TextWriter stderr, Interrupt
 
         stdout.WriteLine("Every checkpoint added the same Crawler.Hyperlink, Crawler.Page and List<Hyperlink> counts, all held by the static");
         stdout.WriteLine("WebCrawler.s_seen dictionary: the crawler's page cache grows without bound. Trim it, or bound it, to get the memory back.");
-        stdout.WriteLine($"Dumps and .leaksnap files are in {directory}; open one with: leakext analyze {dumps[^1]}");
+        stdout.WriteLine($"Dumps, .leaksnap files and heapgrowth.html are in {directory}; open a dump with: leakext analyze {dumps[^1]}");
         return 0;
     }
 

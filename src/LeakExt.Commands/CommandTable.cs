@@ -19,6 +19,7 @@ public static class CommandTable
         new RootPathCommand(),
         new RetainedCommand(),
         new DominatorsCommand(),
+        new FragmentationCommand(),
         new HelpCommand(),
     ];
 

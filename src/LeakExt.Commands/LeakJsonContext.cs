@@ -15,6 +15,7 @@ namespace LeakExt.Commands;
 [JsonSerializable(typeof(RetainedCommandResult))]
 [JsonSerializable(typeof(DominatorsCommandResult))]
 [JsonSerializable(typeof(HeapGrowthResult))]
+[JsonSerializable(typeof(FragmentationResult))]
 [JsonSerializable(typeof(ErrorResult))]
 public sealed partial class LeakJsonContext : JsonSerializerContext
 {

@@ -108,3 +108,8 @@ public sealed record HeapGrowthResult(
             report.Types.Select(Row).ToArray(), report.Suspects.Select(Row).ToArray(), htmlFile);
     }
 }
+
+public sealed record FragmentationResult(
+    string Command, long FreeBytes, long HeapBytes, double FreePercent, IReadOnlyList<LeakExt.Core.Growth.FreeByGeneration> Generations,
+    IReadOnlyList<LeakExt.Core.Growth.FreeBySegment> Segments, IReadOnlyList<LeakExt.Core.Growth.FreeBlock> LargestFree, int PinnedCount,
+    IReadOnlyList<LeakExt.Core.Growth.PinnedObject> Pinned);

@@ -96,6 +96,10 @@ public sealed class TargetSession : IDisposable
         return queries.Retained($"all {instances.Count:N0} live instances of '{typePattern}'", instances, cancellationToken);
     }
 
+    /// <summary>Free space in the GC heap by generation and segment, and the pinned objects next to it.</summary>
+    public Growth.FragmentationReport Fragmentation(int top, IProgress<WalkProgress>? progress, CancellationToken cancellationToken) =>
+        Growth.FragmentationAnalyzer.Analyze(GetLiveHeap(_liveHeap?.Reader ?? DefaultReader, progress, cancellationToken), top);
+
     /// <summary>The objects that retain the most memory, by the dominator tree.</summary>
     public DominatorsResult Dominators(int top, IProgress<WalkProgress>? progress, CancellationToken cancellationToken) =>
         Queries(progress, cancellationToken).TopDominators(top, cancellationToken);

@@ -78,6 +78,28 @@ public sealed class GrowthDumpTests(DumpFixture fixture)
     }
 
     [Fact]
+    public void Fragmentation_command_shows_the_pinned_objects_holding_free_space()
+    {
+        string dump = fixture.Dumps("Growth", false, "fragmentation")[^1];
+        using var target = new LeakExt.Commands.Framework.OpenTargetProvider(new LeakExt.Core.Targets.TargetSession(LeakExt.Core.Targets.LeakTarget.OpenDump(dump)));
+        (string text, string errors, var outcome) = Sessions.Run(new LeakExt.Commands.Framework.LeakSession(target), "fragmentation -top 5 -json");
+        Assert.True(outcome == LeakExt.Commands.Framework.CommandDispatcher.Outcome.Succeeded, errors);
+        var json = Sessions.Json(text);
+        // Phases 1..6 pin k × 20 arrays each: 420 pinned by handles, plus whatever the runtime pins itself.
+        Assert.True(json.GetProperty("pinnedCount").GetInt32() >= 420);
+        Assert.True(json.GetProperty("freeBytes").GetInt64() >= 40L << 20);
+        Assert.All(json.GetProperty("largestFree").EnumerateArray(), b => Assert.True(b.GetProperty("nextPinned").GetBoolean()));
+        var pinned = json.GetProperty("pinned").EnumerateArray().ToList();
+        Assert.Equal(5, pinned.Count);
+        Assert.All(pinned, p =>
+        {
+            Assert.Equal("System.Byte[]", p.GetProperty("type").GetString());
+            Assert.Equal("pinned-handle", p.GetProperty("pinnedBy").GetString());
+            Assert.True(p.GetProperty("freeBefore").GetInt64() > 100_000);
+        });
+    }
+
+    [Fact]
     public void Finalizer_backlog()
     {
         GrowthReport report = Analyze("finalizer");
