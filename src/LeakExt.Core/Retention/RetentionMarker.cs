@@ -11,7 +11,8 @@ namespace LeakExt.Core.Retention;
 /// the rest), the root that path starts from, and its holder state.
 /// Layout: one int pair per object index, interleaved so that one cache line serves both
 /// (8 B per object): the parent (≥ 0: the parent's index; -1: not reached, dead; ≤ -2: a root
-/// whose name is RootSet.Names[-parent - 2]) and the holder state (-1 when not reached).
+/// whose name is RootSet.Names[-parent - 2]) and the holder state (-1 when not reached). Both are
+/// stored plus one, so that a fresh (zeroed) array already means "not reached": no fill pass.
 /// </summary>
 internal sealed class RetentionResult
 {
@@ -27,9 +28,9 @@ internal sealed class RetentionResult
 
     public const int Unreached = -1;
 
-    public int Parent(int index) => ParentAndHolder[2 * index];
+    public int Parent(int index) => ParentAndHolder[2 * index] - 1;
 
-    public int Holder(int index) => ParentAndHolder[2 * index + 1];
+    public int Holder(int index) => ParentAndHolder[2 * index + 1] - 1;
 
     public static bool IsRoot(int parent) => parent <= -2;
 
@@ -107,9 +108,10 @@ internal static class RetentionMarker
             foreach ((ulong primary, ulong secondary) in roots.DependentHandles)
             {
                 int p = index.IndexOf(primary);
-                if (p < 0 || walk.ParentAndHolder[2 * p + 1] < 0)
+                int primaryState = p < 0 ? -1 : walk.ParentAndHolder[2 * p + 1] - 1;
+                if (primaryState < 0)
                     continue;
-                if (walk.Visit(secondary, p, walk.ParentAndHolder[2 * p + 1], Walk<TReader, TRules>.DependentEdge, 0) == Walk<TReader, TRules>.Outcome.Marked)
+                if (walk.Visit(secondary, p, primaryState, Walk<TReader, TRules>.DependentEdge, 0) == Walk<TReader, TRules>.Outcome.Marked)
                 {
                     walk.Drain();
                     changed = true;
@@ -189,7 +191,6 @@ internal static class RetentionMarker
             for (int w = 0; w < _words.Length; w++)
                 _words[w] = new BitWord { Start = index.StartBits[w], Rank = index.Rank[w] };
             ParentAndHolder = new int[2L * index.ObjectCount <= Array.MaxLength ? 2 * index.ObjectCount : throw new LeakExtException("too many objects for root paths.")];
-            Array.Fill(ParentAndHolder, -1);
         }
 
         public Outcome VisitRoot(ulong address, int rootName, int state) => Visit(address, rootName, state, RootEdge, 0);
@@ -267,8 +268,8 @@ internal static class RetentionMarker
                     DependentEdge => DependentState(parentState),
                     _ => _rules.ChildState(parentState, parentType, offset, type),
                 };
-                parentAndHolder[2 * current] = parent;
-                parentAndHolder[2 * current + 1] = state;
+                parentAndHolder[2 * current] = parent + 1;
+                parentAndHolder[2 * current + 1] = state + 1;
 
                 ulong[] targets = _references.Targets;
                 int[] offsets = _references.Offsets;

@@ -176,7 +176,7 @@ internal static class SnapshotBuilder
                 GenLiveCount[g]++;
                 GenLiveBytes[g] += size;
                 if (Holders is not null)
-                    Holders.Add(((long)type << 32) | (uint)_table!.State(_parentAndHolder![2 * i + 1]).Text, size, address);
+                    Holders.Add(((long)type << 32) | (uint)_table!.State(_parentAndHolder![2 * i + 1] - 1).Text, size, address);
             }
             else
             {
