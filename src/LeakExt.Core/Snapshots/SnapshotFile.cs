@@ -95,11 +95,7 @@ public static class SnapshotFile
         WriteSection(writer, TagTypes, w =>
         {
             // Module names repeat a lot: write each once and refer to it by number.
-            var modules = snapshot.Types.Select(t => t.Module).Distinct().ToList();
-            var moduleIds = modules.Select((m, i) => (m, i)).ToDictionary(p => p.m, p => p.i);
-            w.Write(modules.Count);
-            foreach (string module in modules)
-                w.Write(module);
+            Dictionary<string, int> moduleIds = WriteStringTable(w, snapshot.Types.Select(t => t.Module));
             w.Write(HeapGenerations.Count);
             w.Write(snapshot.Types.Count);
             foreach (TypeStats row in snapshot.Types)
@@ -118,16 +114,8 @@ public static class SnapshotFile
         WriteSection(writer, TagHolders, w =>
         {
             // Holder texts and modules repeat: each once, rows refer to them by number.
-            var texts = snapshot.Holders.Select(h => h.Holder).Distinct().ToList();
-            var textIds = texts.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i);
-            var modules = snapshot.Holders.Select(h => h.Module).Distinct().ToList();
-            var moduleIds = modules.Select((m, i) => (m, i)).ToDictionary(p => p.m, p => p.i);
-            w.Write(texts.Count);
-            foreach (string text in texts)
-                w.Write(text);
-            w.Write(modules.Count);
-            foreach (string module in modules)
-                w.Write(module);
+            Dictionary<string, int> textIds = WriteStringTable(w, snapshot.Holders.Select(h => h.Holder));
+            Dictionary<string, int> moduleIds = WriteStringTable(w, snapshot.Holders.Select(h => h.Module));
             w.Write(snapshot.Holders.Count);
             foreach (HolderStats row in snapshot.Holders)
             {
@@ -172,6 +160,16 @@ public static class SnapshotFile
         writer.Write(0u);
         writer.Write(section.Length);
         writer.Write(section.GetBuffer(), 0, (int)section.Length);
+    }
+
+    /// <summary>Writes the distinct strings once (count, then each); returns each string's number.</summary>
+    private static Dictionary<string, int> WriteStringTable(BinaryWriter w, IEnumerable<string> strings)
+    {
+        List<string> distinct = strings.Distinct().ToList();
+        w.Write(distinct.Count);
+        foreach (string text in distinct)
+            w.Write(text);
+        return distinct.Select((text, i) => (text, i)).ToDictionary(p => p.text, p => p.i);
     }
 
     private static void WriteNullable(BinaryWriter w, string? value)
@@ -325,12 +323,7 @@ public static class SnapshotFile
 
     private static TypeStats[] ReadTypes(BinaryReader reader)
     {
-        int moduleCount = reader.ReadInt32();
-        if (moduleCount < 0 || moduleCount > 10_000_000)
-            throw new FormatException($"bad module count {moduleCount}.");
-        string[] modules = new string[moduleCount];
-        for (int i = 0; i < moduleCount; i++)
-            modules[i] = reader.ReadString();
+        string[] modules = ReadStrings(reader, "module");
         int generations = reader.ReadInt32();
         if (generations != HeapGenerations.Count)
             throw new FormatException($"expected {HeapGenerations.Count} generations per type, found {generations}.");
