@@ -14,16 +14,31 @@ public sealed class CheckpointRunner
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
     public TimeSpan CheckpointTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Start the program through /bin/sh so that it is not our child (Linux, macOS). Attaching to
+    /// one's own child with ptrace races with the runtime's own child-process bookkeeping, which
+    /// may consume the stop notifications a debugger waits for.
+    /// </summary>
+    public bool NotAChild { get; init; }
+
     /// <summary>Runs to the end; <paramref name="atCheckpoint"/>(pid, number, label) runs while the target waits.</summary>
     public void Run(Action<int, int, string> atCheckpoint, CancellationToken cancellationToken = default)
     {
-        var start = new ProcessStartInfo(FileName)
+        bool viaShell = NotAChild && !OperatingSystem.IsWindows();
+        var start = new ProcessStartInfo(viaShell ? "/bin/sh" : FileName)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (viaShell)
+        {
+            // sh runs the program in the background and waits for it. A background job's stdin would
+            // be /dev/null, so our stdin goes to it through fd 3.
+            foreach (string argument in new[] { "-c", "exec 3<&0; \"$@\" <&3 3<&- & wait $!", "sh", FileName })
+                start.ArgumentList.Add(argument);
+        }
         foreach (string argument in Arguments)
             start.ArgumentList.Add(argument);
         foreach ((string key, string value) in Environment)
@@ -43,9 +58,9 @@ public sealed class CheckpointRunner
                 string? line = next.Result;
                 if (line is null)
                     break;
-                if (!CheckpointProtocol.TryParse(line, out int number, out string label))
+                if (!CheckpointProtocol.TryParse(line, out int number, out string label, out int? reportedPid))
                     continue;
-                atCheckpoint(process.Id, number, label);
+                atCheckpoint(reportedPid ?? process.Id, number, label);
                 process.StandardInput.WriteLine();
                 process.StandardInput.Flush();
             }

@@ -114,15 +114,19 @@ internal sealed class RootSet
 
         // Static fields as roots of their own, so paths say "static Type.field" rather than
         // "a handle to the runtime's statics array". They add no counts: the GC sees the array.
+        var staticSlots = new List<ulong>();
         if (nameStatics)
         {
-            foreach ((ulong value, string name) in StaticFieldValues(runtime, cancellationToken))
+            foreach ((ulong value, string name, ulong slot) in StaticFieldValues(runtime, cancellationToken))
             {
                 objects.Add(value);
                 kinds.Add(RootKind.Static);
                 nameIds.Add(NameId(name));
+                if (slot != 0)
+                    staticSlots.Add(slot);
             }
         }
+        staticSlots.Sort();
 
         foreach (ClrRoot root in heap.EnumerateRoots())
         {
@@ -136,7 +140,10 @@ internal sealed class RootSet
                 continue;
             objects.Add(root.Object.Address);
             kinds.Add(kind);
-            nameIds.Add(NameId(Describe(root, kind)));
+            string description = Describe(root, kind);
+            if (kind is RootKind.StrongHandle or RootKind.PinnedHandle && HoldsStaticSlots(root.Object, staticSlots))
+                description = $"runtime statics table ({description})";
+            nameIds.Add(NameId(description));
         }
 
         var dependents = new List<(ulong, ulong)>();
@@ -205,8 +212,20 @@ internal sealed class RootSet
         }
     }
 
-    /// <summary>Every static reference field with a value: (object, "static Namespace.Type.field").</summary>
-    internal static IEnumerable<(ulong Value, string Name)> StaticFieldValues(ClrRuntime runtime, CancellationToken cancellationToken)
+    /// <summary>Whether an object (the runtime's pinned Object[] of GC statics) contains static field slots.</summary>
+    private static bool HoldsStaticSlots(ClrObject obj, List<ulong> sortedSlots)
+    {
+        if (sortedSlots.Count == 0 || obj.Type is not { IsArray: true })
+            return false;
+        ulong end = obj.Address + obj.Size;
+        int at = sortedSlots.BinarySearch(obj.Address);
+        if (at < 0)
+            at = ~at;
+        return at < sortedSlots.Count && sortedSlots[at] < end;
+    }
+
+    /// <summary>Every static reference field with a value: (object, "static Namespace.Type.field", the slot's address).</summary>
+    internal static IEnumerable<(ulong Value, string Name, ulong Slot)> StaticFieldValues(ClrRuntime runtime, CancellationToken cancellationToken)
     {
         var seen = new HashSet<(ulong, string)>();
         foreach (ClrModule module in runtime.EnumerateModules())
@@ -230,12 +249,13 @@ internal sealed class RootSet
                 {
                     if (!field.IsObjectReference)
                         continue;
-                    ulong value;
+                    ulong value, slot;
                     try
                     {
                         if (!field.IsInitialized(domain))
                             continue;
                         value = field.ReadObject(domain).Address;
+                        slot = field.GetAddress(domain);
                     }
                     catch (Exception ex) when (ex is InvalidOperationException or IOException or ArgumentException)
                     {
@@ -243,7 +263,7 @@ internal sealed class RootSet
                     }
                     string name = $"static {type.Name}.{FieldNames.Pretty(field.Name)}";
                     if (value != 0 && seen.Add((value, name)))
-                        yield return (value, name);
+                        yield return (value, name, slot);
                 }
             }
         }

@@ -48,8 +48,18 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
         return nodes;
     }
 
-    /// <summary>The name of the field of <paramref name="from"/> that points at <paramref name="to"/>.</summary>
-    public string FieldBetween(int from, int to) => _retention.Rules.FieldName(_index.TypeIds[from], OffsetBetween(from, to));
+    /// <summary>The name of the field of <paramref name="from"/> that points at <paramref name="to"/>; for a reference array, the element index.</summary>
+    public string FieldBetween(int from, int to)
+    {
+        int typeId = _index.TypeIds[from];
+        int offset = OffsetBetween(from, to);
+        ref TypeLayout layout = ref _index.Types.Layouts[typeId];
+        if (layout.ComponentSize == 8 && layout.SeriesCount > 0 && offset >= 16)
+            return $"[{(offset - 16) / 8}]";
+        if (layout.ComponentSize > 0 && layout.SeriesCount < 0 && offset >= 16)
+            return $"[{(offset - 16) / layout.ComponentSize}].{_retention.Rules.FieldName(typeId, offset)}";
+        return _retention.Rules.FieldName(typeId, offset);
+    }
 
     /// <summary>
     /// Where in <paramref name="from"/> the reference to <paramref name="to"/> sits: one block read of the

@@ -123,6 +123,8 @@ public sealed class LeakTarget : IDisposable
         catch
         {
             dataTarget.Dispose();
+            if (isLive && processId is int pid)
+                PtraceGuard.DetachLeftovers(pid);
             throw;
         }
     }
@@ -131,6 +133,8 @@ public sealed class LeakTarget : IDisposable
     {
         Runtime.Dispose();
         DataTarget.Dispose();
+        if (IsLive && ProcessId is int pid)
+            PtraceGuard.DetachLeftovers(pid);
     }
 
     internal static string OneLine(string message)

@@ -19,6 +19,7 @@ public sealed class LiveAttachTests
             FileName = "dotnet",
             Arguments = [Repository.TargetProgram("Crawler"), "2"],
             CheckpointTimeout = TimeSpan.FromMinutes(2),
+            NotAChild = true,
         };
         runner.Run((pid, number, _) =>
         {
@@ -41,7 +42,7 @@ public sealed class LiveAttachTests
     public void Cancelling_mid_walk_detaches_and_the_process_runs_on()
     {
         var outcomes = new List<CommandDispatcher.Outcome>();
-        new CheckpointRunner { FileName = "dotnet", Arguments = [Repository.TargetProgram("Crawler"), "2"] }.Run((pid, number, _) =>
+        new CheckpointRunner { FileName = "dotnet", Arguments = [Repository.TargetProgram("Crawler"), "2"], NotAChild = true }.Run((pid, number, _) =>
         {
             if (number != 1)
                 return;
@@ -79,7 +80,7 @@ public sealed class LiveAttachTests
         try
         {
             CliResult? recorded = null;
-            new CheckpointRunner { FileName = "dotnet", Arguments = [Repository.TargetProgram("Growth"), "leak"] }.Run((pid, number, _) =>
+            new CheckpointRunner { FileName = "dotnet", Arguments = [Repository.TargetProgram("Growth"), "leak"], NotAChild = true }.Run((pid, number, _) =>
             {
                 if (number == 2)
                     recorded = CliRunner.Run("record", pid.ToString(), "--every", "100ms", "--count", "3", "--out", folder);

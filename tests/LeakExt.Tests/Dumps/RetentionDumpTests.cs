@@ -96,6 +96,22 @@ public sealed class RetentionDumpTests(DumpFixture fixture)
     }
 
     [Fact]
+    public void Paths_name_array_elements_and_the_runtime_statics_table()
+    {
+        string item = Json("backrefs -type Retention.CachedItem -depth 1 -json").GetProperty("target").GetProperty("address").GetString()!;
+        JsonElement path = Json($"rootpath {item} -json").GetProperty("paths")[0];
+        var fields = path.GetProperty("hops").EnumerateArray().Select(h => h.GetProperty("field").GetString()).ToArray();
+        Assert.Null(fields[0]);
+        Assert.Equal("_entries", fields[1]);
+        Assert.Matches(@"^\[\d+\]\.value$", fields[2]);
+
+        JsonElement graph = Json("backrefs -type Retention.Top -depth 3 -json");
+        var roots = graph.GetProperty("nodes").EnumerateArray().SelectMany(n => n.GetProperty("roots").EnumerateArray().Select(r => r.GetString())).ToList();
+        Assert.Contains("static Retention.Diamond.s_top", roots);
+        Assert.Contains(roots, r => r!.StartsWith("runtime statics table (", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_weakly_held_object_is_dead_and_shown_only_with_weak()
     {
         Snapshot snapshot = Sessions.Snapshot(Dump);

@@ -47,6 +47,8 @@ public sealed class ParsingTests
     {
         Assert.True(CheckpointProtocol.TryParse("LEAKEXT-CHECKPOINT 2 after-login", out int n, out string label));
         Assert.Equal((2, "after-login"), (n, label));
+        Assert.True(CheckpointProtocol.TryParse("LEAKEXT-CHECKPOINT 3 phase three pid=4242", out n, out label, out int? pid));
+        Assert.Equal((3, "phase three", 4242), (n, label, pid));
         Assert.False(CheckpointProtocol.TryParse("hello", out _, out _));
     }
 
