@@ -10,6 +10,15 @@ public sealed record SymbolPath(IReadOnlyList<string> Locations, string? CachePa
 {
     public const string EnvironmentVariable = "_NT_SYMBOL_PATH";
 
+    /// <summary>The symbol servers: HTTP(S) addresses.</summary>
+    public IEnumerable<string> Servers => Locations.Where(IsServer);
+
+    /// <summary>The local (or UNC) folders, searched flat and in symbol-store layout.</summary>
+    public IEnumerable<string> Folders => Locations.Where(l => !IsServer(l));
+
+    private static bool IsServer(string location) =>
+        location.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+
     public static SymbolPath? Parse(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
