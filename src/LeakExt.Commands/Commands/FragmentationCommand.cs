@@ -13,8 +13,14 @@ public sealed class FragmentationOptions : CommandOptions
 /// <summary>!fragmentation: where free space sits inside the GC heap, and which pinned objects hold it open.</summary>
 public sealed class FragmentationCommand : Command<FragmentationOptions, FragmentationResult>
 {
-    public override string Name => "fragmentation";
-    public override string Summary => "Shows free space inside the GC heap by generation and segment, the largest free blocks, and the pinned objects (pinned and async-pinned handles, the pinned object heap) next to free space, with their holders.";
+    public const string CommandName = "fragmentation";
+
+    public override string Name => CommandName;
+
+    /// <summary>The one-line summary, a constant so host adapters can put it in attributes.</summary>
+    public const string SummaryText = "Shows free space inside the GC heap by generation and segment, the largest free blocks, and the pinned objects (pinned and async-pinned handles, the pinned object heap) next to free space, with their holders.";
+
+    public override string Summary => SummaryText;
 
     protected override IReadOnlyList<OptionSpec<FragmentationOptions>> Options { get; } =
     [

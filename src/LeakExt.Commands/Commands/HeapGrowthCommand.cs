@@ -17,8 +17,14 @@ public sealed class HeapGrowthOptions : CommandOptions
 /// <summary>!heapgrowth: is memory growing, at what pace, will it level off, and is it the managed heap at all.</summary>
 public sealed class HeapGrowthCommand : Command<HeapGrowthOptions, HeapGrowthResult>
 {
-    public override string Name => "heapgrowth";
-    public override string Summary => "Reads a series of snapshots: totals over time, each suspect type's and holder's series with a verdict (leak, plateau, stable, shrinking), and one overall verdict: leak, plateau, none, native, fragmentation or finalizer-backlog.";
+    public const string CommandName = "heapgrowth";
+
+    public override string Name => CommandName;
+
+    /// <summary>The one-line summary, a constant so host adapters can put it in attributes.</summary>
+    public const string SummaryText = "Reads a series of snapshots: totals over time, each suspect type's and holder's series with a verdict (leak, plateau, stable, shrinking), and one overall verdict: leak, plateau, none, native, fragmentation or finalizer-backlog.";
+
+    public override string Summary => SummaryText;
 
     protected override IReadOnlyList<ArgumentSpec> Arguments { get; } =
     [

@@ -12,8 +12,14 @@ public sealed class HelpOptions : CommandOptions
 /// <summary>!help: the command list, or one command's usage.</summary>
 public sealed class HelpCommand : Command<HelpOptions, HelpResult>
 {
-    public override string Name => "help";
-    public override string Summary => "Lists the commands, or shows one command's usage.";
+    public const string CommandName = "help";
+
+    public override string Name => CommandName;
+
+    /// <summary>The one-line summary, a constant so host adapters can put it in attributes.</summary>
+    public const string SummaryText = "Lists the commands, or shows one command's usage.";
+
+    public override string Summary => SummaryText;
 
     protected override IReadOnlyList<ArgumentSpec> Arguments { get; } = [new("COMMAND", "the command to explain", Optional: true)];
     protected override IReadOnlyList<OptionSpec<HelpOptions>> Options { get; } = [];

@@ -38,8 +38,14 @@ public sealed class RootPathOptions : CommandOptions
 /// <summary>!rootpath: the shortest path(s) from a root to an object.</summary>
 public sealed class RootPathCommand : Command<RootPathOptions, RootPathResult>
 {
-    public override string Name => "rootpath";
-    public override string Summary => "Shows the shortest path from a GC root to an object. Roots are tried in priority order: statics and handles before stacks and the finalizer queue, so paths run through user code.";
+    public const string CommandName = "rootpath";
+
+    public override string Name => CommandName;
+
+    /// <summary>The one-line summary, a constant so host adapters can put it in attributes.</summary>
+    public const string SummaryText = "Shows the shortest path from a GC root to an object. Roots are tried in priority order: statics and handles before stacks and the finalizer queue, so paths run through user code.";
+
+    public override string Summary => SummaryText;
 
     protected override IReadOnlyList<ArgumentSpec> Arguments { get; } = [new("ADDR", "the object's address (hex, with or without 0x)", Optional: false)];
     protected override IReadOnlyList<OptionSpec<RootPathOptions>> Options { get; } =
@@ -78,8 +84,14 @@ public sealed class BackrefsOptions : ObjectOrTypeOptions
 /// <summary>!backrefs: who refers to an object, up to a depth (objgraph's show_backrefs).</summary>
 public sealed class BackrefsCommand : Command<BackrefsOptions, BackrefsResult>
 {
-    public override string Name => "backrefs";
-    public override string Summary => "Shows the graph of referrers of an object up to a depth, with field names, roots labelled and cycles marked. Collection internals are folded (a List's array shows as 'List<T> items') unless -raw; weak references are hidden unless -weak.";
+    public const string CommandName = "backrefs";
+
+    public override string Name => CommandName;
+
+    /// <summary>The one-line summary, a constant so host adapters can put it in attributes.</summary>
+    public const string SummaryText = "Shows the graph of referrers of an object up to a depth, with field names, roots labelled and cycles marked. Collection internals are folded (a List's array shows as 'List<T> items') unless -raw; weak references are hidden unless -weak.";
+
+    public override string Summary => SummaryText;
 
     protected override IReadOnlyList<ArgumentSpec> Arguments { get; } = [new("ADDR", "the object's address; or use -type", Optional: true)];
     protected override IReadOnlyList<OptionSpec<BackrefsOptions>> Options { get; } =
@@ -119,8 +131,14 @@ public sealed class BackrefsCommand : Command<BackrefsOptions, BackrefsResult>
 /// <summary>!retained: how much memory an object (or all instances of a type) keeps alive.</summary>
 public sealed class RetainedCommand : Command<ObjectOrTypeOptions, RetainedCommandResult>
 {
-    public override string Name => "retained";
-    public override string Summary => "Shows how much memory would be freed if an object, or every live instance of a type, were released: its retained size, exact, through the dominator tree.";
+    public const string CommandName = "retained";
+
+    public override string Name => CommandName;
+
+    /// <summary>The one-line summary, a constant so host adapters can put it in attributes.</summary>
+    public const string SummaryText = "Shows how much memory would be freed if an object, or every live instance of a type, were released: its retained size, exact, through the dominator tree.";
+
+    public override string Summary => SummaryText;
 
     protected override IReadOnlyList<ArgumentSpec> Arguments { get; } = [new("ADDR", "the object's address; or use -type", Optional: true)];
     protected override IReadOnlyList<OptionSpec<ObjectOrTypeOptions>> Options { get; } =
@@ -149,8 +167,14 @@ public sealed class DominatorsOptions : CommandOptions
 /// <summary>!dominators: the objects that retain the most memory.</summary>
 public sealed class DominatorsCommand : Command<DominatorsOptions, DominatorsCommandResult>
 {
-    public override string Name => "dominators";
-    public override string Summary => "Lists the objects that retain the most memory (by the dominator tree), with their holders.";
+    public const string CommandName = "dominators";
+
+    public override string Name => CommandName;
+
+    /// <summary>The one-line summary, a constant so host adapters can put it in attributes.</summary>
+    public const string SummaryText = "Lists the objects that retain the most memory (by the dominator tree), with their holders.";
+
+    public override string Summary => SummaryText;
 
     protected override IReadOnlyList<OptionSpec<DominatorsOptions>> Options { get; } =
     [

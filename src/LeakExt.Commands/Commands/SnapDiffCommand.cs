@@ -20,8 +20,14 @@ public sealed class SnapDiffOptions : CommandOptions
 /// <summary>!snapdiff: what grew between two snapshots, types ranked by growth.</summary>
 public sealed class SnapDiffCommand : Command<SnapDiffOptions, SnapDiffResult>
 {
-    public override string Name => "snapdiff";
-    public override string Summary => "Shows what grew between two snapshots. By type: types ranked by growth, with Δcount, Δbytes and both sides, new and vanished types, and heap totals; by holder: which roots and owners gained how many objects of which types.";
+    public const string CommandName = "snapdiff";
+
+    public override string Name => CommandName;
+
+    /// <summary>The one-line summary, a constant so host adapters can put it in attributes.</summary>
+    public const string SummaryText = "Shows what grew between two snapshots. By type: types ranked by growth, with Δcount, Δbytes and both sides, new and vanished types, and heap totals; by holder: which roots and owners gained how many objects of which types.";
+
+    public override string Summary => SummaryText;
 
     protected override IReadOnlyList<ArgumentSpec> Arguments { get; } =
     [

@@ -19,8 +19,14 @@ public sealed class SnapshotOptions : CommandOptions
 /// <summary>!snapshot: marks the live objects and records the type histogram, totals and roots.</summary>
 public sealed class SnapshotCommand : Command<SnapshotOptions, SnapshotResult>
 {
-    public override string Name => "snapshot";
-    public override string Summary => "Records the LIVE objects per type and generation. It marks what strong roots reach, and adds heap totals, dead and free bytes, root counts and the finalizer queue; stored in the session as #1, #2, …";
+    public const string CommandName = "snapshot";
+
+    public override string Name => CommandName;
+
+    /// <summary>The one-line summary, a constant so host adapters can put it in attributes.</summary>
+    public const string SummaryText = "Records the LIVE objects per type and generation. It marks what strong roots reach, and adds heap totals, dead and free bytes, root counts and the finalizer queue; stored in the session as #1, #2, …";
+
+    public override string Summary => SummaryText;
 
     protected override IReadOnlyList<OptionSpec<SnapshotOptions>> Options { get; } =
     [

@@ -15,8 +15,14 @@ public sealed class SnapshotsOptions : CommandOptions
 /// <summary>!snapshots: lists the session's snapshots; loads one from a file or drops one.</summary>
 public sealed class SnapshotsCommand : Command<SnapshotsOptions, SnapshotListResult>
 {
-    public override string Name => "snapshots";
-    public override string Summary => "Lists the snapshots of this session; -load adds one from a .leaksnap file, -drop removes one.";
+    public const string CommandName = "snapshots";
+
+    public override string Name => CommandName;
+
+    /// <summary>The one-line summary, a constant so host adapters can put it in attributes.</summary>
+    public const string SummaryText = "Lists the snapshots of this session; -load adds one from a .leaksnap file, -drop removes one.";
+
+    public override string Summary => SummaryText;
 
     protected override IReadOnlyList<OptionSpec<SnapshotsOptions>> Options { get; } =
     [

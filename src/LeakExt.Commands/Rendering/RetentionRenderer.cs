@@ -6,15 +6,16 @@ namespace LeakExt.Commands.Rendering;
 
 public static class RetentionRenderer
 {
-    private static void WriteObject(ICommandOutput output, ObjectRef obj)
+    /// <summary>Type and address; the address is a link (where the host has links) to the natural next question about it.</summary>
+    private static void WriteObject(ICommandOutput output, ObjectRef obj, string nextCommand)
     {
         output.Write(obj.Type + " ");
-        output.WriteLink(Address.Format(obj.Address), "!backrefs " + Address.Format(obj.Address));
+        output.WriteLink(Address.Format(obj.Address), $"!{nextCommand} {Address.Format(obj.Address)}");
     }
 
     public static void RootPaths(RootPathResult r, ICommandOutput output)
     {
-        WriteObject(output, r.Target);
+        WriteObject(output, r.Target, "backrefs");
         output.WriteLine($" ({Format.Number(r.Target.Size)} B)");
         if (!r.Live)
         {
@@ -30,7 +31,7 @@ public static class RetentionRenderer
             foreach (PathHop hop in path.Hops)
             {
                 output.Write(hop.Field is null ? "  " : $"  .{hop.Field} → ");
-                WriteObject(output, hop.Object);
+                WriteObject(output, hop.Object, "backrefs");
                 output.WriteLine($"  ({Format.Number(hop.Object.Size)} B)");
             }
         }
@@ -97,7 +98,7 @@ public static class RetentionRenderer
             output.Write(node.Roots.Count > 0 ? node.Roots[0] : node.Kind);
             return;
         }
-        WriteObject(output, node.Object);
+        WriteObject(output, node.Object, "rootpath");
         output.Write($" ({Format.Number(node.Object.Size)} B{(node.Live ? "" : ", dead")})");
     }
 

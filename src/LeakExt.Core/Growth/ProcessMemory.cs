@@ -7,7 +7,8 @@ namespace LeakExt.Core.Growth;
 
 /// <summary>
 /// The target's memory by region kind, in bytes. From a dump: the mapped regions it holds (its
-/// program headers); from a live Linux process: resident memory (/proc/PID/smaps). GcHeap is the
+/// program headers); from a live Linux process: resident memory (/proc/PID/smaps); in a debugger:
+/// the committed regions it reports. GcHeap is the
 /// GC's committed memory; NonGc is everything else, where native leaks show.
 /// </summary>
 public sealed record ProcessMemory(
@@ -52,6 +53,15 @@ internal static class ProcessMemoryReader
                 labelled.Add((start, end, Kind.Image));
             var regions = core.Segments.Select(s => (s.VirtualAddress, s.VirtualAddress + s.MemorySize, (double)s.MemorySize));
             return Classify("dump", regions, labelled);
+        }
+        if (target.HostRegions is { } hostRegions)
+        {
+            // A debugger's regions: images and mapped files are labelled like a core's file mappings.
+            foreach (MemoryRegion region in hostRegions)
+                if (region.Kind != MemoryRegionKind.Private)
+                    labelled.Add((region.Start, region.End, Kind.Image));
+            var regions = hostRegions.Select(r => (r.Start, r.End, (double)r.Length));
+            return Classify(target.IsLive ? "process" : "dump", regions, labelled);
         }
         if (target.IsLive && target.ProcessId is int pid && OperatingSystem.IsLinux())
             return ReadSmaps(pid, labelled);

@@ -24,6 +24,13 @@ public sealed class SnapshotStore
         return stored;
     }
 
+    /// <summary>Forgets every snapshot; ids start again at #1 (a debugger unloading the extension).</summary>
+    public void Clear()
+    {
+        _items.Clear();
+        _nextId = 1;
+    }
+
     public StoredSnapshot Load(string file)
     {
         string fullPath = Path.GetFullPath(file);

@@ -20,8 +20,20 @@ public sealed class LeakTarget : IDisposable
     /// <summary>The dump file, for a dump target.</summary>
     public string? DumpPath { get; private init; }
 
+    /// <summary>The memory regions a debugger host reports (it has no core file or /proc for us to read), or null.</summary>
+    public IReadOnlyList<MemoryRegion>? HostRegions { get; private init; }
+
+    private DateTimeOffset? _hostMoment;
+
+    /// <summary>True when we attached with ptrace ourselves (not when a debugger host owns the process).</summary>
+    private bool _ptraceAttached;
+
+    /// <summary>False when the runtime and data target belong to a debugger host, which disposes them.</summary>
+    private bool _ownsRuntime = true;
+
     /// <summary>The moment the target shows: now for a live process, when the dump was written for a dump.</summary>
-    public DateTimeOffset Moment => DumpPath is null ? DateTimeOffset.UtcNow : new DateTimeOffset(File.GetLastWriteTimeUtc(DumpPath), TimeSpan.Zero);
+    public DateTimeOffset Moment => _hostMoment
+        ?? (DumpPath is null ? DateTimeOffset.UtcNow : new DateTimeOffset(File.GetLastWriteTimeUtc(DumpPath), TimeSpan.Zero));
 
     private LeakTarget(DataTarget dataTarget, ClrRuntime runtime, string description, int? processId, bool isLive, ElfCoreFile? coreFile)
     {
@@ -33,16 +45,23 @@ public sealed class LeakTarget : IDisposable
         CoreFile = coreFile;
     }
 
+    /// <summary>
+    /// ClrMD options for a symbol path: HTTP(S) servers go to ClrMD's own downloader (with the
+    /// cache), local folders to a locator of ours, which falls back to those servers.
+    /// </summary>
     public static DataTargetOptions CreateOptions(SymbolPath? symbolPath)
     {
         var options = new DataTargetOptions();
-        if (symbolPath is not null)
-        {
-            if (symbolPath.Locations.Count > 0)
-                options.SymbolPaths = symbolPath.Locations.ToArray();
-            if (symbolPath.CachePath is not null)
-                options.SymbolCachePath = symbolPath.CachePath;
-        }
+        if (symbolPath is null)
+            return options;
+        string[] servers = symbolPath.Servers.ToArray();
+        string[] folders = symbolPath.Folders.ToArray();
+        if (servers.Length > 0)
+            options.SymbolPaths = servers;
+        if (symbolPath.CachePath is not null)
+            options.SymbolCachePath = symbolPath.CachePath;
+        if (folders.Length > 0)
+            options.FileLocator = new FolderFileLocator(folders, servers.Length > 0 ? options.FileLocator : null);
         return options;
     }
 
@@ -82,12 +101,41 @@ public sealed class LeakTarget : IDisposable
             throw new LeakExtException($"could not attach to process {processId}: {OneLine(ex.Message)} (attaching needs ptrace rights: run as the same user or root).", ex);
         }
 
-        return FromDataTarget(dataTarget, $"process {processId}", processId, isLive: true, coreFile: null,
-            noRuntime: $"process {processId} has no .NET runtime loaded; is it a .NET process?");
+        LeakTarget target = FromDataTarget(dataTarget, $"process {processId}", processId, isLive: true, coreFile: null,
+            noRuntime: $"process {processId} has no .NET runtime loaded; is it a .NET process?", ptraceAttached: true);
+        target._ptraceAttached = true;
+        return target;
     }
 
-    /// <summary>Wraps a DataTarget made by a host (a debugger) around its own reader.</summary>
-    public static LeakTarget FromDataTarget(DataTarget dataTarget, string description, int? processId, bool isLive, ElfCoreFile? coreFile, string? noRuntime = null)
+    /// <summary>Wraps a DataTarget that a debugger host made around its own memory reader.</summary>
+    public static LeakTarget FromHost(DataTarget dataTarget, HostTargetInfo info)
+    {
+        LeakTarget target = FromDataTarget(dataTarget, info.Description, info.ProcessId, info.IsLive, coreFile: null);
+        return new LeakTarget(target.DataTarget, target.Runtime, target.Description, target.ProcessId, target.IsLive, null)
+        {
+            HostRegions = info.Regions,
+            _hostMoment = info.Moment,
+        };
+    }
+
+    /// <summary>
+    /// Wraps a runtime a debugger host already opened (its DAC, found through its symbol path).
+    /// The host keeps ownership: disposing this target leaves the runtime open.
+    /// </summary>
+    public static LeakTarget FromHostRuntime(ClrRuntime runtime, HostTargetInfo info)
+    {
+        if (!runtime.Heap.CanWalkHeap)
+            throw new LeakExtException($"the GC heap of {info.Description} cannot be walked now (a GC was in progress); take the dump or snapshot again.");
+        return new LeakTarget(runtime.DataTarget, runtime, info.Description, info.ProcessId, info.IsLive, null)
+        {
+            HostRegions = info.Regions,
+            _hostMoment = info.Moment,
+            _ownsRuntime = false,
+        };
+    }
+
+    private static LeakTarget FromDataTarget(DataTarget dataTarget, string description, int? processId, bool isLive, ElfCoreFile? coreFile,
+        string? noRuntime = null, bool ptraceAttached = false)
     {
         try
         {
@@ -123,7 +171,7 @@ public sealed class LeakTarget : IDisposable
         catch
         {
             dataTarget.Dispose();
-            if (isLive && processId is int pid)
+            if (ptraceAttached && processId is int pid)
                 PtraceGuard.DetachLeftovers(pid);
             throw;
         }
@@ -131,9 +179,11 @@ public sealed class LeakTarget : IDisposable
 
     public void Dispose()
     {
+        if (!_ownsRuntime)
+            return;
         Runtime.Dispose();
         DataTarget.Dispose();
-        if (IsLive && ProcessId is int pid)
+        if (_ptraceAttached && ProcessId is int pid)
             PtraceGuard.DetachLeftovers(pid);
     }
 

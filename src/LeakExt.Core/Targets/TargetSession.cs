@@ -144,15 +144,16 @@ public sealed class TargetSession : IDisposable
     }
 
     /// <summary>
-    /// The runtime's version. ClrMD reads it from the module's version resource, which ELF
-    /// runtimes lack; there the shared-framework folder name (…/Microsoft.NETCore.App/10.0.12/) tells.
+    /// The runtime's product version: the shared-framework folder it was loaded from names it
+    /// (…/Microsoft.NETCore.App/10.0.12/), in every host. Elsewhere (an app-local runtime) the
+    /// module's version as the host read it: a file version (10.0.1226.42308), or none for ELF.
     /// </summary>
     internal static string RuntimeVersion(ClrInfo info)
     {
-        if (info.Version.Major > 0)
-            return info.Version.ToString();
         string? folder = Path.GetFileName(Path.GetDirectoryName(info.ModuleInfo.FileName?.Replace('\\', '/')) ?? "");
-        return folder is not null && Version.TryParse(folder.Split('-')[0], out _) ? folder : "unknown";
+        if (!string.IsNullOrEmpty(folder) && Version.TryParse(folder.Split('-')[0], out _))
+            return folder;
+        return info.Version.Major > 0 ? info.Version.ToString() : "unknown";
     }
 
     public void Dispose() => Target.Dispose();
