@@ -1,0 +1,75 @@
+using System.Runtime.InteropServices;
+using LeakExt.Tests.Infrastructure;
+
+namespace LeakExt.Tests.Hosts;
+
+/// <summary>
+/// leakext.so loaded the way a debugger loads leakext.dll: DebugExtensionInitialize once, then
+/// command exports by the name the user types, each given the engine's IDebugClient and the
+/// argument text.
+/// </summary>
+internal sealed unsafe class DbgEngExtension
+{
+    private static readonly Lazy<DbgEngExtension> Loaded = new(() => new DbgEngExtension());
+    private readonly nint _library;
+
+    public static string LibraryPath => Path.Combine(Repository.Root, "artifacts", "windbg", "linux-x64", "leakext.so");
+
+    /// <summary>Null where the shared library cannot be built (not Linux x64), with the reason.</summary>
+    public static string? Unavailable =>
+        !OperatingSystem.IsLinux() || RuntimeInformation.OSArchitecture != Architecture.X64 ? "the DbgEng test host runs on Linux x64 only"
+        : !File.Exists(LibraryPath) ? $"{LibraryPath} was not built (building the test project publishes it)"
+        : null;
+
+    public static DbgEngExtension Instance => Loaded.Value;
+
+    private DbgEngExtension()
+    {
+        _library = NativeLibrary.Load(LibraryPath);
+        uint version = 0, flags = 0;
+        int hr = ((delegate* unmanaged<uint*, uint*, int>)Export("DebugExtensionInitialize"))(&version, &flags);
+        if (hr != 0)
+            throw new InvalidOperationException($"DebugExtensionInitialize failed: 0x{hr:X8}");
+        Version = version;
+    }
+
+    /// <summary>What `.unload leakext` then `.load leakext` does: the extension forgets its snapshots and target.</summary>
+    public void Reload()
+    {
+        ((delegate* unmanaged<void>)Export("DebugExtensionUninitialize"))();
+        uint version = 0, flags = 0;
+        int hr = ((delegate* unmanaged<uint*, uint*, int>)Export("DebugExtensionInitialize"))(&version, &flags);
+        if (hr != 0)
+            throw new InvalidOperationException($"DebugExtensionInitialize failed: 0x{hr:X8}");
+    }
+
+    /// <summary>The version DebugExtensionInitialize reported (DEBUG_EXTENSION_VERSION(major, minor)).</summary>
+    public uint Version { get; }
+
+    public nint Export(string name) => NativeLibrary.GetExport(_library, name);
+
+    public bool HasExport(string name) => NativeLibrary.TryGetExport(_library, name, out _);
+
+    /// <summary>Runs "!name arguments" and returns the HRESULT, as the debugger does.</summary>
+    public int Run(FakeDebugEngine engine, string name, string arguments = "")
+    {
+        engine.BindToCurrentThread();
+        nint text = Marshal.StringToCoTaskMemUTF8(arguments);
+        try
+        {
+            return ((delegate* unmanaged<nint, nint, int>)Export(name))(engine.Client, text);
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(text);
+        }
+    }
+
+    /// <summary>What the engine tells extensions when the target runs (`g`) and stops again.</summary>
+    public void NotifyRunAndBreak()
+    {
+        var notify = (delegate* unmanaged<uint, ulong, void>)Export("DebugExtensionNotify");
+        notify(3, 0); // DEBUG_NOTIFY_SESSION_INACCESSIBLE
+        notify(2, 0); // DEBUG_NOTIFY_SESSION_ACCESSIBLE
+    }
+}
