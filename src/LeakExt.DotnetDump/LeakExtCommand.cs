@@ -1,0 +1,63 @@
+using LeakExt.Commands;
+using LeakExt.Commands.Framework;
+using LeakExt.Core;
+using Microsoft.Diagnostics.DebugServices;
+using Microsoft.Diagnostics.Runtime;
+
+namespace LeakExt.DotnetDump;
+
+/// <summary>
+/// One LeakExt command in a DebugServices host. The host's parser passes the whole argument
+/// list through (no options are declared here), so options, help and errors are LeakExt's own,
+/// exactly as in the standalone host. Subclasses only name the command.
+/// </summary>
+public abstract class LeakExtCommand : CommandBase
+{
+    [ServiceImport(Optional = true)]
+    public ClrRuntime? Runtime { get; set; }
+
+    [ServiceImport(Optional = true)]
+    public IMemoryRegionService? MemoryRegions { get; set; }
+
+    [ServiceImport]
+    public LeakExtTargetState State { get; set; } = null!;
+
+    [Argument(Name = "arguments", Help = "The command's arguments and options, as in every LeakExt host ('-h' lists them).")]
+    public string[] Arguments { get; set; } = [];
+
+    /// <summary>The LeakExt command this host command runs.</summary>
+    protected abstract string CommandName { get; }
+
+    public override void Invoke()
+    {
+        State.Target.Connect(Runtime, MemoryRegions);
+        var context = new CommandContext
+        {
+            Session = State.Session,
+            Output = new HostConsoleOutput(Console),
+            CancellationToken = Console.CancellationToken,
+        };
+        CommandDispatcher.Run(CommandName, Arguments ?? [], context);
+    }
+
+    [HelpInvoke]
+    public string GetDetailedHelp() => CommandTable.Find(CommandName)?.HelpText ?? "";
+}
+
+/// <summary>Output through the host's console: links become DML where the host renders it (SOS in WinDbg), plain text elsewhere.</summary>
+internal sealed class HostConsoleOutput(IConsoleService console) : ICommandOutput
+{
+    public IProgress<WalkProgress>? Progress { get; } = new LineProgress(line => console.WriteWarning(line + Environment.NewLine), "Ctrl-C");
+
+    public void Write(string text) => console.Write(text);
+
+    public void WriteLink(string text, string command)
+    {
+        if (console.SupportsDml)
+            console.WriteDmlExec(text, command);
+        else
+            console.Write(text);
+    }
+
+    public void WriteError(string message) => console.WriteError("error: " + message + Environment.NewLine);
+}

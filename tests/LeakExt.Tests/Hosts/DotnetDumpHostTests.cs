@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using LeakExt.Commands;
+using LeakExt.Commands.Framework;
+using LeakExt.Core.Targets;
+using LeakExt.Tests.Infrastructure;
+
+namespace LeakExt.Tests.Hosts;
+
+/// <summary>
+/// The DebugServices adapter in a real dotnet-dump. It needs a dotnet-dump (LEAKEXT_DOTNET_DUMP,
+/// a global tool, or on PATH) and the adapter built against its DebugServices; where either is
+/// missing the tests report themselves skipped, with why.
+/// </summary>
+public sealed class DotnetDumpFactAttribute : FactAttribute
+{
+    public DotnetDumpFactAttribute()
+    {
+        if (DotnetDumpHost.Unavailable is { } reason)
+            Skip = reason;
+    }
+}
+
+internal static class DotnetDumpHost
+{
+    public const string Variable = "LEAKEXT_DOTNET_DUMP";
+
+    /// <summary>The adapter, built in the same configuration as these tests.</summary>
+    public static string Adapter
+    {
+        get
+        {
+            string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+            return Path.Combine(Repository.Root, "src", "LeakExt.DotnetDump", "bin", configuration, "net10.0", "LeakExt.DotnetDump.dll");
+        }
+    }
+
+    /// <summary>dotnet-dump's entry point: a .dll to run with dotnet, or an executable.</summary>
+    public static string? Tool
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given)
+                return given;
+            string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            string globalTool = Path.Combine(home, ".dotnet", "tools", OperatingSystem.IsWindows() ? "dotnet-dump.exe" : "dotnet-dump");
+            if (File.Exists(globalTool))
+                return globalTool;
+            return (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+                .Select(dir => Path.Combine(dir, "dotnet-dump")).FirstOrDefault(File.Exists);
+        }
+    }
+
+    public static string? Unavailable =>
+        Tool is not { } tool || !File.Exists(tool)
+            ? $"no dotnet-dump found (set {Variable} to dotnet-dump.dll, or install the dotnet-dump global tool)"
+            : !File.Exists(Adapter)
+                ? "LeakExt.DotnetDump was not built: no Microsoft.Diagnostics.DebugServices.dll was found at build time (build with -p:DebugServicesDir=FOLDER)"
+                : null;
+
+    /// <summary>Runs "dotnet-dump analyze DUMP -c … -c exit" with the adapter loaded; returns its output.</summary>
+    public static string Analyze(string dump, params string[] commands)
+    {
+        string tool = Tool!;
+        var start = new ProcessStartInfo(tool.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? "dotnet" : tool)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        if (tool.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+            start.ArgumentList.Add(tool);
+        start.ArgumentList.Add("analyze");
+        start.ArgumentList.Add(dump);
+        foreach (string command in commands.Append("exit"))
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(command);
+        }
+        start.Environment["DOTNET_DIAGNOSTIC_EXTENSIONS"] = Adapter;
+        using Process process = Process.Start(start)!;
+        process.StandardInput.Close();
+        Task<string> errors = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("dotnet-dump did not finish in 3 minutes");
+        }
+        return output + errors.Result;
+    }
+}
+
+[Collection("dumps")]
+public sealed class DotnetDumpHostTests(DumpFixture fixture)
+{
+    /// <summary>
+    /// Same answers as the standalone host, for the program's own objects. dotnet-dump's runtime
+    /// (through the host's symbol provider) also reports static-variable and thread-static roots,
+    /// which ClrMD alone does not: runtime-internal thread-static arrays then count as live
+    /// there, so heap totals may differ by those; everything about the user's types must not.
+    /// </summary>
+    [DotnetDumpFact]
+    public void Answers_about_the_programs_objects_equal_the_standalone_hosts()
+    {
+        string dump = fixture.Dumps("Retention").Single();
+        var standalone = new LeakSession(new OpenTargetProvider(new TargetSession(LeakTarget.OpenDump(dump))));
+        string subscriber = Regex.Match(Sessions.Run(standalone, "backrefs -type Retention.Subscriber").Out, "0x[0-9a-f]+").Value;
+        string[] commands =
+        [
+            "snapshot -name built -top 0",
+            "retained -type Retention.Top",
+            "retained -type Retention.CachedItem",
+            "rootpath " + subscriber,
+            "snapshots",
+        ];
+        string output = DotnetDumpHost.Analyze(dump, commands.Select(c => c + " -json").ToArray());
+        string[] documents = JsonDocuments(output[output.IndexOf('{')..]);
+        Assert.True(documents.Length == commands.Length, output);
+
+        string[] expected = commands.Select(c => Sessions.Run(standalone, c + " -json").Out).ToArray();
+        Assert.Equal(ProgramTypes(expected[0]), ProgramTypes(documents[0]));
+        System.Text.Json.JsonElement subscribers = Sessions.Json(documents[0]).GetProperty("types").EnumerateArray()
+            .Single(t => t.GetProperty("type").GetString() == "Retention.Subscriber");
+        Assert.Equal(3, subscribers.GetProperty("count").GetInt64());
+        for (int i = 1; i < commands.Length; i++)
+        {
+            string[] drop = ["takenAt", "liveCount", "liveBytes"];
+            Assert.Equal(HostFacts.RemoveFromJson(expected[i], drop), HostFacts.RemoveFromJson(documents[i], drop));
+        }
+    }
+
+    /// <summary>The snapshot's rows for the types the test program defines (module Retention.dll), as JSON.</summary>
+    private static string[] ProgramTypes(string snapshotJson) =>
+        Sessions.Json(snapshotJson).GetProperty("types").EnumerateArray()
+            .Where(t => t.GetProperty("module").GetString() == "Retention.dll")
+            .Select(t => t.GetRawText()).OrderBy(t => t, StringComparer.Ordinal).ToArray();
+
+    /// <summary>The JSON documents printed one after another (each spans many lines).</summary>
+    private static string[] JsonDocuments(string text)
+    {
+        var documents = new List<string>();
+        var reader = new System.Text.Json.Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(text), new System.Text.Json.JsonReaderOptions { AllowMultipleValues = true });
+        while (reader.Read())
+        {
+            using var document = System.Text.Json.JsonDocument.ParseValue(ref reader);
+            documents.Add(document.RootElement.GetRawText());
+        }
+        return documents.ToArray();
+    }
+
+    [DotnetDumpFact]
+    public void Commands_run_with_their_own_options_help_and_errors()
+    {
+        string dump = fixture.Dumps("Retention").Single();
+        string output = DotnetDumpHost.Analyze(dump, "leakext", "rootpath -h", "rootpath -bogus", "backrefs -type Retention.CachedItem");
+        foreach (CommandDefinition command in CommandTable.All.Where(c => c.Name != "help"))
+            Assert.Matches($@"(?m)^\s+{command.Name}\s", output);
+        Assert.Contains(CommandTable.Find("rootpath")!.HelpText.Split('\n')[0], output);
+        Assert.Contains("error: rootpath: unknown option '-bogus'; run 'rootpath -h' for usage.", output);
+        Assert.Contains("static Retention.Cache.s_entries  Dictionary<Int32, CachedItem> values", output);
+    }
+}
+
+/// <summary>Every command in CommandTable reaches every host: the standalone REPL (through the dispatcher), WinDbg (an export each), DebugServices hosts (a command class each).</summary>
+public sealed class HostCoverageTests
+{
+    [Fact]
+    public void Every_command_is_declared_in_every_host_adapter()
+    {
+        string exports = File.ReadAllText(Path.Combine(Repository.Root, "src", "LeakExt.WinDbg", "Exports.cs"));
+        string dotnetDump = File.ReadAllText(Path.Combine(Repository.Root, "src", "LeakExt.DotnetDump", "Commands.cs"));
+        foreach (CommandDefinition command in CommandTable.All)
+        {
+            Assert.Contains($"[UnmanagedCallersOnly(EntryPoint = \"{command.Name}\")]", exports);
+            Assert.Matches($@"public static int \w+\(nint client, byte\* arguments\) => Run\(""{command.Name}"", client, arguments\);", exports);
+            string typeName = command.GetType().Name;
+            Assert.Contains($"[Command(Name = {(command.Name == "help" ? "\"leakext\"" : typeName + ".CommandName")}", dotnetDump);
+            Assert.Matches($@"protected override string CommandName => {typeName}\.CommandName;", dotnetDump);
+        }
+        Assert.Equal(CommandTable.All.Count, Regex.Matches(exports, "UnmanagedCallersOnly").Count);
+        Assert.Equal(CommandTable.All.Count, Regex.Matches(dotnetDump, @"\[Command\(").Count);
+    }
+}
