@@ -1,5 +1,5 @@
 @echo off
-rem LeakExt build entry point (Windows). Verbs: build, test, demo, bench, pack.
+rem LeakExt build entry point (Windows). Verbs: build, test, demo, bench, pack, windbg.
 setlocal
 cd /d "%~dp0"
 set VERB=%1
@@ -13,7 +13,8 @@ if /i "%VERB%"=="test" goto test
 if /i "%VERB%"=="demo" goto demo
 if /i "%VERB%"=="bench" goto bench
 if /i "%VERB%"=="pack" goto pack
-echo usage: build.cmd build^|test^|demo^|bench^|pack 1>&2
+if /i "%VERB%"=="windbg" goto windbg
+echo usage: build.cmd build^|test^|demo^|bench^|pack^|windbg 1>&2
 exit /b 2
 
 :build
@@ -40,4 +41,13 @@ exit /b 0
 :pack
 call :build || exit /b 1
 dotnet pack src\LeakExt.Cli\LeakExt.Cli.csproj -c %CONFIGURATION% --no-build -nologo || exit /b 1
+exit /b 0
+
+:windbg
+rem The native WinDbg extension, ahead-of-time compiled: artifacts\windbg\<rid>\leakext.dll.
+rem win-arm64 on an x64 machine needs Visual Studio's ARM64 build tools (and the reverse).
+for %%R in (win-x64 win-arm64) do (
+  dotnet publish src\LeakExt.WinDbg\LeakExt.WinDbg.csproj -r %%R -c Release -o artifacts\windbg\%%R -nologo -v:minimal || exit /b 1
+)
+echo In WinDbg: .load %CD%\artifacts\windbg\win-x64\leakext.dll   (see docs\hosts.md)
 exit /b 0

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# LeakExt build entry point (Linux/macOS). Verbs: build, test, demo, bench, pack.
+# LeakExt build entry point (Linux/macOS). Verbs: build, test, demo, bench, pack, windbg.
 # Needs only the .NET SDK (10.x); everything else comes from NuGet.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -36,8 +36,15 @@ case "$verb" in
     dotnet pack src/LeakExt.Cli/LeakExt.Cli.csproj -c "$configuration" --no-build -nologo
     echo "Package in artifacts/packages; install with: dotnet tool install -g LeakExt --add-source artifacts/packages"
     ;;
+  windbg)
+    # The DbgEng extension compiled ahead of time for this machine (the tests load it into a fake
+    # engine); WinDbg's leakext.dll comes from build.cmd windbg on Windows.
+    rid="$(dotnet --info | sed -n 's/^ *RID: *//p' | head -1)"
+    dotnet publish src/LeakExt.WinDbg/LeakExt.WinDbg.csproj -r "$rid" -c Release -o "artifacts/windbg/$rid" -nologo -v:minimal "$@"
+    echo "Built artifacts/windbg/$rid/leakext.so"
+    ;;
   *)
-    echo "usage: ./build.sh build|test|demo|bench|pack [extra arguments]" >&2
+    echo "usage: ./build.sh build|test|demo|bench|pack|windbg [extra arguments]" >&2
     exit 2
     ;;
 esac
