@@ -102,10 +102,22 @@ public static unsafe partial class Extension
     {
         try
         {
-            using var engine = new DebugEngine(client);
             string message = ex.Message.ReplaceLineEndings(" ");
-            engine.Output(DbgEngApi.DEBUG_OUTCTL_AMBIENT_TEXT, DbgEngApi.DEBUG_OUTPUT_ERROR,
-                $"error: {name}: {message} ({ex.GetType().Name}; please report this at the LeakExt issue tracker)\n");
+            // A debugger that lacks an interface we need is the environment, not a bug of ours.
+            string text = ex is DebugEngineException
+                ? $"error: {name}: {message}; LeakExt needs a DbgEng debugger (WinDbg, cdb) with IDebugControl4.\n"
+                : $"error: {name}: {message} ({ex.GetType().Name}; please report this at the LeakExt issue tracker)\n";
+            var control = ComInterface.Query(client, DbgEngApi.IID_IDebugControl4);
+            if (control.IsNull)
+                return;
+            try
+            {
+                DebugEngine.Output(control, DbgEngApi.DEBUG_OUTCTL_AMBIENT_TEXT, DbgEngApi.DEBUG_OUTPUT_ERROR, text);
+            }
+            finally
+            {
+                control.Release();
+            }
         }
         catch (Exception)
         {

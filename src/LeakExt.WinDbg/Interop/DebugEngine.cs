@@ -84,14 +84,17 @@ internal sealed unsafe class DebugEngine : IDisposable
     }
 
     /// <summary>Writes UTF-16 text; "%ws" keeps the engine from reading format specifiers in it.</summary>
-    public void Output(uint outputControl, uint mask, string text)
+    public void Output(uint outputControl, uint mask, string text) => Output(_control, outputControl, mask, text);
+
+    /// <summary>Output through an IDebugControl4 alone (also when the engine lacks other interfaces we need).</summary>
+    public static void Output(ComInterface control, uint outputControl, uint mask, string text)
     {
         fixed (char* format = "%ws")
         fixed (char* body = text)
         {
             // ControlledOutputWide is variadic: one pointer argument passes the same way on x64 and arm64.
-            ((delegate* unmanaged[Stdcall]<nint, uint, uint, char*, char*, int>)_control.Slot(ControlSlot.ControlledOutputWide))(
-                _control.Pointer, outputControl, mask, format, body);
+            ((delegate* unmanaged[Stdcall]<nint, uint, uint, char*, char*, int>)control.Slot(ControlSlot.ControlledOutputWide))(
+                control.Pointer, outputControl, mask, format, body);
         }
     }
 

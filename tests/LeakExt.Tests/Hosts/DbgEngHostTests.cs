@@ -196,4 +196,16 @@ public sealed class DbgEngHostTests(DumpFixture fixture)
         Assert.Equal("", output);
         Assert.Equal("error: rootpath: unknown option '-bogus'; run 'rootpath -h' for usage.\n", errors);
     }
+
+    [DbgEngFact]
+    public void An_engine_without_an_interface_we_need_gets_an_error_not_a_crash()
+    {
+        string dump = fixture.Dumps("Crawler")[0];
+        using FakeDebugEngine engine = Open(dump);
+        engine.Withhold(FakeDebugEngine.AdvancedInterface);
+        (string output, string errors, int hr) = Run(engine, "snapshot");
+        Assert.Equal(unchecked((int)0x80004005), hr);
+        Assert.Equal("", output);
+        Assert.Equal("error: snapshot: the debugger's QueryInterface(IDebugAdvanced) failed (HRESULT 0x80004002); LeakExt needs a DbgEng debugger (WinDbg, cdb) with IDebugControl4.\n", errors);
+    }
 }

@@ -132,6 +132,11 @@ internal sealed unsafe class FakeDebugEngine : IDisposable
         _regions = Regions(ElfCoreFile.Read(dumpPath));
     }
 
+    /// <summary>A debugger without this interface (an older or a different engine): QueryInterface answers E_NOINTERFACE.</summary>
+    public void Withhold(Guid iid) => _interfaces.Remove(iid);
+
+    public static Guid AdvancedInterface => IID_IDebugAdvanced;
+
     /// <summary>The engine's thread for the next call into the extension (DbgEng's threading rule).</summary>
     public void BindToCurrentThread() => _ownerThread = Environment.CurrentManagedThreadId;
 

@@ -10,11 +10,13 @@ namespace LeakExt.Tests.Hosts;
 /// </summary>
 internal static class HostFacts
 {
+    /// <summary>The text without those facts; a table column holding the description is as wide as it, so runs of spaces count as one.</summary>
     public static string Remove(string text) =>
-        Regex.Replace(Regex.Replace(Regex.Replace(text,
+        Regex.Replace(Regex.Replace(Regex.Replace(Regex.Replace(text,
             @"dump of process \d+|dump checkpoint-\d+\.dmp", "TARGET"),
             @"\d+(\.\d+)? s\b", "N s"),
-            @"\d\d:\d\d:\d\d(\.\d+)?", "HH:MM:SS");
+            @"\d\d:\d\d:\d\d(\.\d+)?", "HH:MM:SS"),
+            " {2,}", " ");
 
     /// <summary>The JSON document without those facts (plus <paramref name="alsoDrop"/> keys, which a host cannot know); times compared to the second.</summary>
     public static string RemoveFromJson(string json, params string[] alsoDrop)
