@@ -37,7 +37,7 @@ public sealed class SnapshotCommand : Command<SnapshotOptions, SnapshotResult>
             (o, v) => o.Reader = OptionValues.OneOf("snapshot", "reader", v, ("fast", HeapReaderKind.Fast), ("clrmd", HeapReaderKind.ClrMd))),
     ];
 
-    protected override string Notes => "Weak handles do not keep objects alive; a dependent handle's secondary is live only if its primary is.\nFrozen (non-GC heap) objects are never collected and count as live.";
+    protected override string Notes => "Weak handles do not keep objects alive; a dependent handle's secondary is live only if its primary is.\nFrozen (non-GC heap) objects are never collected and count as live.\nThread-static fields are roots, one per thread: what a [ThreadStatic] cache holds is live.";
 
     protected override JsonTypeInfo<SnapshotResult> JsonType => LeakJsonContext.Default.SnapshotResult;
 

@@ -114,17 +114,20 @@ internal sealed class RootSet
 
         // Static fields as roots of their own, so paths say "static Type.field" rather than
         // "a handle to the runtime's statics array". They add no counts: the GC sees the array.
+        // Thread-static fields are roots that ClrMD's root list leaves out where it cannot find
+        // a thread's storage (a core dump read on its own): without them a [ThreadStatic] cache
+        // would look dead.
         var staticSlots = new List<ulong>();
-        if (nameStatics)
+        long threadStatics = 0;
+        foreach (StaticFieldValue field in StaticFieldValues(runtime, nameStatics, cancellationToken))
         {
-            foreach ((ulong value, string name, ulong slot) in StaticFieldValues(runtime, cancellationToken))
-            {
-                objects.Add(value);
-                kinds.Add(RootKind.Static);
-                nameIds.Add(NameId(name));
-                if (slot != 0)
-                    staticSlots.Add(slot);
-            }
+            objects.Add(field.Value);
+            kinds.Add(field.ThreadStatic ? RootKind.ThreadStatic : RootKind.Static);
+            nameIds.Add(NameId(field.Name));
+            if (field.ThreadStatic)
+                threadStatics++;
+            else if (field.Slot != 0)
+                staticSlots.Add(field.Slot);
         }
         staticSlots.Sort();
 
@@ -145,6 +148,9 @@ internal sealed class RootSet
                 description = $"runtime statics table ({description})";
             nameIds.Add(NameId(description));
         }
+
+        if (threadStatics > 0 && !counts.ContainsKey(RootKinds.Name(RootKind.ThreadStatic)))
+            counts[RootKinds.Name(RootKind.ThreadStatic)] = threadStatics;
 
         var dependents = new List<(ulong, ulong)>();
         var weak = new List<(ulong, ulong, string)>();
@@ -225,9 +231,17 @@ internal sealed class RootSet
     }
 
     /// <summary>Every static reference field with a value: (object, "static Namespace.Type.field", the slot's address).</summary>
-    internal static IEnumerable<(ulong Value, string Name, ulong Slot)> StaticFieldValues(ClrRuntime runtime, CancellationToken cancellationToken)
+    /// <summary>A static field's object: named for paths (<see cref="Slot"/> is where it is stored), or a thread-static root of one thread.</summary>
+    internal readonly record struct StaticFieldValue(ulong Value, string Name, ulong Slot, bool ThreadStatic);
+
+    /// <summary>
+    /// The objects static fields hold (when <paramref name="includeStatics"/>), and those each
+    /// thread's thread-static fields hold, from the types that have static fields.
+    /// </summary>
+    internal static IEnumerable<StaticFieldValue> StaticFieldValues(ClrRuntime runtime, bool includeStatics, CancellationToken cancellationToken)
     {
         var seen = new HashSet<(ulong, string)>();
+        ClrThread[] threads = runtime.Threads.Where(t => t.IsAlive).ToArray();
         foreach (ClrModule module in runtime.EnumerateModules())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -245,7 +259,7 @@ internal sealed class RootSet
             }
             foreach (ClrType type in types)
             {
-                foreach (ClrStaticField field in type.StaticFields)
+                foreach (ClrStaticField field in includeStatics ? type.StaticFields : [])
                 {
                     if (!field.IsObjectReference)
                         continue;
@@ -263,7 +277,27 @@ internal sealed class RootSet
                     }
                     string name = $"static {type.Name}.{FieldNames.Pretty(field.Name)}";
                     if (value != 0 && seen.Add((value, name)))
-                        yield return (value, name, slot);
+                        yield return new StaticFieldValue(value, name, slot, ThreadStatic: false);
+                }
+                foreach (ClrThreadStaticField field in type.ThreadStaticFields)
+                {
+                    if (!field.IsObjectReference)
+                        continue;
+                    foreach (ClrThread thread in threads)
+                    {
+                        ulong value;
+                        try
+                        {
+                            value = field.ReadObject(thread).Address;
+                        }
+                        catch (Exception ex) when (ex is InvalidOperationException or IOException or ArgumentException)
+                        {
+                            continue;
+                        }
+                        string name = $"thread-static {type.Name}.{FieldNames.Pretty(field.Name)} (thread 0x{thread.OSThreadId:x})";
+                        if (value != 0 && seen.Add((value, name)))
+                            yield return new StaticFieldValue(value, name, 0, ThreadStatic: true);
+                    }
                 }
             }
         }

@@ -41,6 +41,19 @@ public sealed class RetentionDumpTests(DumpFixture fixture)
     }
 
     [Fact]
+    public void Objects_only_a_thread_static_field_holds_are_live_and_named_by_it()
+    {
+        Snapshot snapshot = Sessions.Snapshot(Dump);
+        Assert.Equal(4, snapshot.Live("Retention.ThreadItem"));
+        Assert.Equal(0, snapshot.Dead("Retention.ThreadItem"));
+        Assert.Matches(@"^thread-static Retention\.ThreadCache\.t_items \(thread 0x[0-9a-f]+\) › List<ThreadItem> items$", Holder(snapshot, "Retention.ThreadItem").Holder);
+        Assert.True(snapshot.Roots.GetValueOrDefault("thread-static") >= 1);
+
+        JsonElement path = Json($"rootpath 0x{Holder(snapshot, "Retention.ThreadItem").ExampleAddress:x} -json");
+        Assert.StartsWith("thread-static Retention.ThreadCache.t_items", path.GetProperty("paths")[0].GetProperty("root").GetString());
+    }
+
+    [Fact]
     public void HashSet_ConcurrentDictionary_and_Queue_internals_are_folded()
     {
         Snapshot snapshot = Sessions.Snapshot(Dump);

@@ -12,6 +12,7 @@
 //   static Retention.Collections.s_tags ─► HashSet<Tag> ─► Tag ×5
 //   static Retention.Collections.s_sessions ─► ConcurrentDictionary<string, Session> ─► Session ×6
 //   static Retention.Collections.s_jobs ─► Queue<Job> ─► Job ×7
+//   [ThreadStatic] Retention.ThreadCache.t_items (main thread) ─► List<ThreadItem> ─► ThreadItem ×4   (a thread-static root only)
 using System.Runtime.CompilerServices;
 using LeakExt.TestTargets;
 
@@ -121,9 +122,28 @@ public static class Collections
     }
 }
 
+public sealed class ThreadItem(int id)
+{
+    public int Id { get; } = id;
+}
+
+public static class ThreadCache
+{
+    [ThreadStatic]
+    public static List<ThreadItem>? t_items;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Fill()
+    {
+        t_items = new List<ThreadItem>();
+        for (int i = 0; i < Program.ThreadItems; i++)
+            t_items.Add(new ThreadItem(i));
+    }
+}
+
 public static class Program
 {
-    public const int Subscribers = 3, Timers = 4, CacheItems = 25;
+    public const int Subscribers = 3, Timers = 4, CacheItems = 25, ThreadItems = 4;
 
     public static int Main()
     {
@@ -132,12 +152,13 @@ public static class Program
         FillCache();
         BuildDiamond();
         Collections.Fill();
+        ThreadCache.Fill();
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
         MakeWeakOnly();
         Checkpoint.Reach(1, "built");
-        return Publisher.Raise() == Subscribers ? 0 : 1;
+        return Publisher.Raise() == Subscribers && ThreadCache.t_items?.Count == ThreadItems ? 0 : 1;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
