@@ -97,9 +97,9 @@ public sealed class DotnetDumpHostTests(DumpFixture fixture)
 {
     /// <summary>
     /// Same answers as the standalone host, for the program's own objects. dotnet-dump's runtime
-    /// (through the host's symbol provider) also reports static-variable and thread-static roots,
-    /// which ClrMD alone does not: runtime-internal thread-static arrays then count as live
-    /// there, so heap totals may differ by those; everything about the user's types must not.
+    /// also reports the runtime's thread-static storage arrays as roots (LeakExt roots the
+    /// values of the fields instead), so heap totals may differ by those few arrays; everything
+    /// about the program's types must not.
     /// </summary>
     [DotnetDumpFact]
     public void Answers_about_the_programs_objects_equal_the_standalone_hosts()
