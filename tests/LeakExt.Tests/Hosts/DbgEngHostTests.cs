@@ -208,4 +208,21 @@ public sealed class DbgEngHostTests(DumpFixture fixture)
         Assert.Equal("", output);
         Assert.Equal("error: snapshot: the debugger's QueryInterface(IDebugAdvanced) failed (HRESULT 0x80004002); LeakExt needs a DbgEng debugger (WinDbg, cdb) with IDebugControl4.\n", errors);
     }
+
+    [DbgEngFact]
+    public void A_live_target_is_named_by_its_process_and_its_snapshot_stamped_now()
+    {
+        string dump = fixture.Dumps("Crawler")[0];
+        using FakeDebugEngine engine = Open(dump);
+        engine.LiveTarget = true;
+        DateTimeOffset before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        (string json, string errors, int hr) = Run(engine, "snapshot -json");
+        Assert.True(hr == 0, errors);
+        JsonElement snapshot = Sessions.Json(json);
+        Assert.Equal($"process {engine.ProcessId}", snapshot.GetProperty("source").GetString());
+        Assert.InRange(snapshot.GetProperty("takenAt").GetDateTimeOffset(), before, DateTimeOffset.UtcNow.AddSeconds(1));
+        // Still the whole heap of the first checkpoint: 2,000 Hyperlinks.
+        Assert.Contains(snapshot.GetProperty("types").EnumerateArray(),
+            t => t.GetProperty("type").GetString() == "Crawler.Hyperlink" && t.GetProperty("count").GetInt64() == 2000);
+    }
 }

@@ -95,6 +95,11 @@ internal sealed unsafe class FakeDebugEngine : IDisposable
 
     public string SymbolPath { get; set; }
     public bool PreferDml { get; set; }
+
+    /// <summary>Presents the target as a live process (the engine attached to it) rather than a dump.</summary>
+    public bool LiveTarget { get; set; }
+
+    public int ProcessId => _dump.DataReader.ProcessId;
     public bool InterruptRequested { get; set; }
     public string DumpPath { get; private set; } = "";
 
@@ -255,10 +260,10 @@ internal sealed unsafe class FakeDebugEngine : IDisposable
     private static int GetInterrupt(nint self) => Call(self, engine => engine.InterruptRequested ? S_OK : S_FALSE);
 
     [UnmanagedCallersOnly]
-    private static int GetDebuggeeType(nint self, uint* debuggeeClass, uint* qualifier) => Call(self, _ =>
+    private static int GetDebuggeeType(nint self, uint* debuggeeClass, uint* qualifier) => Call(self, engine =>
     {
-        *debuggeeClass = 2; // DEBUG_CLASS_USER_WINDOWS
-        *qualifier = 1026;  // DEBUG_DUMP_FULL
+        *debuggeeClass = 2;                           // DEBUG_CLASS_USER_WINDOWS
+        *qualifier = engine.LiveTarget ? 0u : 1026u;  // DEBUG_USER_WINDOWS_PROCESS or DEBUG_DUMP_FULL
         return S_OK;
     });
 
