@@ -35,5 +35,10 @@ public sealed class Dominators : LeakExtCommand { protected override string Comm
 public sealed class Fragmentation : LeakExtCommand { protected override string CommandName => FragmentationCommand.CommandName; }
 
 /// <summary>LeakExt's help. Named "leakext" here: "help" is the host's own command for all its commands.</summary>
-[Command(Name = "leakext", Help = "Lists the LeakExt commands, or shows one's usage: leakext [COMMAND].")]
-public sealed class Help : LeakExtCommand { protected override string CommandName => HelpCommand.CommandName; }
+[Command(Name = HostName, Help = "Lists the LeakExt commands, or shows one's usage: leakext [COMMAND].")]
+public sealed class Help : LeakExtCommand
+{
+    public const string HostName = "leakext";
+
+    protected override string CommandName => HelpCommand.CommandName;
+}

@@ -56,7 +56,7 @@ internal sealed class HostTarget(ITarget target) : ITargetProvider
         return action(_session);
     }
 
-    /// <summary>Committed regions, where the host can list them (WinDbg and lldb through SOS; dotnet-dump cannot).</summary>
+    /// <summary>Committed regions, where the host can list them (WinDbg through SOS; lldb and dotnet-dump cannot: a live process then reads /proc).</summary>
     private List<MemoryRegion>? ReadRegions()
     {
         if (_regions is null)

@@ -1,4 +1,5 @@
 using LeakExt.Commands;
+using LeakExt.Commands.Commands;
 using LeakExt.Commands.Framework;
 using LeakExt.Core;
 using Microsoft.Diagnostics.DebugServices;
@@ -22,6 +23,9 @@ public abstract class LeakExtCommand : CommandBase
     [ServiceImport]
     public LeakExtTargetState State { get; set; } = null!;
 
+    [ServiceImport]
+    public IHost Host { get; set; } = null!;
+
     [Argument(Name = "arguments", Help = "The command's arguments and options, as in every LeakExt host ('-h' lists them).")]
     public string[] Arguments { get; set; } = [];
 
@@ -34,8 +38,9 @@ public abstract class LeakExtCommand : CommandBase
         var context = new CommandContext
         {
             Session = State.Session,
-            Output = new HostConsoleOutput(Console),
+            Output = new HostConsoleOutput(Console, Host.HostType),
             CancellationToken = Console.CancellationToken,
+            HostCommandName = name => name == HelpCommand.CommandName ? Help.HostName : name,
         };
         CommandDispatcher.Run(CommandName, Arguments ?? [], context);
     }
@@ -44,20 +49,25 @@ public abstract class LeakExtCommand : CommandBase
     public string GetDetailedHelp() => CommandTable.Find(CommandName)?.HelpText ?? "";
 }
 
-/// <summary>Output through the host's console: links become DML where the host renders it (SOS in WinDbg), plain text elsewhere.</summary>
-internal sealed class HostConsoleOutput(IConsoleService console) : ICommandOutput
+/// <summary>
+/// Output through the host's console: ASCII only (these consoles drop or mangle anything else),
+/// links as DML where the host renders it (SOS in WinDbg), plain text elsewhere.
+/// </summary>
+internal sealed class HostConsoleOutput(IConsoleService console, HostType host) : ICommandOutput
 {
-    public IProgress<WalkProgress>? Progress { get; } = new LineProgress(line => console.WriteWarning(line + Environment.NewLine), "Ctrl-C");
+    // SOS under lldb does not cancel commands: no key to promise there.
+    public IProgress<WalkProgress>? Progress { get; } = new LineProgress(line => console.WriteWarning(line + Environment.NewLine),
+        host switch { HostType.DotnetDump => "Ctrl-C", HostType.DbgEng => "Ctrl-Break", _ => null });
 
-    public void Write(string text) => console.Write(text);
+    public void Write(string text) => console.Write(AsciiText.Transliterate(text));
 
     public void WriteLink(string text, string command)
     {
         if (console.SupportsDml)
-            console.WriteDmlExec(text, command);
+            console.WriteDmlExec(AsciiText.Transliterate(text), command);
         else
-            console.Write(text);
+            console.Write(AsciiText.Transliterate(text));
     }
 
-    public void WriteError(string message) => console.WriteError("error: " + message + Environment.NewLine);
+    public void WriteError(string message) => console.WriteError("error: " + AsciiText.Transliterate(message) + Environment.NewLine);
 }

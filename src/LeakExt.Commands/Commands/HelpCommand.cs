@@ -34,7 +34,7 @@ public sealed class HelpCommand : Command<HelpOptions, HelpResult>
 
     protected override HelpResult Run(HelpOptions options, CommandContext context)
     {
-        var entries = CommandTable.All.Select(c => new HelpEntry(c.Name, c.Summary)).ToArray();
+        var entries = CommandTable.All.Select(c => new HelpEntry(context.HostCommandName(c.Name), c.Summary)).ToArray();
         if (options.Topic is null)
             return new HelpResult("help", null, null, entries);
         CommandDefinition command = CommandTable.Find(options.Topic)

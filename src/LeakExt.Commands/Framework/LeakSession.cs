@@ -22,4 +22,7 @@ public sealed class CommandContext
     public required LeakSession Session { get; init; }
     public required ICommandOutput Output { get; init; }
     public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>How the user types a command in this host (a host may rename one that clashes with its own).</summary>
+    public Func<string, string> HostCommandName { get; init; } = name => name;
 }
