@@ -21,6 +21,10 @@ internal sealed unsafe class DbgEngExtension
         : !File.Exists(LibraryPath) ? $"{LibraryPath} was not built (building the test project publishes it)"
         : null;
 
+    /// <summary>Why the tests that load the library are skipped here, or null. On Linux x64 it is built with the tests, so never skipped there.</summary>
+    public static string? SkipReason =>
+        OperatingSystem.IsLinux() && RuntimeInformation.OSArchitecture == Architecture.X64 ? null : Unavailable;
+
     public static DbgEngExtension Instance => Loaded.Value;
 
     private DbgEngExtension()

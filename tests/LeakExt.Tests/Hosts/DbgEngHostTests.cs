@@ -11,11 +11,13 @@ namespace LeakExt.Tests.Hosts;
 /// <summary>A test that needs leakext.so (Linux x64, where the test project publishes it); elsewhere it reports itself skipped, with why.</summary>
 public sealed class DbgEngFactAttribute : FactAttribute
 {
-    public DbgEngFactAttribute()
-    {
-        if (DbgEngExtension.Unavailable is { } reason && !OperatingSystem.IsLinux())
-            Skip = reason;
-    }
+    public DbgEngFactAttribute() => Skip = DbgEngExtension.SkipReason;
+}
+
+/// <inheritdoc cref="DbgEngFactAttribute"/>
+public sealed class DbgEngTheoryAttribute : TheoryAttribute
+{
+    public DbgEngTheoryAttribute() => Skip = DbgEngExtension.SkipReason;
 }
 
 /// <summary>
@@ -186,27 +188,20 @@ public sealed class DbgEngHostTests(DumpFixture fixture)
         Assert.Contains("Crawler.Hyperlink", output);
     }
 
-    [DbgEngFact]
-    public void User_mistakes_are_one_line_errors_and_fail_the_command()
+    /// <summary>A user's mistake, or a debugger that lacks an interface we need: one error line, E_FAIL, no crash.</summary>
+    [DbgEngTheory]
+    [InlineData("rootpath -bogus", false, "error: rootpath: unknown option '-bogus'; run 'rootpath -h' for usage.\n")]
+    [InlineData("snapshot", true, "error: snapshot: the debugger's QueryInterface(IDebugAdvanced) failed (HRESULT 0x80004002); LeakExt needs a DbgEng debugger (WinDbg, cdb) with IDebugControl4.\n")]
+    public void Failures_are_one_line_errors_and_fail_the_command(string command, bool withoutIDebugAdvanced, string expected)
     {
         string dump = fixture.Dumps("Crawler")[0];
         using FakeDebugEngine engine = Open(dump);
-        (string output, string errors, int hr) = Run(engine, "rootpath -bogus");
+        if (withoutIDebugAdvanced)
+            engine.Withhold(FakeDebugEngine.AdvancedInterface);
+        (string output, string errors, int hr) = Run(engine, command);
         Assert.Equal(unchecked((int)0x80004005), hr);
         Assert.Equal("", output);
-        Assert.Equal("error: rootpath: unknown option '-bogus'; run 'rootpath -h' for usage.\n", errors);
-    }
-
-    [DbgEngFact]
-    public void An_engine_without_an_interface_we_need_gets_an_error_not_a_crash()
-    {
-        string dump = fixture.Dumps("Crawler")[0];
-        using FakeDebugEngine engine = Open(dump);
-        engine.Withhold(FakeDebugEngine.AdvancedInterface);
-        (string output, string errors, int hr) = Run(engine, "snapshot");
-        Assert.Equal(unchecked((int)0x80004005), hr);
-        Assert.Equal("", output);
-        Assert.Equal("error: snapshot: the debugger's QueryInterface(IDebugAdvanced) failed (HRESULT 0x80004002); LeakExt needs a DbgEng debugger (WinDbg, cdb) with IDebugControl4.\n", errors);
+        Assert.Equal(expected, errors);
     }
 
     [DbgEngFact]
