@@ -137,6 +137,33 @@ public sealed class DotnetDumpHostTests(DumpFixture fixture)
             .Where(t => t.GetProperty("module").GetString() == "Retention.dll")
             .Select(t => t.GetRawText()).OrderBy(t => t, StringComparer.Ordinal).ToArray();
 
+    /// <summary>
+    /// dotnet-dump opens one dump per session: a snapshot saved in one session and loaded in the
+    /// next is diffed there, with the same rows for the program's types as the standalone host.
+    /// </summary>
+    [DotnetDumpFact]
+    public void A_snapshot_saved_from_one_dump_diffs_against_the_next()
+    {
+        IReadOnlyList<string> dumps = fixture.Dumps("Crawler");
+        string saved = fixture.TempFile("dotnet-dump-phase1.leaksnap");
+        File.Delete(saved);
+        DotnetDumpHost.Analyze(dumps[0], $"snapshot -name phase1 -save {saved}");
+        Assert.True(File.Exists(saved));
+        string output = DotnetDumpHost.Analyze(dumps[1], $"snapshots -load {saved}", "snapshot -name phase2", "snapdiff phase1 phase2 -type Crawler. -json");
+        string diff = JsonDocuments(output[output.IndexOf('{')..]).Single();
+
+        var standalone = new LeakSession(new OpenTargetProvider(new TargetSession(LeakTarget.OpenDump(dumps[0]))));
+        Sessions.Run(standalone, "snapshot -name phase1");
+        standalone.Target = new OpenTargetProvider(new TargetSession(LeakTarget.OpenDump(dumps[1])));
+        (string expected, _, _) = Sessions.Run(standalone, "snapshot -name phase2", "snapdiff phase1 phase2 -type Crawler. -json");
+        expected = expected[expected.IndexOf("{\n  \"command\": \"snapdiff\"", StringComparison.Ordinal)..];
+
+        string Rows(string json) => Sessions.Json(json).GetProperty("rows").GetRawText();
+        Assert.Equal(Rows(expected), Rows(diff));
+        Assert.Contains(Sessions.Json(diff).GetProperty("rows").EnumerateArray(),
+            r => r.GetProperty("type").GetString() == "Crawler.Hyperlink" && r.GetProperty("deltaCount").GetInt64() == 2000);
+    }
+
     /// <summary>The JSON documents printed one after another (each spans many lines).</summary>
     private static string[] JsonDocuments(string text)
     {
