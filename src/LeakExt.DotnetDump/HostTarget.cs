@@ -34,7 +34,7 @@ internal sealed class HostTarget(ITarget target) : ITargetProvider
     private IMemoryRegionService? _regions;
     private TargetSession? _session;
 
-    public string Description => target.IsDump ? $"dump of process {target.ProcessId}" : $"process {target.ProcessId}";
+    public string Description => HostTargetInfo.Describe(!target.IsDump, target.ProcessId);
 
     /// <summary>The runtime and services of the command now running (the host rebuilds the runtime after a flush).</summary>
     public void Connect(ClrRuntime? runtime, IMemoryRegionService? regions)

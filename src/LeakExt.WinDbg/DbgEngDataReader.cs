@@ -1,5 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using LeakExt.Core;
+using LeakExt.Core.Targets;
+using MemoryRegion = LeakExt.Core.Targets.MemoryRegion;
 using LeakExt.WinDbg.Interop;
 using Microsoft.Diagnostics.Runtime;
 using Microsoft.Diagnostics.Runtime.DataReaders.Implementation;
@@ -114,9 +117,9 @@ internal sealed unsafe class DbgEngDataReader : IDataReader, IThreadReader
     public ulong ReadPointer(ulong address) => ReadPointer(address, out ulong value) ? value : 0;
 
     /// <summary>The regions of the address space the debugger reports as committed, for memory by region kind.</summary>
-    public List<LeakExt.Core.Targets.MemoryRegion>? ReadCommittedRegions() => _dispatcher.Invoke(() =>
+    public List<MemoryRegion>? ReadCommittedRegions() => _dispatcher.Invoke(() =>
     {
-        var regions = new List<LeakExt.Core.Targets.MemoryRegion>();
+        var regions = new List<MemoryRegion>();
         ulong address = 0;
         while (_engine.QueryVirtual(address, out MemoryBasicInformation64 info))
         {
@@ -127,11 +130,11 @@ internal sealed unsafe class DbgEngDataReader : IDataReader, IThreadReader
             {
                 var kind = info.Type switch
                 {
-                    DbgEngApi.MEM_IMAGE => LeakExt.Core.Targets.MemoryRegionKind.Image,
-                    DbgEngApi.MEM_MAPPED => LeakExt.Core.Targets.MemoryRegionKind.Mapped,
-                    _ => LeakExt.Core.Targets.MemoryRegionKind.Private,
+                    DbgEngApi.MEM_IMAGE => MemoryRegionKind.Image,
+                    DbgEngApi.MEM_MAPPED => MemoryRegionKind.Mapped,
+                    _ => MemoryRegionKind.Private,
                 };
-                regions.Add(new LeakExt.Core.Targets.MemoryRegion(info.BaseAddress, info.RegionSize, kind));
+                regions.Add(new MemoryRegion(info.BaseAddress, info.RegionSize, kind));
             }
             address = end;
         }
@@ -144,7 +147,7 @@ internal sealed unsafe class DbgEngDataReader : IDataReader, IThreadReader
         DbgEngApi.IMAGE_FILE_MACHINE_ARM64 => Architecture.Arm64,
         DbgEngApi.IMAGE_FILE_MACHINE_I386 => Architecture.X86,
         DbgEngApi.IMAGE_FILE_MACHINE_ARMNT => Architecture.Arm,
-        _ => throw new LeakExt.Core.LeakExtException($"the target's processor (machine type 0x{machine:X4}) is not one .NET runs on."),
+        _ => throw new LeakExtException($"the target's processor (machine type 0x{machine:X4}) is not one .NET runs on."),
     };
 
     /// <summary>The target's OS, from its first module's file format: ELF is Linux, Mach-O is macOS, PE is Windows.</summary>

@@ -45,7 +45,7 @@ internal sealed class DebuggerTarget(EngineDispatcher dispatcher) : ITargetProvi
 
         var dataTarget = new DataTarget(reader, LeakTarget.CreateOptions(SymbolPath.Parse(symbolPath)));
         var info = new HostTargetInfo(
-            isLive ? $"process {reader.ProcessId}" : $"dump of process {reader.ProcessId}",
+            HostTargetInfo.Describe(isLive, reader.ProcessId),
             reader.ProcessId > 0 ? reader.ProcessId : null,
             isLive,
             seconds is uint s ? DateTimeOffset.FromUnixTimeSeconds(s) : null,

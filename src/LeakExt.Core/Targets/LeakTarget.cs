@@ -108,15 +108,8 @@ public sealed class LeakTarget : IDisposable
     }
 
     /// <summary>Wraps a DataTarget that a debugger host made around its own memory reader.</summary>
-    public static LeakTarget FromHost(DataTarget dataTarget, HostTargetInfo info)
-    {
-        LeakTarget target = FromDataTarget(dataTarget, info.Description, info.ProcessId, info.IsLive, coreFile: null);
-        return new LeakTarget(target.DataTarget, target.Runtime, target.Description, target.ProcessId, target.IsLive, null)
-        {
-            HostRegions = info.Regions,
-            _hostMoment = info.Moment,
-        };
-    }
+    public static LeakTarget FromHost(DataTarget dataTarget, HostTargetInfo info) =>
+        Hosted(FromDataTarget(dataTarget, info.Description, info.ProcessId, info.IsLive, coreFile: null).Runtime, info, ownsRuntime: true);
 
     /// <summary>
     /// Wraps a runtime a debugger host already opened (its DAC, found through its symbol path).
@@ -124,14 +117,22 @@ public sealed class LeakTarget : IDisposable
     /// </summary>
     public static LeakTarget FromHostRuntime(ClrRuntime runtime, HostTargetInfo info)
     {
-        if (!runtime.Heap.CanWalkHeap)
-            throw new LeakExtException($"the GC heap of {info.Description} cannot be walked now (a GC was in progress); take the dump or snapshot again.");
-        return new LeakTarget(runtime.DataTarget, runtime, info.Description, info.ProcessId, info.IsLive, null)
+        RequireWalkableHeap(runtime, info.Description);
+        return Hosted(runtime, info, ownsRuntime: false);
+    }
+
+    private static LeakTarget Hosted(ClrRuntime runtime, HostTargetInfo info, bool ownsRuntime) =>
+        new(runtime.DataTarget, runtime, info.Description, info.ProcessId, info.IsLive, null)
         {
             HostRegions = info.Regions,
             _hostMoment = info.Moment,
-            _ownsRuntime = false,
+            _ownsRuntime = ownsRuntime,
         };
+
+    private static void RequireWalkableHeap(ClrRuntime runtime, string description)
+    {
+        if (!runtime.Heap.CanWalkHeap)
+            throw new LeakExtException($"the GC heap of {description} cannot be walked now (a GC was in progress); take the dump or snapshot again.");
     }
 
     private static LeakTarget FromDataTarget(DataTarget dataTarget, string description, int? processId, bool isLive, ElfCoreFile? coreFile,
@@ -163,8 +164,7 @@ public sealed class LeakTarget : IDisposable
                 throw new LeakExtException($"could not load the .NET runtime's data access library (DAC) for {description}: {OneLine(ex.Message)}; pass --symbol-path or set _NT_SYMBOL_PATH.", ex);
             }
 
-            if (!runtime.Heap.CanWalkHeap)
-                throw new LeakExtException($"the GC heap of {description} cannot be walked now (a GC was in progress); take the dump or snapshot again.");
+            RequireWalkableHeap(runtime, description);
 
             return new LeakTarget(dataTarget, runtime, description, processId, isLive, coreFile);
         }
