@@ -46,22 +46,25 @@ public sealed class LeakTarget : IDisposable
     }
 
     /// <summary>
-    /// ClrMD options for a symbol path: HTTP(S) servers go to ClrMD's own downloader (with the
-    /// cache), local folders to a locator of ours, which falls back to those servers.
+    /// ClrMD options for a symbol path: the local .NET installs first (a Linux or macOS DAC is found
+    /// only there, see <see cref="LocalRuntimeLocator"/>), then the path's local folders (a locator of
+    /// ours), then its HTTP(S) servers (ClrMD's own downloader, with the cache).
     /// </summary>
     public static DataTargetOptions CreateOptions(SymbolPath? symbolPath)
     {
         var options = new DataTargetOptions();
-        if (symbolPath is null)
-            return options;
-        string[] servers = symbolPath.Servers.ToArray();
-        string[] folders = symbolPath.Folders.ToArray();
-        if (servers.Length > 0)
-            options.SymbolPaths = servers;
-        if (symbolPath.CachePath is not null)
-            options.SymbolCachePath = symbolPath.CachePath;
-        if (folders.Length > 0)
-            options.FileLocator = new FolderFileLocator(folders, servers.Length > 0 ? options.FileLocator : null);
+        if (symbolPath is not null)
+        {
+            string[] servers = symbolPath.Servers.ToArray();
+            string[] folders = symbolPath.Folders.ToArray();
+            if (servers.Length > 0)
+                options.SymbolPaths = servers;
+            if (symbolPath.CachePath is not null)
+                options.SymbolCachePath = symbolPath.CachePath;
+            if (folders.Length > 0)
+                options.FileLocator = new FolderFileLocator(folders, servers.Length > 0 ? options.FileLocator : null);
+        }
+        options.FileLocator = new LocalRuntimeLocator(options.FileLocator);
         return options;
     }
 
@@ -157,6 +160,7 @@ public sealed class LeakTarget : IDisposable
             ClrRuntime runtime;
             try
             {
+                (dataTarget.FileLocator as LocalRuntimeLocator)?.PreferFolder(Path.GetDirectoryName(runtimes[0].ModuleInfo.FileName));
                 runtime = runtimes[0].CreateRuntime();
             }
             catch (Exception ex) when (ex is not LeakExtException)

@@ -86,8 +86,13 @@ public sealed class GrowthDumpTests(DumpFixture fixture)
         Assert.True(outcome == LeakExt.Commands.Framework.CommandDispatcher.Outcome.Succeeded, errors);
         var json = Sessions.Json(text);
         // Phases 1..6 pin k × 20 arrays each: 420 pinned by handles, plus whatever the runtime pins itself.
-        Assert.True(json.GetProperty("pinnedCount").GetInt32() >= 420);
-        Assert.True(json.GetProperty("freeBytes").GetInt64() >= 40L << 20);
+        // How many regions those pins keep open is the GC's choice; what the target guarantees is that
+        // the heap is almost all free space around 420 × 224 pinned bytes (pins 448 KB apart).
+        int pinnedCount = json.GetProperty("pinnedCount").GetInt32();
+        Assert.InRange(pinnedCount, 420, 440);
+        long freeBytes = json.GetProperty("freeBytes").GetInt64();
+        Assert.True(freeBytes >= 50L * 420 * 224, $"free {freeBytes:N0} bytes");
+        Assert.True(json.GetProperty("freePercent").GetDouble() >= 90, $"free {json.GetProperty("freePercent").GetDouble()}%");
         Assert.All(json.GetProperty("largestFree").EnumerateArray(), b => Assert.True(b.GetProperty("nextPinned").GetBoolean()));
         var pinned = json.GetProperty("pinned").EnumerateArray().ToList();
         Assert.Equal(5, pinned.Count);

@@ -15,15 +15,19 @@ internal sealed unsafe class DbgEngExtension
 
     public static string LibraryPath => Path.Combine(Repository.Root, "artifacts", "windbg", "linux-x64", "leakext.so");
 
-    /// <summary>Null where the shared library cannot be built (not Linux x64), with the reason.</summary>
+    /// <summary>Null where the shared library can be loaded, else why not, in one line.</summary>
     public static string? Unavailable =>
         !OperatingSystem.IsLinux() || RuntimeInformation.OSArchitecture != Architecture.X64 ? "the DbgEng test host runs on Linux x64 only"
+        : !ExternalTools.HasNativeLinker ? "no clang or gcc on PATH, so the NativeAOT extension leakext.so was not built (install clang; .ci/run does)"
         : !File.Exists(LibraryPath) ? $"{LibraryPath} was not built (building the test project publishes it)"
         : null;
 
-    /// <summary>Why the tests that load the library are skipped here, or null. On Linux x64 it is built with the tests, so never skipped there.</summary>
+    /// <summary>
+    /// Why the tests that load the library are skipped here, or null. Where it can be built (Linux
+    /// x64 with a native linker) it is built with the tests, so its absence there is a failure.
+    /// </summary>
     public static string? SkipReason =>
-        OperatingSystem.IsLinux() && RuntimeInformation.OSArchitecture == Architecture.X64 ? null : Unavailable;
+        OperatingSystem.IsLinux() && RuntimeInformation.OSArchitecture == Architecture.X64 && ExternalTools.HasNativeLinker ? null : Unavailable;
 
     public static DbgEngExtension Instance => Loaded.Value;
 

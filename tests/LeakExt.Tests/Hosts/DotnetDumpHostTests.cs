@@ -8,9 +8,8 @@ using LeakExt.Tests.Infrastructure;
 namespace LeakExt.Tests.Hosts;
 
 /// <summary>
-/// The DebugServices adapter in a real dotnet-dump. It needs a dotnet-dump (LEAKEXT_DOTNET_DUMP,
-/// a global tool, or on PATH) and the adapter built against its DebugServices; where either is
-/// missing the tests report themselves skipped, with why.
+/// The DebugServices adapter in a real dotnet-dump: the release pinned in .config/dotnet-tools.json,
+/// which build.sh restores. Skipped, with why, only where that tool could not be restored.
 /// </summary>
 public sealed class DotnetDumpFactAttribute : FactAttribute
 {
@@ -23,8 +22,6 @@ public sealed class DotnetDumpFactAttribute : FactAttribute
 
 internal static class DotnetDumpHost
 {
-    public const string Variable = "LEAKEXT_DOTNET_DUMP";
-
     /// <summary>The adapter, built in the same configuration as these tests.</summary>
     public static string Adapter
     {
@@ -35,33 +32,14 @@ internal static class DotnetDumpHost
         }
     }
 
-    /// <summary>dotnet-dump's entry point: a .dll to run with dotnet, or an executable.</summary>
-    public static string? Tool
-    {
-        get
-        {
-            if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given)
-                return given;
-            string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            string globalTool = Path.Combine(home, ".dotnet", "tools", OperatingSystem.IsWindows() ? "dotnet-dump.exe" : "dotnet-dump");
-            if (File.Exists(globalTool))
-                return globalTool;
-            return (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-                .Select(dir => Path.Combine(dir, "dotnet-dump")).FirstOrDefault(File.Exists);
-        }
-    }
-
-    public static string? Unavailable =>
-        Tool is not { } tool || !File.Exists(tool)
-            ? $"no dotnet-dump found (set {Variable} to dotnet-dump.dll, or install the dotnet-dump global tool)"
-            : !File.Exists(Adapter)
-                ? "LeakExt.DotnetDump was not built: no Microsoft.Diagnostics.DebugServices.dll was found at build time (build with -p:DebugServicesDir=FOLDER)"
-                : null;
+    /// <summary>Why the adapter cannot be tried in dotnet-dump here, or null. The adapter is built against the pinned tool, so with the tool it must exist.</summary>
+    public static string? Unavailable => ExternalTools.DotnetDumpMissing;
 
     /// <summary>Runs "dotnet-dump analyze DUMP -c … -c exit" with the adapter loaded; returns its output.</summary>
     public static string Analyze(string dump, params string[] commands)
     {
-        string tool = Tool!;
+        Assert.True(File.Exists(Adapter), $"{Adapter} was not built although dotnet-dump {ExternalTools.PinnedDotnetDumpVersion} is restored");
+        string tool = ExternalTools.DotnetDump;
         var start = new ProcessStartInfo(tool.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? "dotnet" : tool)
         {
             RedirectStandardOutput = true,

@@ -26,7 +26,9 @@ public sealed class DumpFixture : IDisposable
 
             string directory = Path.Combine(_runDirectory, key);
             Directory.CreateDirectory(directory);
-            var environment = new Dictionary<string, string>();
+            // The gen0 budget follows the CPU's cache size unless set: pinned, the heap's layout (how many
+            // GCs run during a phase, what they compact) is the same on every machine.
+            var environment = new Dictionary<string, string> { ["DOTNET_GCgen0size"] = "0x4000000" };
             if (serverGc)
             {
                 environment["DOTNET_gcServer"] = "1";

@@ -7,11 +7,37 @@ public sealed class TargetOptionsTests
     [Fact]
     public void Symbol_path_reaches_ClrMD_options()
     {
-        // Servers go to ClrMD's downloader; folders (which it rejects as URIs) to our locator.
+        // Servers go to ClrMD's downloader; folders (which it rejects as URIs) to our locator, behind the local runtimes.
         var options = LeakTarget.CreateOptions(SymbolPath.Parse("srv*/var/cache/syms*https://symbols.example/;/opt/dac"));
         Assert.Equal(["https://symbols.example/"], options.SymbolPaths);
         Assert.Equal("/var/cache/syms", options.SymbolCachePath);
-        Assert.IsType<FolderFileLocator>(options.FileLocator);
+        Assert.IsType<LocalRuntimeLocator>(options.FileLocator);
+    }
+
+    /// <summary>
+    /// ClrMD 4.2 finds no local DAC for an ELF runtime: ours does, in the installed shared
+    /// framework, when the id asked for is the DAC's own or its runtime's, and only then.
+    /// </summary>
+    [Fact]
+    public void The_DAC_of_a_runtime_installed_here_is_found_by_build_id()
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        string framework = System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory();
+        string dac = Path.Combine(framework, "libmscordaccore.so");
+        byte[] runtimeId = ElfBuildId.Read(Path.Combine(framework, "libcoreclr.so"))!;
+        byte[] dacId = ElfBuildId.Read(dac)!;
+        Assert.Equal(20, runtimeId.Length);
+        Assert.NotEqual(runtimeId, dacId);
+
+        var locator = new LocalRuntimeLocator(next: null);
+        var linux = System.Runtime.InteropServices.OSPlatform.Linux;
+        var coreclr = Microsoft.Diagnostics.Runtime.SymbolProperties.Coreclr;
+        Assert.Equal(Path.GetFullPath(dac), Path.GetFullPath(locator.FindPEImage("libmscordaccore.so", coreclr, [.. runtimeId], linux, false)!));
+        Assert.Equal(Path.GetFullPath(dac), Path.GetFullPath(locator.FindPEImage("libmscordaccore.so", coreclr, [.. dacId], linux, false)!));
+        byte[] otherBuild = [.. runtimeId];
+        otherBuild[0] ^= 0xff;
+        Assert.NotEqual(Path.GetFullPath(dac), locator.FindPEImage("libmscordaccore.so", coreclr, [.. otherBuild], linux, false) is { } found ? Path.GetFullPath(found) : null);
     }
 
     [Fact]

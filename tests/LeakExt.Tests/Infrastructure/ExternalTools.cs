@@ -1,0 +1,51 @@
+using System.Text.Json;
+
+namespace LeakExt.Tests.Infrastructure;
+
+/// <summary>
+/// Programs the tests use beside LeakExt: the released dotnet-dump pinned in
+/// .config/dotnet-tools.json (the yardstick, and a host), and executables found on PATH.
+/// </summary>
+internal static class ExternalTools
+{
+    public const string DotnetDumpVariable = "LEAKEXT_DOTNET_DUMP";
+
+    /// <summary>The dotnet-dump version the tool manifest pins.</summary>
+    public static string PinnedDotnetDumpVersion { get; } = ReadPinnedVersion("dotnet-dump");
+
+    /// <summary>
+    /// The folder of the pinned dotnet-dump.dll in the NuGet package folder, where `dotnet tool
+    /// restore` (run by build.sh) puts it; it also holds DebugServices, ClrMD and SOS.
+    /// </summary>
+    public static string DotnetDumpFolder => Path.Combine(NuGetPackageFolder, "dotnet-dump", PinnedDotnetDumpVersion, "tools", "net8.0", "any");
+
+    /// <summary>dotnet-dump's entry point: <see cref="DotnetDumpVariable"/> if set (a .dll to run with dotnet, or an executable), else the pinned tool.</summary>
+    public static string DotnetDump =>
+        Environment.GetEnvironmentVariable(DotnetDumpVariable) is { Length: > 0 } given ? given : Path.Combine(DotnetDumpFolder, "dotnet-dump.dll");
+
+    /// <summary>Why dotnet-dump cannot run here, in one line, or null.</summary>
+    public static string? DotnetDumpMissing =>
+        File.Exists(DotnetDump) ? null
+        : Environment.GetEnvironmentVariable(DotnetDumpVariable) is { Length: > 0 } given ? $"{DotnetDumpVariable}={given} does not exist"
+        : $"the pinned dotnet-dump {PinnedDotnetDumpVersion} is not restored ('dotnet tool restore' could not reach the NuGet registry?)";
+
+    private static string NuGetPackageFolder =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } folder
+            ? folder
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    private static string ReadPinnedVersion(string tool)
+    {
+        string manifest = Path.Combine(Repository.Root, ".config", "dotnet-tools.json");
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(manifest));
+        return document.RootElement.GetProperty("tools").GetProperty(tool).GetProperty("version").GetString()!;
+    }
+
+    /// <summary>The full path of <paramref name="name"/> in a PATH folder, or null.</summary>
+    public static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, name)).FirstOrDefault(File.Exists);
+
+    /// <summary>Whether ahead-of-time compilation can link here (it calls clang, or gcc).</summary>
+    public static bool HasNativeLinker => FindOnPath("clang") is not null || FindOnPath("gcc") is not null;
+}
