@@ -50,7 +50,11 @@ internal sealed class HostTarget(ITarget target) : ITargetProvider
             ?? throw new LeakExtException("this target has no .NET runtime the host could load; check 'runtimes' and the symbol path (setsymbolserver).");
         if (_session is null || !ReferenceEquals(_session.Target.Runtime, runtime))
         {
-            var info = new HostTargetInfo(Description, (int?)target.ProcessId, !target.IsDump, Moment: null, ReadRegions());
+            (string Path, ElfCoreFile Core)? dump = target.IsDump ? HostDumpFile.Find(runtime) : null;
+            var info = new HostTargetInfo(Description, (int?)target.ProcessId, !target.IsDump, Moment: null, dump is null ? ReadRegions() : null)
+            {
+                DumpFile = dump?.Core,
+            };
             _session = new TargetSession(LeakTarget.FromHostRuntime(runtime, info));
         }
         return action(_session);

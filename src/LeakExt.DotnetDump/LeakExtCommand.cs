@@ -34,6 +34,27 @@ public abstract class LeakExtCommand : CommandBase
 
     public override void Invoke()
     {
+        if (HostVersions.Mismatch() is { } mismatch)
+        {
+            Console.WriteError("error: " + mismatch + Environment.NewLine);
+            return;
+        }
+        try
+        {
+            Run();
+        }
+        catch (Exception ex) when (ex is MissingMemberException or TypeLoadException)
+        {
+            // A host whose DebugServices or ClrMD has the same major version but lacks what LeakExt
+            // was built against: one line, not a stack trace in the debugger.
+            Console.WriteError($"error: {CommandName}: {HostVersions.Describe()}; {ex.GetType().Name}: {ex.Message.ReplaceLineEndings(" ")}{Environment.NewLine}");
+        }
+    }
+
+    /// <summary>Separate from <see cref="Invoke"/>, so a missing member fails when this is compiled, inside Invoke's catch.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void Run()
+    {
         State.Target.Connect(Runtime, MemoryRegions);
         var context = new CommandContext
         {
@@ -51,13 +72,19 @@ public abstract class LeakExtCommand : CommandBase
 
 /// <summary>
 /// Output through the host's console: ASCII only (these consoles drop or mangle anything else),
-/// links as DML where the host renders it (SOS in WinDbg), plain text elsewhere.
+/// links as DML where the host renders it (SOS in WinDbg), plain text elsewhere. Under lldb, which
+/// cannot interrupt an SOS command and splits quoted arguments, progress and errors say so.
 /// </summary>
 internal sealed class HostConsoleOutput(IConsoleService console, HostType host) : ICommandOutput
 {
-    // SOS under lldb does not cancel commands: no key to promise there.
     public IProgress<WalkProgress>? Progress { get; } = new LineProgress(line => console.WriteWarning(line + Environment.NewLine),
-        host switch { HostType.DotnetDump => "Ctrl-C", HostType.DbgEng => "Ctrl-Break", _ => null });
+        host switch
+        {
+            HostType.DotnetDump => "Ctrl-C cancels",
+            HostType.DbgEng => "Ctrl-Break cancels",
+            HostType.Lldb => "lldb cannot interrupt SOS commands",
+            _ => "the host cannot interrupt it",
+        });
 
     public void Write(string text) => console.Write(AsciiText.Transliterate(text));
 
@@ -69,5 +96,10 @@ internal sealed class HostConsoleOutput(IConsoleService console, HostType host) 
             console.Write(AsciiText.Transliterate(text));
     }
 
-    public void WriteError(string message) => console.WriteError("error: " + AsciiText.Transliterate(message) + Environment.NewLine);
+    public void WriteError(string message)
+    {
+        if (host == HostType.Lldb && message.Contains("unexpected argument", StringComparison.Ordinal))
+            message += " (lldb splits quoted arguments: write -name '\\\"two words\\\"')";
+        console.WriteError("error: " + AsciiText.Transliterate(message) + Environment.NewLine);
+    }
 }

@@ -20,7 +20,7 @@ internal sealed class DbgEngOutput(DebugEngine engine, EngineDispatcher dispatch
 
     /// <summary>Progress lines go out as warnings, like the standalone host's progress on stderr, so -json output stays one document.</summary>
     public IProgress<WalkProgress>? Progress { get; } = new LineProgress(line =>
-        dispatcher.Invoke(() => engine.Output(DbgEngApi.DEBUG_OUTCTL_AMBIENT_TEXT, DbgEngApi.DEBUG_OUTPUT_WARNING, line + "\n")), "Ctrl-Break");
+        dispatcher.Invoke(() => engine.Output(DbgEngApi.DEBUG_OUTCTL_AMBIENT_TEXT, DbgEngApi.DEBUG_OUTPUT_WARNING, line + "\n")), "Ctrl-Break cancels");
 
     public void Write(string text) => Append(Dml ? Escape(text) : text);
 

@@ -33,6 +33,12 @@ public static class CommandDispatcher
     {
         string name = commandName.TrimStart('!');
         bool json = arguments.Any(a => a is "-json" or "--json");
+        if (json && context.Output.Progress is not null)
+            context = new CommandContext
+            {
+                Session = context.Session, Output = new WithoutProgress(context.Output), CancellationToken = context.CancellationToken,
+                HostCommandName = context.HostCommandName,
+            };
         CommandDefinition? command = CommandTable.Find(name);
         try
         {
@@ -66,6 +72,15 @@ public static class CommandDispatcher
         if (json)
             context.Output.Write(JsonSerializer.Serialize(new ErrorResult(message), LeakJsonContext.Default.ErrorResult) + "\n");
     }
+}
+
+/// <summary>A host's output without progress lines: with -json the document is all a command prints (some hosts put progress on stdout).</summary>
+internal sealed class WithoutProgress(ICommandOutput output) : ICommandOutput
+{
+    public IProgress<WalkProgress>? Progress => null;
+    public void Write(string text) => output.Write(text);
+    public void WriteLink(string text, string command) => output.WriteLink(text, command);
+    public void WriteError(string message) => output.WriteError(message);
 }
 
 /// <summary>The JSON document printed on stdout when a command run with -json fails.</summary>

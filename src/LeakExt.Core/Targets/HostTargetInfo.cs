@@ -5,6 +5,9 @@ namespace LeakExt.Core.Targets;
 /// <param name="Regions">The committed regions of the address space, or null when the host cannot list them.</param>
 public sealed record HostTargetInfo(string Description, int? ProcessId, bool IsLive, DateTimeOffset? Moment, IReadOnlyList<MemoryRegion>? Regions)
 {
+    /// <summary>The dump file the host opened, where the host can tell (its regions and time then come from the file).</summary>
+    public ElfCoreFile? DumpFile { get; init; }
+
     /// <summary>How every debugger host names its target: "process 42", or "dump of process 42".</summary>
     public static string Describe(bool isLive, long? processId) => isLive ? $"process {processId}" : $"dump of process {processId}";
 }

@@ -125,9 +125,10 @@ public sealed class LeakTarget : IDisposable
     }
 
     private static LeakTarget Hosted(ClrRuntime runtime, HostTargetInfo info, bool ownsRuntime) =>
-        new(runtime.DataTarget, runtime, info.Description, info.ProcessId, info.IsLive, null)
+        new(runtime.DataTarget, runtime, info.Description, info.ProcessId, info.IsLive, info.DumpFile)
         {
             HostRegions = info.Regions,
+            DumpPath = info.DumpFile?.Path,
             _hostMoment = info.Moment,
             _ownsRuntime = ownsRuntime,
         };

@@ -35,7 +35,10 @@ public sealed class CrawlerDumpTests(DumpFixture fixture)
     [Fact]
     public void Fast_reader_agrees_exactly_with_ClrMD_per_object_enumeration()
     {
-        foreach (string dump in fixture.Dumps("Crawler").Concat(fixture.Dumps("Churn")).Concat(fixture.Dumps("Crawler", serverGc: true)))
+        // Every test target's dumps (of the growth scenarios, the heaviest: many roots, pinned objects, finalizers).
+        IEnumerable<string> dumps = fixture.Dumps("Crawler").Concat(fixture.Dumps("Churn")).Concat(fixture.Dumps("Crawler", serverGc: true))
+            .Concat(fixture.Dumps("Retention")).Concat(new[] { "leak", "fragmentation", "finalizer" }.Select(s => fixture.Dumps("Growth", false, s)[^1]));
+        foreach (string dump in dumps)
         {
             using var target = LeakTarget.OpenDump(dump);
             LiveHeap fast = LiveHeap.Build(target, HeapReaderKind.Fast, null, CancellationToken.None);

@@ -35,6 +35,19 @@ internal static class DotnetDumpHost
     /// <summary>Why the adapter cannot be tried in dotnet-dump here, or null. The adapter is built against the pinned tool, so with the tool it must exist.</summary>
     public static string? Unavailable => ExternalTools.DotnetDumpMissing;
 
+    /// <summary>The JSON documents printed one after another (each spans many lines).</summary>
+    internal static string[] JsonDocuments(string text)
+    {
+        var documents = new List<string>();
+        var reader = new System.Text.Json.Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(text), new System.Text.Json.JsonReaderOptions { AllowMultipleValues = true });
+        while (reader.Read())
+        {
+            using var document = System.Text.Json.JsonDocument.ParseValue(ref reader);
+            documents.Add(document.RootElement.GetRawText());
+        }
+        return documents.ToArray();
+    }
+
     /// <summary>Runs "dotnet-dump analyze DUMP -c … -c exit" with the adapter loaded; returns its output.</summary>
     public static string Analyze(string dump, params string[] commands)
     {
@@ -94,7 +107,7 @@ public sealed class DotnetDumpHostTests(DumpFixture fixture)
             "snapshots",
         ];
         string output = DotnetDumpHost.Analyze(dump, commands.Select(c => c + " -json").ToArray());
-        string[] documents = JsonDocuments(output[output.IndexOf('{')..]);
+        string[] documents = DotnetDumpHost.JsonDocuments(output[output.IndexOf('{')..]);
         Assert.True(documents.Length == commands.Length, output);
 
         string[] expected = commands.Select(c => Sessions.Run(standalone, c + " -json").Out).ToArray();
@@ -128,7 +141,7 @@ public sealed class DotnetDumpHostTests(DumpFixture fixture)
         DotnetDumpHost.Analyze(dumps[0], $"snapshot -name phase1 -save {saved}");
         Assert.True(File.Exists(saved));
         string output = DotnetDumpHost.Analyze(dumps[1], $"snapshots -load {saved}", "snapshot -name phase2", "snapdiff phase1 phase2 -type Crawler. -json");
-        string diff = JsonDocuments(output[output.IndexOf('{')..]).Single();
+        string diff = DotnetDumpHost.JsonDocuments(output[output.IndexOf('{')..]).Single();
 
         var standalone = new LeakSession(new OpenTargetProvider(new TargetSession(LeakTarget.OpenDump(dumps[0]))));
         Sessions.Run(standalone, "snapshot -name phase1");
@@ -140,19 +153,6 @@ public sealed class DotnetDumpHostTests(DumpFixture fixture)
         Assert.Equal(Rows(expected), Rows(diff));
         Assert.Contains(Sessions.Json(diff).GetProperty("rows").EnumerateArray(),
             r => r.GetProperty("type").GetString() == "Crawler.Hyperlink" && r.GetProperty("deltaCount").GetInt64() == 2000);
-    }
-
-    /// <summary>The JSON documents printed one after another (each spans many lines).</summary>
-    private static string[] JsonDocuments(string text)
-    {
-        var documents = new List<string>();
-        var reader = new System.Text.Json.Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(text), new System.Text.Json.JsonReaderOptions { AllowMultipleValues = true });
-        while (reader.Read())
-        {
-            using var document = System.Text.Json.JsonDocument.ParseValue(ref reader);
-            documents.Add(document.RootElement.GetRawText());
-        }
-        return documents.ToArray();
     }
 
     [DotnetDumpFact]
@@ -189,5 +189,40 @@ public sealed class HostCoverageTests
         }
         Assert.Equal(CommandTable.All.Count, Regex.Matches(exports, "UnmanagedCallersOnly").Count);
         Assert.Equal(CommandTable.All.Count, Regex.Matches(dotnetDump, @"\[Command\(").Count);
+    }
+}
+
+/// <summary>The adapter knows which host assemblies it was built against and says in one line when a host differs.</summary>
+public sealed class HostVersionTests
+{
+    [DotnetDumpFact]
+    public void The_adapter_is_stamped_with_the_pinned_tools_versions_and_names_a_mismatch_in_one_line()
+    {
+        var context = new System.Runtime.Loader.AssemblyLoadContext("adapter", isCollectible: true);
+        try
+        {
+            System.Reflection.Assembly adapter = context.LoadFromAssemblyPath(DotnetDumpHost.Adapter);
+            var stamped = adapter.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+                .Cast<System.Reflection.AssemblyMetadataAttribute>().Where(a => a.Key.StartsWith("BuiltAgainst ", StringComparison.Ordinal))
+                .ToDictionary(a => a.Key["BuiltAgainst ".Length..], a => Version.Parse(a.Value!));
+            // Built against the pinned tool's DebugServices itself, and ClrMD of the tool's major and minor version.
+            Version ToolsCopy(string name) => System.Reflection.AssemblyName.GetAssemblyName(Path.Combine(ExternalTools.DotnetDumpFolder, name + ".dll")).Version!;
+            Assert.Equal(ToolsCopy("Microsoft.Diagnostics.DebugServices"), stamped["Microsoft.Diagnostics.DebugServices"]);
+            Version clrmd = ToolsCopy("Microsoft.Diagnostics.Runtime");
+            Assert.Equal((clrmd.Major, clrmd.Minor), (stamped["Microsoft.Diagnostics.Runtime"].Major, stamped["Microsoft.Diagnostics.Runtime"].Minor));
+
+            var mismatch = adapter.GetType("LeakExt.DotnetDump.HostVersions")!.GetMethod("Mismatch",
+                System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static, [typeof(IReadOnlyDictionary<string, Version>), typeof(IReadOnlyDictionary<string, Version>)])!;
+            var older = new Dictionary<string, Version>(stamped) { ["Microsoft.Diagnostics.Runtime"] = new Version(3, 1, 0, 0) };
+            string? message = (string?)mismatch.Invoke(null, [stamped, older]);
+            Assert.NotNull(message);
+            Assert.DoesNotContain('\n', message);
+            Assert.StartsWith($"LeakExt.DotnetDump was built for Microsoft.Diagnostics.Runtime {stamped["Microsoft.Diagnostics.Runtime"].Major}.x, this host has 3.1.0.0; use a host with", message);
+            Assert.Null(mismatch.Invoke(null, [stamped, stamped]));
+        }
+        finally
+        {
+            context.Unload();
+        }
     }
 }

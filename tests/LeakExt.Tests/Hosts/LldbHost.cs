@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using LeakExt.Tests.Infrastructure;
+
+namespace LeakExt.Tests.Hosts;
+
+/// <summary>A test that runs LeakExt in lldb through SOS; skipped, with why, where lldb or a managed-capable SOS is missing.</summary>
+public sealed class LldbFactAttribute : FactAttribute
+{
+    public LldbFactAttribute()
+    {
+        if (LldbHost.Unavailable is { } reason)
+            Skip = reason;
+    }
+}
+
+/// <summary>
+/// lldb with SOS's plugin and LeakExt's adapter (DOTNET_DIAGNOSTIC_EXTENSIONS). SOS runs managed
+/// extensions under lldb through SOS.Extensions.dll, which comes with dotnet-sos: dotnet-dump's
+/// package carries SOS's native plugin but not that assembly, so the plugin alone cannot load
+/// LeakExt. The SOS folder is LEAKEXT_SOS_DIR, else what `dotnet-sos install` made (~/.dotnet/sos).
+/// </summary>
+internal static class LldbHost
+{
+    public const string SosVariable = "LEAKEXT_SOS_DIR";
+
+    /// <summary>A folder with libsosplugin.so and, beside it or in net8.0/, SOS.Extensions.dll; or null.</summary>
+    public static string? SosFolder
+    {
+        get
+        {
+            string[] candidates = Environment.GetEnvironmentVariable(SosVariable) is { Length: > 0 } given
+                ? [given]
+                : [Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "sos")];
+            return candidates.FirstOrDefault(folder =>
+                File.Exists(Path.Combine(folder, "libsosplugin.so"))
+                && (File.Exists(Path.Combine(folder, "SOS.Extensions.dll")) || File.Exists(Path.Combine(folder, "net8.0", "SOS.Extensions.dll"))));
+        }
+    }
+
+    public static string? Unavailable =>
+        !OperatingSystem.IsLinux() ? "the lldb tests run on Linux"
+        : ExternalTools.FindOnPath("lldb") is null ? "lldb is not installed (Debian: apt-get install lldb; .ci/run installs it)"
+        : SosFolder is null ? $"no SOS for lldb that runs managed extensions: SOS.Extensions.dll ships with dotnet-sos, which this NuGet registry does not serve, not with dotnet-dump (install dotnet-sos and run 'dotnet-sos install', or set {SosVariable})"
+        : ExternalTools.DotnetDumpMissing;
+
+    /// <summary>
+    /// Runs `lldb --batch` on <paramref name="targetArguments"/> (`-c DUMP` or `-p PID`) with SOS
+    /// loaded and each LeakExt command as `sos COMMAND`; returns each command's standard output
+    /// (lldb echoes every command as "(lldb) …", which is where one ends and the next begins) and
+    /// the whole standard error.
+    /// </summary>
+    public static (string[] Outputs, string Errors) Run(string[] targetArguments, IReadOnlyList<string> commands, bool detach = false)
+    {
+        var start = new ProcessStartInfo("lldb")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in new[] { "--batch", "--no-lldbinit", "-o", $"plugin load {Path.Combine(SosFolder!, "libsosplugin.so")}" })
+            start.ArgumentList.Add(argument);
+        foreach (string command in commands)
+        {
+            start.ArgumentList.Add("-o");
+            start.ArgumentList.Add("sos " + command);
+        }
+        if (detach)
+        {
+            start.ArgumentList.Add("-o");
+            start.ArgumentList.Add("process detach");
+        }
+        foreach (string argument in targetArguments)
+            start.ArgumentList.Add(argument);
+        start.Environment["DOTNET_DIAGNOSTIC_EXTENSIONS"] = DotnetDumpHost.Adapter;
+
+        using Process process = Process.Start(start)!;
+        process.StandardInput.Close();
+        Task<string> errors = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("lldb did not finish in 3 minutes");
+        }
+        string[] chunks = ("\n" + output).Split("\n(lldb) ");
+        var outputs = new List<string>();
+        int next = 0;
+        foreach (string command in commands)
+        {
+            string echo = "sos " + command;
+            while (next < chunks.Length && !(chunks[next].StartsWith(echo + "\n", StringComparison.Ordinal) || chunks[next] == echo))
+                next++;
+            if (next == chunks.Length)
+                throw new InvalidOperationException($"lldb ran no '{echo}': {output}{errors.Result}");
+            outputs.Add(chunks[next][Math.Min(chunks[next].Length, echo.Length + 1)..]);
+            next++;
+        }
+        return (outputs.ToArray(), errors.Result);
+    }
+}
