@@ -39,6 +39,9 @@ public static class SnapshotRenderer
         if (d.CorruptObjects + d.InvalidReferences + d.UnresolvedRoots + d.UnreadableBytes > 0)
             output.WriteLine($"Warning: {Format.Number(d.CorruptObjects)} corrupt objects, {Format.Number(d.InvalidReferences)} invalid references, " +
                              $"{Format.Number(d.UnresolvedRoots)} roots to no object, {Format.Number(d.UnreadableBytes)} unreadable heap bytes (counted, skipped)");
+        if (d.ConservativeStackThreads > 0)
+            output.WriteLine($"Note: {Format.Number(d.ConservativeStackThreads)} thread{(d.ConservativeStackThreads == 1 ? " was" : "s were")} throwing an exception; " +
+                             "the runtime's stack walk crashes on such a thread, so its stack was scanned conservatively (holders say 'conservative scan').");
         output.WriteLine();
 
         string shown = r.Types.Count < r.TypeCount ? $"Top {r.Types.Count} of {Format.Number(r.TypeCount)}" : $"All {Format.Number(r.TypeCount)}";

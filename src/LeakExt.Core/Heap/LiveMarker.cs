@@ -65,11 +65,13 @@ internal static class LiveMarker
         var marker = new Marker<TReader>(index, reader, progress, cancellationToken);
 
         long unresolved = 0;
-        foreach (ulong root in roots.Objects)
+        for (int r = 0; r < roots.Objects.Length; r++)
         {
+            ulong root = roots.Objects[r];
             if (marker.MarkAndPush(root) != MarkOutcome.Invalid)
                 continue;
-            if (index.IndexOfContaining(root, out ulong start) >= 0)
+            // A conservative root is an object start or nothing; others may point inside an object.
+            if (roots.Kinds[r] != RootKind.ConservativeStack && index.IndexOfContaining(root, out ulong start) >= 0)
                 marker.MarkAndPush(start);
             else
                 unresolved++;

@@ -15,6 +15,9 @@ public enum RootKind : byte
     Static,
     ThreadStatic,
     Other,
+
+    /// <summary>A word on the stack of a thread the runtime's stack walk cannot run on (see <see cref="RootEnumerator"/>) that is the start of an object.</summary>
+    ConservativeStack,
 }
 
 public static class RootKinds
@@ -30,6 +33,7 @@ public static class RootKinds
         RootKind.FinalizerQueue => "finalizer-queue",
         RootKind.Static => "static",
         RootKind.ThreadStatic => "thread-static",
+        RootKind.ConservativeStack => "conservative-stack",
         _ => "other",
     };
 
@@ -75,6 +79,9 @@ internal sealed class RootSet
     /// <summary>Objects registered for finalization that are not yet due.</summary>
     public required long FinalizableObjects { get; init; }
 
+    /// <summary>Threads whose stack roots came from a conservative scan, because the runtime's stack walk cannot run on them.</summary>
+    public IReadOnlyList<RootEnumerator.ScannedThread> ScannedThreads { get; init; } = [];
+
     /// <summary>
     /// Priority tier of a root kind for root paths (lower first): statics, then handles, then
     /// stacks, then the finalizer queue and the rest, so paths run through user code.
@@ -84,7 +91,7 @@ internal sealed class RootSet
         RootKind.Static => 0,
         RootKind.StrongHandle or RootKind.PinnedHandle or RootKind.AsyncPinnedHandle or RootKind.RefCountedHandle
             or RootKind.SizedRefHandle or RootKind.ThreadStatic => 1,
-        RootKind.Stack => 2,
+        RootKind.Stack or RootKind.ConservativeStack => 2,
         _ => 3,
     };
 
@@ -131,9 +138,10 @@ internal sealed class RootSet
         }
         staticSlots.Sort();
 
-        foreach (ClrRoot root in heap.EnumerateRoots())
+        var scanned = new List<RootEnumerator.ScannedThread>();
+        foreach (RootEnumerator.Entry root in RootEnumerator.Enumerate(runtime, scanned, cancellationToken))
         {
-            RootKind kind = RootKinds.FromClrMd(root.RootKind);
+            RootKind kind = root.Kind;
             if (kind == RootKind.FinalizerQueue)
                 finalizerQueue++;
             Increment(counts, RootKinds.Name(kind));
@@ -143,7 +151,7 @@ internal sealed class RootSet
                 continue;
             objects.Add(root.Object.Address);
             kinds.Add(kind);
-            string description = Describe(root, kind);
+            string description = root.Description;
             if (kind is RootKind.StrongHandle or RootKind.PinnedHandle && HoldsStaticSlots(root.Object, staticSlots))
                 description = $"runtime statics table ({description})";
             nameIds.Add(NameId(description));
@@ -194,28 +202,8 @@ internal sealed class RootSet
             CountsByKind = counts,
             FinalizerQueueLength = finalizerQueue,
             FinalizableObjects = finalizable,
+            ScannedThreads = scanned,
         };
-    }
-
-    /// <summary>How a root is shown: a thread and its frame's method, a handle kind, the finalizer queue.</summary>
-    private static string Describe(ClrRoot root, RootKind kind)
-    {
-        switch (root)
-        {
-            case ClrStackRoot stack:
-                ClrThread? thread = stack.StackFrame?.Thread;
-                ClrMethod? method = stack.StackFrame?.Method;
-                string where = method is null ? stack.StackFrame?.FrameName ?? "unknown frame" : $"{method.Type?.Name}.{method.Name}";
-                return thread is null ? $"stack {where}" : $"thread 0x{thread.OSThreadId:x} (managed {thread.ManagedThreadId}) {where}";
-            default:
-                return kind switch
-                {
-                    RootKind.FinalizerQueue => "finalizer queue",
-                    RootKind.Static => "statics table",
-                    RootKind.ThreadStatic => "thread-static",
-                    _ => RootKinds.Name(kind).Replace('-', ' '),
-                };
-        }
     }
 
     /// <summary>Whether an object (the runtime's pinned Object[] of GC statics) contains static field slots.</summary>

@@ -79,7 +79,8 @@ internal static class RetentionMarker
                 ulong address = roots.Objects[r];
                 if (walk.VisitRoot(address, -nameId - 2, state) == Walk<TReader, TRules>.Outcome.Invalid)
                 {
-                    if (index.IndexOfContaining(address, out ulong start) >= 0)
+                    // A conservative root is an object start or nothing; others may point inside an object.
+                    if (roots.Kinds[r] != RootKind.ConservativeStack && index.IndexOfContaining(address, out ulong start) >= 0)
                         walk.VisitRoot(start, -nameId - 2, state);
                     else
                         unresolved++;
@@ -130,7 +131,7 @@ internal static class RetentionMarker
             {
                 Objects = roots.Objects, Kinds = roots.Kinds, NameIds = roots.NameIds, Names = names,
                 DependentHandles = roots.DependentHandles, WeakHandles = roots.WeakHandles, CountsByKind = roots.CountsByKind,
-                FinalizerQueueLength = roots.FinalizerQueueLength, FinalizableObjects = roots.FinalizableObjects,
+                FinalizerQueueLength = roots.FinalizerQueueLength, FinalizableObjects = roots.FinalizableObjects, ScannedThreads = roots.ScannedThreads,
             },
         };
     }

@@ -61,11 +61,13 @@ public readonly record struct TypeKey(string Type, string Module);
 public sealed record HolderStats(string Type, string Module, string Holder, long Count, long Bytes, ulong ExampleAddress);
 
 /// <summary>Things the walk met that were not right: counted and reported, never fatal.</summary>
+/// <param name="ConservativeStackThreads">Threads whose stack roots came from a conservative scan (a throw in flight, on which the runtime's stack walk crashes).</param>
 public sealed record SnapshotDiagnostics(
     long CorruptObjects,
     long InvalidReferences,
     long UnresolvedRoots,
-    long UnreadableBytes);
+    long UnreadableBytes,
+    long ConservativeStackThreads = 0);
 
 /// <summary>The live managed heap at one moment: what a leak hunt compares.</summary>
 public sealed record Snapshot(

@@ -89,7 +89,8 @@ internal static class SnapshotBuilder
 
         return new Snapshot(info, totals, types, heap.Roots.CountsByKind.ToDictionary(), heap.Roots.FinalizerQueueLength,
             heap.Roots.FinalizableObjects,
-            new SnapshotDiagnostics(index.CorruptObjects, heap.Marks.InvalidReferences, heap.Marks.UnresolvedRoots, heap.UnreadableBytes))
+            new SnapshotDiagnostics(index.CorruptObjects, heap.Marks.InvalidReferences, heap.Marks.UnresolvedRoots, heap.UnreadableBytes,
+                heap.Roots.ScannedThreads.Count))
         {
             Holders = HolderRows(index, accumulator.Holders, heap.Retention),
         };

@@ -146,6 +146,7 @@ public static class SnapshotFile
             w.Write(d.InvalidReferences);
             w.Write(d.UnresolvedRoots);
             w.Write(d.UnreadableBytes);
+            w.Write(d.ConservativeStackThreads);
         });
         writer.Flush();
         return stream.ToArray();
@@ -265,7 +266,8 @@ public static class SnapshotFile
                     holders = ReadHolders(reader);
                     break;
                 case TagDiagnostics:
-                    diagnostics = new SnapshotDiagnostics(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64());
+                    diagnostics = new SnapshotDiagnostics(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(),
+                        stream.Position + 8 <= end ? reader.ReadInt64() : 0); // files before the conservative count end here
                     break;
             }
             if (stream.Position > end)

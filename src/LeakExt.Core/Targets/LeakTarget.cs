@@ -120,7 +120,7 @@ public sealed class LeakTarget : IDisposable
     /// </summary>
     public static LeakTarget FromHostRuntime(ClrRuntime runtime, HostTargetInfo info)
     {
-        RequireWalkableHeap(runtime, info.Description);
+        RequireWalkableHeap(runtime, info.Description, info.IsLive);
         return Hosted(runtime, info, ownsRuntime: false);
     }
 
@@ -133,10 +133,43 @@ public sealed class LeakTarget : IDisposable
             _ownsRuntime = ownsRuntime,
         };
 
-    private static void RequireWalkableHeap(ClrRuntime runtime, string description)
+    private static void RequireWalkableHeap(ClrRuntime runtime, string description, bool isLive)
     {
         if (!runtime.Heap.CanWalkHeap)
             throw new LeakExtException($"the GC heap of {description} cannot be walked now (a GC was in progress); take the dump or snapshot again.");
+        if (!isLive && !HoldsHeapMemory(runtime))
+            throw new LeakExtException($"{description} holds no GC heap memory (a mini dump); take a dump with the heap: " +
+                "'leakext dump PID FILE', 'dotnet-dump collect --type Heap', or DOTNET_DbgMiniDumpType=2 for the dumps the runtime writes at a crash.");
+    }
+
+    /// <summary>
+    /// Whether the dump stores the GC heap: a mini dump lists every segment but holds almost none of
+    /// their memory (the page of the exception being thrown, perhaps). Probes up to 1,024 pages
+    /// spread over the segments' objects; a heap dump has them all, a mini dump a few percent.
+    /// </summary>
+    private static bool HoldsHeapMemory(ClrRuntime runtime)
+    {
+        const int MaxProbes = 1024;
+        MemoryRange[] ranges = runtime.Heap.Segments.Where(s => s.Kind != GCSegmentKind.Frozen && s.ObjectRange.Length > 0)
+            .Select(s => s.ObjectRange).ToArray();
+        ulong pages = 0;
+        foreach (MemoryRange range in ranges)
+            pages += (range.Length + 4095) / 4096;
+        if (pages == 0)
+            return true;
+        ulong stride = Math.Max(1, pages / MaxProbes);
+        Span<byte> word = stackalloc byte[8];
+        long probes = 0, readable = 0;
+        foreach (MemoryRange range in ranges)
+        {
+            for (ulong at = range.Start; at < range.End; at += stride * 4096)
+            {
+                probes++;
+                if (runtime.DataTarget.DataReader.Read(at, word) == word.Length)
+                    readable++;
+            }
+        }
+        return readable * 4 >= probes;
     }
 
     private static LeakTarget FromDataTarget(DataTarget dataTarget, string description, int? processId, bool isLive, ElfCoreFile? coreFile,
@@ -169,7 +202,7 @@ public sealed class LeakTarget : IDisposable
                 throw new LeakExtException($"could not load the .NET runtime's data access library (DAC) for {description}: {OneLine(ex.Message)}; pass --symbol-path or set _NT_SYMBOL_PATH.", ex);
             }
 
-            RequireWalkableHeap(runtime, description);
+            RequireWalkableHeap(runtime, description, isLive);
 
             return new LeakTarget(dataTarget, runtime, description, processId, isLive, coreFile);
         }

@@ -48,6 +48,10 @@ public sealed class HostAgreementTests(DumpFixture fixture)
                     $"rootpath {subscriber}", $"rootpath {subscriber} -all 3", "retained -type Retention.Top", $"retained {top}",
                     "dominators -top 8", "fragmentation -top 5", "help", "help rootpath",
                 ]),
+                new("Crash", fixture.CrashDump("Crash", 2, "thread"),
+                [
+                    "snapshot -top 10", "backrefs -type Crash.StackHeld", "retained -type Crash.Entry", "dominators -top 5", "fragmentation -top 3",
+                ]),
                 new("Crawler", crawler[2],
                 [
                     $"snapshots -load {first}", $"snapshots -load {second}", "snapshot -name c3 -top 5", "snapdiff c1 c3 -top 10",

@@ -56,6 +56,50 @@ public sealed class DumpFixture : IDisposable
         }
     }
 
+    /// <summary>
+    /// The dump the runtime itself writes when <paramref name="target"/> dies of an unhandled
+    /// exception (DOTNET_DbgEnableMiniDump=1), of createdump's <paramref name="dumpType"/>
+    /// (1 mini, 2 with heap, 4 full). Written once per run, like the checkpoint dumps.
+    /// </summary>
+    public string CrashDump(string target, int dumpType, params string[] arguments)
+    {
+        string key = $"{target}-crash-type{dumpType}-{string.Join("-", arguments)}".TrimEnd('-');
+        lock (_gate)
+        {
+            if (_dumps.TryGetValue(key, out IReadOnlyList<string>? cached))
+                return cached[0];
+            string directory = Path.Combine(_runDirectory, key);
+            Directory.CreateDirectory(directory);
+            string path = Path.Combine(directory, "crash.dmp");
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+            };
+            start.ArgumentList.Add(Repository.TargetProgram(target));
+            foreach (string argument in arguments)
+                start.ArgumentList.Add(argument);
+            start.Environment["DOTNET_gcServer"] = "0";
+            start.Environment["DOTNET_GCgen0size"] = "0x4000000";
+            start.Environment["DOTNET_DbgEnableMiniDump"] = "1";
+            start.Environment["DOTNET_DbgMiniDumpType"] = dumpType.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            start.Environment["DOTNET_DbgMiniDumpName"] = path;
+            using (var process = System.Diagnostics.Process.Start(start)!)
+            {
+                process.StandardInput.Close();
+                Task<string> output = process.StandardOutput.ReadToEndAsync(), errors = process.StandardError.ReadToEndAsync();
+                if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+                {
+                    process.Kill(entireProcessTree: true);
+                    throw new TimeoutException($"{target} did not crash within 3 minutes");
+                }
+                if (process.ExitCode == 0 || !File.Exists(path))
+                    throw new InvalidOperationException($"{target} {string.Join(' ', arguments)} exited with {process.ExitCode} and wrote no dump: {output.Result}{errors.Result}");
+            }
+            _dumps[key] = [path];
+            return path;
+        }
+    }
+
     public string TempFile(string name)
     {
         Directory.CreateDirectory(_runDirectory);

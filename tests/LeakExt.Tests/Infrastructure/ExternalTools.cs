@@ -14,10 +14,21 @@ internal static class ExternalTools
     public static string PinnedDotnetDumpVersion { get; } = ReadPinnedVersion("dotnet-dump");
 
     /// <summary>
-    /// The folder of the pinned dotnet-dump.dll in the NuGet package folder, where `dotnet tool
-    /// restore` (run by build.sh) puts it; it also holds DebugServices, ClrMD and SOS.
+    /// The folder of the pinned dotnet-dump.dll, where `dotnet tool restore` (run by build.sh) put
+    /// it: the NuGet package folder (NUGET_PACKAGES, else ~/.nuget/packages; a tool restored once
+    /// stays where it went). It also holds DebugServices, ClrMD and SOS.
     /// </summary>
-    public static string DotnetDumpFolder => Path.Combine(NuGetPackageFolder, "dotnet-dump", PinnedDotnetDumpVersion, "tools", "net8.0", "any");
+    public static string DotnetDumpFolder
+    {
+        get
+        {
+            string[] packageFolders = [Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? "",
+                Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages")];
+            string[] candidates = packageFolders.Where(f => f.Length > 0)
+                .Select(f => Path.Combine(f, "dotnet-dump", PinnedDotnetDumpVersion, "tools", "net8.0", "any")).ToArray();
+            return candidates.FirstOrDefault(c => File.Exists(Path.Combine(c, "dotnet-dump.dll"))) ?? candidates[0];
+        }
+    }
 
     /// <summary>dotnet-dump's entry point: <see cref="DotnetDumpVariable"/> if set (a .dll to run with dotnet, or an executable), else the pinned tool.</summary>
     public static string DotnetDump =>
@@ -28,11 +39,6 @@ internal static class ExternalTools
         File.Exists(DotnetDump) ? null
         : Environment.GetEnvironmentVariable(DotnetDumpVariable) is { Length: > 0 } given ? $"{DotnetDumpVariable}={given} does not exist"
         : $"the pinned dotnet-dump {PinnedDotnetDumpVersion} is not restored ('dotnet tool restore' could not reach the NuGet registry?)";
-
-    private static string NuGetPackageFolder =>
-        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } folder
-            ? folder
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
     private static string ReadPinnedVersion(string tool)
     {
