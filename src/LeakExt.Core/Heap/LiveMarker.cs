@@ -49,8 +49,9 @@ internal sealed class MarkResult
 }
 
 /// <summary>
-/// Marks the objects reachable from strong roots. Weak handles keep nothing alive; a dependent
-/// handle's secondary is live only once its primary is (repeated until nothing changes).
+/// Marks the objects reachable from strong roots. Weak handles keep nothing alive; a hidden edge's
+/// target (a dependent handle's secondary, a collectible type's static) is live only once its
+/// source is (repeated until nothing changes).
 /// Frozen (non-GC) objects are never collected, so they are live by definition.
 /// Layout: while marking, start and mark bits are interleaved in one array (word 2w = starts,
 /// 2w+1 = marks: 2 bits per 8 heap bytes) so checking a reference touches one cache line; an
@@ -86,13 +87,15 @@ internal static class LiveMarker
         }
         marker.Drain();
 
-        bool changed = roots.DependentHandles.Length > 0;
+        // References no field holds: followed once their source is live, until nothing changes.
+        HiddenEdges hidden = roots.Hidden;
+        bool changed = hidden.Count > 0;
         while (changed)
         {
             changed = false;
-            foreach ((ulong primary, ulong secondary) in roots.DependentHandles)
+            for (int e = 0; e < hidden.Count; e++)
             {
-                if (marker.IsMarked(primary) && marker.MarkAndPush(secondary) == MarkOutcome.Marked)
+                if (marker.IsMarked(hidden.Sources[e]) && marker.MarkAndPush(hidden.Targets[e]) == MarkOutcome.Marked)
                 {
                     marker.Drain();
                     changed = true;

@@ -6,6 +6,12 @@ namespace LeakExt.Core.Heap;
 /// <summary>A reusable buffer of references: target addresses and the byte offsets (from the object start) that hold them.</summary>
 internal sealed class ReferenceBuffer
 {
+    /// <summary>
+    /// The offset of the reference every object of a collectible type holds to its type's
+    /// LoaderAllocator (the GC marks it with the object): the MethodTable's slot, where no field is.
+    /// </summary>
+    public const int LoaderAllocatorOffset = 0;
+
     public ulong[] Targets = new ulong[256];
     public int[] Offsets = new int[256];
 
@@ -63,6 +69,9 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
         ref TypeLayout layout = ref _cache.Layouts[typeId];
         if (!layout.HasReferences)
             return 0;
+        int count = 0;
+        if (layout.LoaderAllocator != 0)
+            buffer.Add(ref count, layout.LoaderAllocator, ReferenceBuffer.LoaderAllocatorOffset);
 
         long size = layout.BaseSize;
         if (layout.ComponentSize != 0)
@@ -71,7 +80,6 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
             size = 24;
 
         GcSeries[] series = _series;
-        int count = 0;
         if (layout.SeriesCount > 0)
         {
             for (int j = 0; j < layout.SeriesCount; j++)
@@ -87,7 +95,7 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
                 }
             }
         }
-        else
+        else if (layout.SeriesCount < 0)
         {
             int patterns = -layout.SeriesCount;
             long offset = layout.RepeatStart;
@@ -135,6 +143,8 @@ internal readonly struct ClrMdReferenceReader : IReferenceReader
         int count = 0;
         ClrObject obj = _heap.GetObject(address);
         buffer.TypeId = obj.Type is null ? -1 : _types.Find(obj.Type.MethodTable);
+        if (buffer.TypeId >= 0 && _types.Layouts[buffer.TypeId].LoaderAllocator is ulong loaderAllocator and not 0)
+            buffer.Add(ref count, loaderAllocator, ReferenceBuffer.LoaderAllocatorOffset);
         foreach (ClrReference reference in obj.EnumerateReferencesWithFields(carefully: false, considerDependantHandles: false))
             buffer.Add(ref count, reference.Object.Address, reference.Offset + ObjectHeader);
         return count;

@@ -32,7 +32,7 @@ internal static class RootEnumerator
         foreach (ClrHandle handle in runtime.EnumerateHandles())
         {
             RootKind kind = RootKinds.FromClrMd(handle.RootKind);
-            if (handle.IsStrong)
+            if (handle.IsStrong && !IsWeakInteriorPointer(handle))
                 yield return new Entry(handle.Object, kind, HandleName(kind));
             // An async-pinned handle pins its overlapped buffer too, and each object of a buffer array.
             if (handle.RootKind == ClrRootKind.AsyncPinnedHandle && handle.Object.IsValid
@@ -102,6 +102,16 @@ internal static class RootEnumerator
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static IEnumerable<ClrRoot> AdditionalRootsOfThisClrMD(ClrHeap heap) => heap.EnumerateAdditionalRoots();
+
+    /// <summary>The handle kind of .NET 9+ that ClrMD does not know (HNDTYPE_WEAK_INTERIOR_POINTER).</summary>
+    public const ClrHandleKind WeakInteriorPointer = (ClrHandleKind)10;
+
+    /// <summary>
+    /// A weak interior-pointer handle (kind 10, .NET 9+: how the runtime points at the statics of a
+    /// collectible assembly) keeps nothing alive, but ClrMD counts every kind it does not know as
+    /// strong (and SOS's gcroot lists them as roots): an unloaded plugin would look live.
+    /// </summary>
+    public static bool IsWeakInteriorPointer(ClrHandle handle) => handle.HandleKind == WeakInteriorPointer;
 
     /// <summary>Whether the thread's frame list holds a throw in flight, on which the DAC's stack-reference walk crashes.</summary>
     public static bool IsThrowing(ClrThread thread)

@@ -53,9 +53,9 @@ public static class RootKinds
 }
 
 /// <summary>
-/// The strong roots of a target, and the handles that do not keep objects alive on their own.
-/// Layout: parallel arrays, per root its object address (8 B) and kind (1 B); dependent handles
-/// as (primary, secondary) pairs (16 B each). Collected once per walk: O(handles + stack slots).
+/// The strong roots of a target, the references no field holds (<see cref="HiddenEdges"/>), and the
+/// handles that do not keep objects alive on their own. Layout: parallel arrays, per root its
+/// object address (8 B), kind (1 B) and name id (4 B). Collected once per walk: O(handles + stack slots).
 /// </summary>
 internal sealed class RootSet
 {
@@ -65,7 +65,8 @@ internal sealed class RootSet
     /// <summary>Per root, its name: an index into <see cref="Names"/> (e.g. "static App.Cache.s_items", "thread 0x1f2e Program.Main").</summary>
     public required int[] NameIds { get; init; }
     public required IReadOnlyList<string> Names { get; init; }
-    public required (ulong Primary, ulong Secondary)[] DependentHandles { get; init; }
+    /// <summary>Dependent handles (a primary keeps its secondary), and the statics of collectible types (their LoaderAllocator keeps them).</summary>
+    public required HiddenEdges Hidden { get; init; }
 
     /// <summary>Weak handles with a target: (handle address, target object, kind name). They keep nothing alive.</summary>
     public (ulong Handle, ulong Target, string Kind)[] WeakHandles { get; init; } = [];
@@ -97,6 +98,9 @@ internal sealed class RootSet
 
     public const int TierCount = 4;
 
+    /// <summary>How the runtime's pinned arrays of static fields are named as roots.</summary>
+    public const string StaticsTable = "runtime statics table";
+
     public static RootSet Collect(ClrRuntime runtime, CancellationToken cancellationToken, bool nameStatics = true)
     {
         ClrHeap heap = runtime.Heap;
@@ -126,8 +130,15 @@ internal sealed class RootSet
         // would look dead.
         var staticSlots = new List<ulong>();
         long threadStatics = 0;
+        var hidden = new List<(ulong, ulong, string)>();
         foreach (StaticFieldValue field in StaticFieldValues(runtime, nameStatics, cancellationToken))
         {
+            if (field.LoaderAllocator != 0)
+            {
+                // A collectible type's static lives as long as its LoaderAllocator: an edge, not a root.
+                hidden.Add((field.LoaderAllocator, field.Value, field.Name));
+                continue;
+            }
             objects.Add(field.Value);
             kinds.Add(field.ThreadStatic ? RootKind.ThreadStatic : RootKind.Static);
             nameIds.Add(NameId(field.Name));
@@ -153,14 +164,13 @@ internal sealed class RootSet
             kinds.Add(kind);
             string description = root.Description;
             if (kind is RootKind.StrongHandle or RootKind.PinnedHandle && HoldsStaticSlots(root.Object, staticSlots))
-                description = $"runtime statics table ({description})";
+                description = $"{StaticsTable} ({description})";
             nameIds.Add(NameId(description));
         }
 
         if (threadStatics > 0 && !counts.ContainsKey(RootKinds.Name(RootKind.ThreadStatic)))
             counts[RootKinds.Name(RootKind.ThreadStatic)] = threadStatics;
 
-        var dependents = new List<(ulong, ulong)>();
         var weak = new List<(ulong, ulong, string)>();
         foreach (ClrHandle handle in runtime.EnumerateHandles())
         {
@@ -169,7 +179,7 @@ internal sealed class RootSet
                 case ClrHandleKind.Dependent:
                     Increment(counts, "dependent-handle");
                     if (handle.Object.Address != 0 && handle.Dependent.Address != 0)
-                        dependents.Add((handle.Object.Address, handle.Dependent.Address));
+                        hidden.Add((handle.Object.Address, handle.Dependent.Address, HiddenEdges.ConditionalWeakTableKey));
                     break;
                 case ClrHandleKind.WeakShort:
                     Increment(counts, "weak-short-handle");
@@ -184,6 +194,11 @@ internal sealed class RootSet
                 case ClrHandleKind.WeakWinRT:
                     Increment(counts, "weak-winrt-handle");
                     break;
+                case RootEnumerator.WeakInteriorPointer:
+                    Increment(counts, "weak-interior-handle");
+                    if (handle.Object.Address != 0)
+                        weak.Add((handle.Address, handle.Object.Address, "weak-interior-handle"));
+                    break;
             }
         }
 
@@ -197,7 +212,7 @@ internal sealed class RootSet
             Kinds = kinds.ToArray(),
             NameIds = nameIds.ToArray(),
             Names = names,
-            DependentHandles = dependents.ToArray(),
+            Hidden = new HiddenEdges(hidden),
             WeakHandles = weak.ToArray(),
             CountsByKind = counts,
             FinalizerQueueLength = finalizerQueue,
@@ -220,7 +235,8 @@ internal sealed class RootSet
 
     /// <summary>Every static reference field with a value: (object, "static Namespace.Type.field", the slot's address).</summary>
     /// <summary>A static field's object: named for paths (<see cref="Slot"/> is where it is stored), or a thread-static root of one thread.</summary>
-    internal readonly record struct StaticFieldValue(ulong Value, string Name, ulong Slot, bool ThreadStatic);
+    /// <param name="LoaderAllocator">For a static of a collectible type, the LoaderAllocator object that keeps it; else 0.</param>
+    internal readonly record struct StaticFieldValue(ulong Value, string Name, ulong Slot, bool ThreadStatic, ulong LoaderAllocator = 0);
 
     /// <summary>
     /// The objects static fields hold (when <paramref name="includeStatics"/>), and those each
@@ -247,6 +263,7 @@ internal sealed class RootSet
             }
             foreach (ClrType type in types)
             {
+                ulong loaderAllocator = type.IsCollectible ? LoaderAllocatorOf(runtime, type) : 0;
                 foreach (ClrStaticField field in includeStatics ? type.StaticFields : [])
                 {
                     if (!field.IsObjectReference)
@@ -265,7 +282,7 @@ internal sealed class RootSet
                     }
                     string name = $"static {type.Name}.{FieldNames.Pretty(field.Name)}";
                     if (value != 0 && seen.Add((value, name)))
-                        yield return new StaticFieldValue(value, name, slot, ThreadStatic: false);
+                        yield return new StaticFieldValue(value, name, slot, ThreadStatic: false, loaderAllocator);
                 }
                 foreach (ClrThreadStaticField field in type.ThreadStaticFields)
                 {
@@ -284,12 +301,16 @@ internal sealed class RootSet
                         }
                         string name = $"thread-static {type.Name}.{FieldNames.Pretty(field.Name)} (thread 0x{thread.OSThreadId:x})";
                         if (value != 0 && seen.Add((value, name)))
-                            yield return new StaticFieldValue(value, name, 0, ThreadStatic: true);
+                            yield return new StaticFieldValue(value, name, 0, ThreadStatic: true, loaderAllocator);
                     }
                 }
             }
         }
     }
+
+    /// <summary>The LoaderAllocator object of a collectible type (its handle's target), or 0 when unreadable.</summary>
+    private static ulong LoaderAllocatorOf(ClrRuntime runtime, ClrType type) =>
+        type.LoaderAllocatorHandle != 0 && runtime.DataTarget.DataReader.ReadPointer(type.LoaderAllocatorHandle, out ulong value) ? value : 0;
 
     private static void Increment(SortedDictionary<string, long> counts, string key) =>
         counts[key] = counts.TryGetValue(key, out long n) ? n + 1 : 1;

@@ -15,8 +15,10 @@ internal struct TypeLayout
     public int SeriesCount;
     /// <summary>For a repeating pattern: offset of the first element's references.</summary>
     public long RepeatStart;
+    /// <summary>For a type of a collectible assembly, its LoaderAllocator object, which each instance keeps alive; else 0.</summary>
+    public ulong LoaderAllocator;
 
-    public readonly bool HasReferences => SeriesCount != 0;
+    public readonly bool HasReferences => SeriesCount != 0 || LoaderAllocator != 0;
 }
 
 /// <summary>One GC descriptor series: plain (Size, Offset) or repeating (Size = pointer count, Offset = bytes to skip).</summary>
@@ -159,6 +161,12 @@ internal sealed class TypeTable
         };
         if (type.ContainsPointers)
             ReadGcDescriptor(methodTable, ref layout);
+        if (type.IsCollectible && type.LoaderAllocatorHandle != 0)
+        {
+            Span<byte> word = stackalloc byte[PointerSize];
+            if (_reader.Read(type.LoaderAllocatorHandle, word) == PointerSize)
+                layout.LoaderAllocator = BinaryPrimitives.ReadUInt64LittleEndian(word);
+        }
         _layouts[id] = layout;
         _idByMethodTable[methodTable] = id;
         return id;

@@ -3,7 +3,8 @@ using LeakExt.Core.Heap;
 namespace LeakExt.Core.Retention;
 
 /// <summary>
-/// The references between all objects of the heap (live and dead), by dense object index.
+/// The references between all objects of the heap (live and dead), by dense object index, with
+/// the hidden edges (<see cref="HiddenEdges"/>: dependent handles, collectible statics) among them.
 /// Layout, for N objects and E references: forward CSR — EdgeStart (N+1 ints) and Targets (E ints);
 /// reverse CSR built by one counting pass — ReferrerStart (N+1 ints) and Referrers (E ints).
 /// 16 B per object plus 8 B per reference. Built once per target and cached in its session.
@@ -37,8 +38,8 @@ internal sealed class HeapGraph
         return new HeapGraph { NodeCount = nodeCount, EdgeStart = edgeStart, Targets = targets, ReferrerStart = referrerStart, Referrers = referrers };
     }
 
-    /// <summary>Reads every object's references once (object order), then inverts them.</summary>
-    public static HeapGraph Build<TReader>(HeapIndex index, TReader reader, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Reads every object's references once (object order), adds the hidden edges, then inverts them.</summary>
+    public static HeapGraph Build<TReader>(HeapIndex index, TReader reader, HiddenEdges hidden, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
         where TReader : IReferenceReader
     {
         int n = index.ObjectCount;
@@ -51,7 +52,7 @@ internal sealed class HeapGraph
         for (int s = 0; s < index.Segments.Length; s++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var collector = new Collector<TReader>(index, reader, buffer, edgeStart, s);
+            var collector = new Collector<TReader>(index, reader, buffer, edgeStart, s, hidden);
             index.ForEachInSegment(s, ref collector);
             foreach (int target in collector.Found)
             {
@@ -83,7 +84,7 @@ internal sealed class HeapGraph
         return FromEdges(n, edgeStart, all);
     }
 
-    private struct Collector<TReader>(HeapIndex index, TReader reader, ReferenceBuffer buffer, int[] counts, int segment) : IObjectVisitor
+    private struct Collector<TReader>(HeapIndex index, TReader reader, ReferenceBuffer buffer, int[] counts, int segment, HiddenEdges hidden) : IObjectVisitor
         where TReader : IReferenceReader
     {
         public readonly List<int> Found = new();
@@ -99,6 +100,18 @@ internal sealed class HeapGraph
                     continue;
                 Found.Add(target);
                 kept++;
+            }
+            if (hidden.Count > 0)
+            {
+                (int start, int count) = hidden.From(address);
+                for (int e = start; e < start + count; e++)
+                {
+                    int target = index.IndexOf(hidden.Targets[e]);
+                    if (target < 0)
+                        continue;
+                    Found.Add(target);
+                    kept++;
+                }
             }
             counts[node + 1] = kept;
         }

@@ -9,6 +9,9 @@ internal interface IHolderRules
     HolderTable Table { get; }
     int RootState(string rootName);
     int ChildState(int parentState, int parentType, long offset, int childType);
+
+    /// <summary>The holder state of an object reached by a hidden edge (<see cref="HiddenEdges"/>) labelled <paramref name="label"/>.</summary>
+    int HiddenState(int parentState, int parentType, string label);
 }
 
 /// <summary>Collections whose internals are folded in holders, so they read as the user wrote them.</summary>
@@ -46,7 +49,12 @@ internal sealed class HolderRules
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public int ChildState(int parentState, int parentType, long offset, int childType) => rules.ChildState(parentState, parentType, offset, childType);
+
+        public int HiddenState(int parentState, int parentType, string label) => rules.HiddenState(parentState, parentType, label);
     }
+
+    /// <summary>How a path names the step from an object of a collectible type to its LoaderAllocator.</summary>
+    public const string CollectibleTypeStep = "(its collectible type)";
 
     private const int CacheSize = 1 << 12;
     private const int ArrayDataOffset = 16;
@@ -140,7 +148,7 @@ internal sealed class HolderRules
     private long NormalizedOffset(int typeId, long offset)
     {
         ref TypeLayout layout = ref _types.Layouts[typeId];
-        if (layout.ComponentSize == 0 || layout.IsString)
+        if (layout.ComponentSize == 0 || layout.IsString || offset == ReferenceBuffer.LoaderAllocatorOffset)
             return offset;
         return layout.SeriesCount < 0 ? ArrayDataOffset + (offset - ArrayDataOffset) % layout.ComponentSize : ArrayDataOffset;
     }
@@ -150,6 +158,10 @@ internal sealed class HolderRules
         HolderState parent = _table.State(parentState);
         TypeFacts parentFacts = Facts(parentType);
         TypeFacts childFacts = Facts(childType);
+
+        // An object of a collectible type keeps its type's LoaderAllocator (and the plugin) alive.
+        if (offset == ReferenceBuffer.LoaderAllocatorOffset)
+            return Plain(_table.Extend(parent.Inside != CollectionKind.None ? parent.Owner : parent.Text, parentFacts.ShortName + "'s collectible type"));
 
         // Walking a collection's internals: stay inside, or come out as a member with a role.
         if (parent.Inside != CollectionKind.None)
@@ -184,6 +196,17 @@ internal sealed class HolderRules
         if (childType == parentType)
             return Plain(parent.Text);
         return Plain(_table.Extend(parent.Text, parentFacts.ShortName + "." + FieldName(parentType, offset)));
+    }
+
+    /// <summary>
+    /// A collectible type's static, held by its LoaderAllocator, is named as the static it is; a
+    /// ConditionalWeakTable's value is held by its key: "… › Key as ConditionalWeakTable key".
+    /// </summary>
+    public int HiddenState(int parentState, int parentType, string label)
+    {
+        HolderState parent = _table.State(parentState);
+        int text = parent.Inside != CollectionKind.None ? parent.Owner : parent.Text;
+        return Plain(_table.Extend(text, label.StartsWith("static ", StringComparison.Ordinal) ? label : $"{Facts(parentType).ShortName} as {label}"));
     }
 
     private int Plain(int text) => _table.StateOf(new HolderState(text, CollectionKind.None, -1, -1));
@@ -223,6 +246,8 @@ internal sealed class HolderRules
     /// <summary>The field at <paramref name="offset"/> of an object of the type (for struct arrays, of the element).</summary>
     public string FieldName(int typeId, long offset)
     {
+        if (offset == ReferenceBuffer.LoaderAllocatorOffset)
+            return CollectibleTypeStep;
         if (_fieldNames.TryGetValue((typeId, offset), out string? name))
             return name;
         ClrType type = _types[typeId];

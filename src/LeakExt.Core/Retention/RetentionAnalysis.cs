@@ -21,46 +21,30 @@ internal sealed class RetentionAnalysis
 
     public bool IsLive(int node) => Retention.Holder(node) >= 0;
 
-    /// <summary>Objects that are roots (the first object of each root path).</summary>
+    /// <summary>Objects that are roots themselves (<see cref="RetentionResult.RootNodes"/>), in index order.</summary>
     public List<int> RootNodes()
     {
         var roots = new List<int>();
+        Bitset rootNodes = Retention.RootNodes;
         for (int i = 0; i < Index.ObjectCount; i++)
-            if (RetentionResult.IsRoot(Retention.Parent(i)))
+            if (rootNodes[i])
                 roots.Add(i);
         return roots;
     }
 
+    public bool IsRootNode(int node) => Retention.RootNodes[node];
+
+    /// <summary>
+    /// The dominator tree over the reference graph (hidden edges included), with every root object
+    /// hanging from the virtual root: an object reachable from two roots is dominated by neither.
+    /// </summary>
     public Dominators.Tree DominatorTree(CancellationToken cancellationToken)
     {
         if (_dominators is not null)
             return _dominators;
-        RetentionResult retention = Retention;
         HeapGraph graph = Graph;
-        var dependents = DependentEdges();
-        _dominators = Dominators.Compute(
-            Index.ObjectCount,
-            node => dependents.TryGetValue(node, out int[]? extra) ? graph.Successors(node).ToArray().Concat(extra).ToArray() : graph.Successors(node),
-            node => dependents.TryGetValue(-node - 1, out int[]? extra) ? graph.Predecessors(node).ToArray().Concat(extra).ToArray() : graph.Predecessors(node),
-            RootNodes(),
-            node => RetentionResult.IsRoot(retention.Parent(node)),
-            cancellationToken);
+        _dominators = Dominators.Compute(Index.ObjectCount, graph.Successors, graph.Predecessors, RootNodes(), IsRootNode, cancellationToken);
         return _dominators;
-    }
-
-    /// <summary>Dependent handles as extra edges: key node → secondaries; key -(node+1) → primaries of a secondary.</summary>
-    private Dictionary<int, int[]> DependentEdges()
-    {
-        var edges = new Dictionary<int, List<int>>();
-        foreach ((ulong primary, ulong secondary) in Heap.Roots.DependentHandles)
-        {
-            int p = Index.IndexOf(primary), s = Index.IndexOf(secondary);
-            if (p < 0 || s < 0)
-                continue;
-            (edges.TryGetValue(p, out var forward) ? forward : edges[p] = new()).Add(s);
-            (edges.TryGetValue(-s - 1, out var backward) ? backward : edges[-s - 1] = new()).Add(p);
-        }
-        return edges.ToDictionary(e => e.Key, e => e.Value.ToArray());
     }
 
     /// <summary>Retained bytes per object: its own size plus everything it dominates.</summary>
@@ -96,7 +80,6 @@ internal sealed class RetentionAnalysis
         foreach (int root in RootNodes())
             if (!blocked[root] && reached.TrySet(root))
                 stack.Push(root);
-        var dependents = DependentEdges();
         long steps = 0;
         while (stack.Count > 0)
         {
@@ -106,10 +89,6 @@ internal sealed class RetentionAnalysis
             foreach (int next in Graph.Successors(node))
                 if (!blocked[next] && reached.TrySet(next))
                     stack.Push(next);
-            if (dependents.TryGetValue(node, out int[]? secondaries))
-                foreach (int next in secondaries)
-                    if (!blocked[next] && reached.TrySet(next))
-                        stack.Push(next);
         }
         long count = 0, bytes = 0;
         for (int i = 0; i < Index.ObjectCount; i++)

@@ -21,6 +21,13 @@ internal sealed class RetentionResult
     public required HolderTable Table { get; init; }
     public required RootSet Roots { get; init; }
 
+    /// <summary>
+    /// Every object that is a root itself (any root resolves to it: a handle, a static, a stack
+    /// slot, an interior pointer, a frozen object), whether or not its path begins there: the one
+    /// root set that paths, dominators and retained sizes share. N/8 bytes.
+    /// </summary>
+    public required Bitset RootNodes { get; init; }
+
     /// <summary>The heap's holder rules (field names, collection roles); absent only for synthetic heaps in tests.</summary>
     public HolderRules Rules => _rules ?? throw new InvalidOperationException("no holder rules for this heap");
     public HolderRules? HeapRules { init => _rules = value; }
@@ -54,6 +61,7 @@ internal static class RetentionMarker
         return new RetentionResult
         {
             Marks = result.Marks, ParentAndHolder = result.ParentAndHolder, Table = result.Table, Roots = result.Roots, HeapRules = rules,
+            RootNodes = result.RootNodes,
         };
     }
 
@@ -63,7 +71,7 @@ internal static class RetentionMarker
         where TReader : IReferenceReader
         where TRules : struct, IHolderRules
     {
-        var walk = new Walk<TReader, TRules>(index, reader, rules, progress, cancellationToken);
+        var walk = new Walk<TReader, TRules>(index, reader, rules, roots.Hidden, progress, cancellationToken);
 
         long unresolved = 0;
         var rootStates = new Dictionary<int, int>();
@@ -102,23 +110,6 @@ internal static class RetentionMarker
             walk.Drain();
         }
 
-        bool changed = roots.DependentHandles.Length > 0;
-        while (changed)
-        {
-            changed = false;
-            foreach ((ulong primary, ulong secondary) in roots.DependentHandles)
-            {
-                int p = index.IndexOf(primary);
-                int primaryState = p < 0 ? -1 : walk.ParentAndHolder[2 * p + 1] - 1;
-                if (primaryState < 0)
-                    continue;
-                if (walk.Visit(secondary, p, primaryState, Walk<TReader, TRules>.DependentEdge, 0) == Walk<TReader, TRules>.Outcome.Marked)
-                {
-                    walk.Drain();
-                    changed = true;
-                }
-            }
-        }
 
         var names = roots.Names.ToList();
         names.Add("frozen segment");
@@ -126,11 +117,12 @@ internal static class RetentionMarker
         {
             Marks = walk.Finish(unresolved),
             ParentAndHolder = walk.ParentAndHolder,
+            RootNodes = walk.RootNodes,
             Table = rules.Table,
             Roots = new RootSet
             {
                 Objects = roots.Objects, Kinds = roots.Kinds, NameIds = roots.NameIds, Names = names,
-                DependentHandles = roots.DependentHandles, WeakHandles = roots.WeakHandles, CountsByKind = roots.CountsByKind,
+                Hidden = roots.Hidden, WeakHandles = roots.WeakHandles, CountsByKind = roots.CountsByKind,
                 FinalizerQueueLength = roots.FinalizerQueueLength, FinalizableObjects = roots.FinalizableObjects, ScannedThreads = roots.ScannedThreads,
             },
         };
@@ -149,8 +141,8 @@ internal static class RetentionMarker
     {
         public enum Outcome { Invalid, AlreadyMarked, Marked }
 
-        /// <summary>Parent type markers in the queue: the state is already final (a root), or the edge is a dependent handle's.</summary>
-        public const int RootEdge = -1, DependentEdge = -2;
+        /// <summary>Parent type markers in the queue: the state is already final (a root), or the edge is a hidden one (its label id is the offset).</summary>
+        public const int RootEdge = -1, HiddenEdge = -2;
 
         /// <summary>One word of the start bitmap with its mark bits and rank side by side: one cache line per lookup.</summary>
         private struct BitWord
@@ -178,14 +170,28 @@ internal static class RetentionMarker
         private int _head, _count;
         private long _visited;
         private long _invalid;
+        private readonly HiddenEdges _hidden;
+        /// <summary>Objects that are the source of a hidden edge (N/8 bytes), or null when there are none.</summary>
+        private readonly Bitset? _hiddenSources;
 
         public int[] ParentAndHolder { get; }
 
-        public Walk(HeapIndex index, TReader reader, TRules rules, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+        public Bitset RootNodes { get; }
+
+        public Walk(HeapIndex index, TReader reader, TRules rules, HiddenEdges hidden, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
         {
             _index = index;
             _reader = reader;
             _rules = rules;
+            _hidden = hidden;
+            RootNodes = new Bitset(index.ObjectCount);
+            if (hidden.Count > 0)
+            {
+                _hiddenSources = new Bitset(index.ObjectCount);
+                foreach (ulong source in hidden.Sources)
+                    if (index.IndexOf(source) is int node and >= 0)
+                        _hiddenSources.TrySet(node);
+            }
             _progress = progress;
             _cancellationToken = cancellationToken;
             _words = new BitWord[index.StartBits.Length];
@@ -194,7 +200,14 @@ internal static class RetentionMarker
             ParentAndHolder = new int[2L * index.ObjectCount <= Array.MaxLength ? 2 * index.ObjectCount : throw new LeakExtException("too many objects for root paths.")];
         }
 
-        public Outcome VisitRoot(ulong address, int rootName, int state) => Visit(address, rootName, state, RootEdge, 0);
+        /// <summary>Marks a root object (an object start) and records it among the root nodes, however it was marked before.</summary>
+        public Outcome VisitRoot(ulong address, int rootName, int state)
+        {
+            Outcome outcome = Visit(address, rootName, state, RootEdge, 0);
+            if (outcome != Outcome.Invalid)
+                RootNodes.TrySet(_index.IndexOf(address));
+            return outcome;
+        }
 
         /// <summary>Marks and enqueues an object; its holder is decided when it is dequeued and its type is at hand.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -266,7 +279,7 @@ internal static class RetentionMarker
                 int state = parentType switch
                 {
                     RootEdge => parentState,
-                    DependentEdge => DependentState(parentState),
+                    HiddenEdge => _rules.HiddenState(parentState, _index.TypeIds[parent], _hidden.Labels[offset]),
                     _ => _rules.ChildState(parentState, parentType, offset, type),
                 };
                 parentAndHolder[2 * current] = parent + 1;
@@ -277,6 +290,13 @@ internal static class RetentionMarker
                 for (int i = 0; i < found; i++)
                     if (Visit(targets[i], current, state, type, offsets[i]) == Outcome.Invalid)
                         _invalid++;
+                if (_hiddenSources is not null && _hiddenSources[current])
+                {
+                    (int start, int count) = _hidden.From(address);
+                    for (int e = start; e < start + count; e++)
+                        if (Visit(_hidden.Targets[e], current, state, HiddenEdge, _hidden.LabelIds[e]) == Outcome.Invalid)
+                            _invalid++;
+                }
 
                 if ((++_visited & 0xFFFF) == 0)
                 {
@@ -284,13 +304,6 @@ internal static class RetentionMarker
                     _progress?.Report(new WalkProgress("marking live objects and holders", _visited, _index.ObjectCount));
                 }
             }
-        }
-
-        private int DependentState(int parentState)
-        {
-            HolderTable table = _rules.Table;
-            int text = table.Extend(table.State(parentState).Text, "dependent handle");
-            return table.StateOf(new HolderState(text, CollectionKind.None, -1, -1));
         }
 
         public MarkResult Finish(long unresolvedRoots)

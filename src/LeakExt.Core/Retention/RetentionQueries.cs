@@ -52,6 +52,10 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
     public string FieldBetween(int from, int to)
     {
         int typeId = _index.TypeIds[from];
+        if (_index.Types.Layouts[typeId].LoaderAllocator == _index.AddressOf(to))
+            return HolderRules.CollectibleTypeStep;
+        if (_retention.Roots.Hidden.Label(_index.AddressOf(from), _index.AddressOf(to)) is { } hidden)
+            return hidden;
         int offset = OffsetBetween(from, to);
         ref TypeLayout layout = ref _index.Types.Layouts[typeId];
         if (layout.ComponentSize == 8 && layout.SeriesCount > 0 && offset >= 16)
@@ -105,19 +109,30 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
                     names.Add(name);
             }
         }
-        return _rootNames.TryGetValue(node, out var found) ? found : [];
+        if (_rootNames.TryGetValue(node, out var found))
+            return found;
+        // Frozen objects are roots without a root entry.
+        return analysis.IsRootNode(node) ? [_retention.RootName(-_retention.Roots.Names.Count - 1)] : [];
     }
 
+    /// <summary>
+    /// The root path the marking chose (root tiers first: statics and handles before stacks), and
+    /// with <paramref name="count"/> &gt; 1 the paths from every other root that reaches the object,
+    /// each root object once per root that names it, shortest first.
+    /// </summary>
     public RootPathsResult RootPaths(int target, int count, CancellationToken cancellationToken)
     {
         bool live = analysis.IsLive(target);
         var paths = new List<RootPath>();
         if (live)
         {
-            // The shortest path by root priority (statics and handles before stacks), from the marking.
-            paths.Add(PathFromParents(target));
+            RootPath chosen = PathFromParents(target);
+            paths.Add(chosen);
             if (count > 1)
-                paths.AddRange(MorePaths(target, count - 1, paths[0].Hops[0].Object.Address, cancellationToken));
+            {
+                paths.AddRange(MorePaths(target, count - 1, chosen, cancellationToken));
+                paths = paths.OrderBy(p => p.Hops.Count).ToList();
+            }
         }
         return new RootPathsResult(Describe(target), live, live ? _retention.HolderText(target) : null, paths);
     }
@@ -146,30 +161,59 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
         return hops;
     }
 
-    /// <summary>Further shortest paths from other root objects: breadth-first over live referrers from the target.</summary>
-    private IEnumerable<RootPath> MorePaths(int target, int count, ulong firstRoot, CancellationToken cancellationToken)
+    /// <summary>
+    /// Shortest paths from the other roots: breadth-first over live referrers from the target, so
+    /// paths come shortest first; every root that names a root object met gives one (the
+    /// <paramref name="chosen"/> path's root excepted).
+    /// </summary>
+    private List<RootPath> MorePaths(int target, int count, RootPath chosen, CancellationToken cancellationToken)
     {
+        var found = new List<RootPath>();
         var toward = new Dictionary<int, int> { [target] = -1 };
         var queue = new Queue<int>();
         queue.Enqueue(target);
-        int found = 0;
-        while (queue.Count > 0 && found < count)
+        ulong chosenRoot = chosen.Hops[0].Object.Address;
+        while (queue.Count > 0 && found.Count < count)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int node = queue.Dequeue();
-            if (node != target && RetentionResult.IsRoot(_retention.Parent(node)) && _index.AddressOf(node) != firstRoot)
+            if (analysis.IsRootNode(node))
             {
                 var chain = new List<int>();
                 for (int n = node; n >= 0; n = toward[n])
                     chain.Add(n);
-                found++;
-                yield return new RootPath(_retention.RootName(_retention.Parent(node)), Hops(chain));
-                continue;
+                foreach (string root in RootNamesOf(node))
+                {
+                    if (found.Count == count)
+                        break;
+                    if (_index.AddressOf(node) == chosenRoot && root == chosen.Root)
+                        continue;
+                    // The runtime's array of statics holds what the named static roots hold: no second path.
+                    if (root.StartsWith(RootSet.StaticsTable, StringComparison.Ordinal) && chain.Count > 1 && analysis.IsRootNode(chain[1]))
+                        continue;
+                    found.Add(new RootPath(root, Hops(chain)));
+                }
             }
             foreach (int referrer in analysis.Graph.Predecessors(node))
                 if (analysis.IsLive(referrer) && toward.TryAdd(referrer, node))
                     queue.Enqueue(referrer);
         }
+        return found;
+    }
+
+    /// <summary>Whether <paramref name="holder"/> is on <paramref name="node"/>'s root path (its parent chain).</summary>
+    private bool HeldThrough(int node, int holder)
+    {
+        for (int n = node, guard = 0; n >= 0 && guard < 1_000_000; guard++)
+        {
+            if (n == holder)
+                return true;
+            int parent = _retention.Parent(n);
+            if (RetentionResult.IsRoot(parent))
+                return false;
+            n = parent;
+        }
+        return false;
     }
 
     private bool IsInternal(int node)
@@ -208,10 +252,17 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
 
             // Referrers, with collection internals folded into the collection that owns them.
             var referrers = new List<(int Node, string Label)>();
+            int ownObjects = 0;
             foreach (int referrer in analysis.Graph.Predecessors(node).ToArray().Distinct())
             {
                 if (targetLive && !analysis.IsLive(referrer))
                     continue;
+                // Every object of a plugin's types points at its LoaderAllocator: show those held from outside it.
+                if (_index.Types.Layouts[_index.TypeIds[referrer]].LoaderAllocator == _index.AddressOf(node) && HeldThrough(referrer, node))
+                {
+                    ownObjects++;
+                    continue;
+                }
                 if (!raw && IsInternal(referrer))
                 {
                     (int owner, string label) = FoldInternals(referrer, node);
@@ -223,6 +274,8 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
                 referrers.Add((referrer, FieldBetween(referrer, node)));
             }
 
+            if (ownObjects > 0)
+                cuts.Add(new BackrefCut(to, ownObjects, "objects of its collectible types held through it"));
             if (level >= depth)
             {
                 if (referrers.Count > 0)

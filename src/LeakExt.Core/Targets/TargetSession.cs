@@ -37,11 +37,11 @@ public sealed class TargetSession : IDisposable
         if (heap.Reader == HeapReaderKind.Fast)
         {
             using SegmentMemory memory = SegmentMemory.Create(Target, heap.Index.Segments);
-            graph = HeapGraph.Build(heap.Index, new FastReferenceReader(heap.Index, memory), progress, cancellationToken);
+            graph = HeapGraph.Build(heap.Index, new FastReferenceReader(heap.Index, memory), heap.Roots.Hidden, progress, cancellationToken);
         }
         else
         {
-            graph = HeapGraph.Build(heap.Index, new ClrMdReferenceReader(Target.Runtime.Heap, heap.Index.Types), progress, cancellationToken);
+            graph = HeapGraph.Build(heap.Index, new ClrMdReferenceReader(Target.Runtime.Heap, heap.Index.Types), heap.Roots.Hidden, progress, cancellationToken);
         }
         return _analysis = new RetentionAnalysis { Heap = heap, Graph = graph };
     }

@@ -35,6 +35,12 @@ public sealed class HostAgreementTests(DumpFixture fixture)
             string subscriber = FirstAddress(Sessions.Run(standalone, "backrefs -type Retention.Subscriber").Out);
             string top = FirstAddress(Sessions.Run(standalone, "backrefs -type Retention.Top").Out);
 
+            string roots = fixture.Dumps("Roots").Single();
+            string rootsTarget = Regex.Match(Sessions.Run(Standalone(roots), "backrefs -type Roots.Target -depth 1").Out, @"Roots\.Target (0x[0-9a-f]+)").Groups[1].Value;
+            string plugin = fixture.Dumps("Plugin", false, "leaky")[0];
+            string allocator = Regex.Match(Sessions.Run(Standalone(plugin), "backrefs -type System.Reflection.LoaderAllocator -depth 1").Out,
+                @"LoaderAllocator (0x[0-9a-f]+)").Groups[1].Value;
+
             IReadOnlyList<string> crawler = fixture.Dumps("Crawler");
             string first = fixture.TempFile("agreement-c1.leaksnap"), second = fixture.TempFile("agreement-c2.leaksnap");
             Sessions.Run(Standalone(crawler[0]), $"snapshot -name c1 -save {first}");
@@ -48,6 +54,8 @@ public sealed class HostAgreementTests(DumpFixture fixture)
                     $"rootpath {subscriber}", $"rootpath {subscriber} -all 3", "retained -type Retention.Top", $"retained {top}",
                     "dominators -top 8", "fragmentation -top 5", "help", "help rootpath",
                 ]),
+                new("Roots", roots, [$"rootpath {rootsTarget} -all 10", $"backrefs {rootsTarget} -depth 3", "retained -type Roots.Owner", "dominators -top 5"]),
+                new("Plugin", plugin, ["snapshot -top 5", $"rootpath {allocator}", "backrefs -type PluginLib.PluginItem -depth 4", "retained -type PluginLib.PluginInstance"]),
                 new("Crash", fixture.CrashDump("Crash", 2, "thread"),
                 [
                     "snapshot -top 10", "backrefs -type Crash.StackHeld", "retained -type Crash.Entry", "dominators -top 5", "fragmentation -top 3",

@@ -50,6 +50,8 @@ public sealed class RootTierTests
         public int RootState(string rootName) => table.StateOf(new HolderState(table.RootText(rootName), CollectionKind.None, -1, -1));
         public int ChildState(int parentState, int parentType, long offset, int childType) =>
             table.StateOf(new HolderState(table.Extend(table.State(parentState).Text, "n"), CollectionKind.None, -1, -1));
+        public int HiddenState(int parentState, int parentType, string label) =>
+            table.StateOf(new HolderState(table.Extend(table.State(parentState).Text, label), CollectionKind.None, -1, -1));
     }
 
     private static RetentionResult Mark(int nodes, Dictionary<int, int[]> edges, params (int Node, RootKind Kind, string Name)[] roots)
@@ -60,7 +62,7 @@ public sealed class RootTierTests
             Kinds = roots.Select(r => r.Kind).ToArray(),
             NameIds = Enumerable.Range(0, roots.Length).ToArray(),
             Names = roots.Select(r => r.Name).ToList(),
-            DependentHandles = [],
+            Hidden = HiddenEdges.None,
             CountsByKind = new Dictionary<string, long>(),
             FinalizerQueueLength = 0,
             FinalizableObjects = 0,
