@@ -42,7 +42,7 @@ internal sealed class LiveHeap
             index = FastHeapWalker.Build(heap, segments, memory, types, progress, cancellationToken);
             var references = new FastReferenceReader(index, memory);
             if (holders)
-                marks = (retention = RetentionMarker.Mark(index, roots, references, progress, cancellationToken)).Marks;
+                marks = (retention = RetentionMarker.Mark(index, roots, references, NamedOwners.Find(heap, index, cancellationToken), progress, cancellationToken)).Marks;
             else
                 marks = LiveMarker.Mark(index, roots, references, progress, cancellationToken);
         }
@@ -51,7 +51,7 @@ internal sealed class LiveHeap
             index = ClrMdHeapWalker.Build(heap, segments, types, progress, cancellationToken);
             var references = new ClrMdReferenceReader(heap, types);
             if (holders)
-                marks = (retention = RetentionMarker.Mark(index, roots, references, progress, cancellationToken)).Marks;
+                marks = (retention = RetentionMarker.Mark(index, roots, references, NamedOwners.Find(heap, index, cancellationToken), progress, cancellationToken)).Marks;
             else
                 marks = LiveMarker.Mark(index, roots, references, progress, cancellationToken);
         }

@@ -1,3 +1,4 @@
+using LeakExt.Core.Retention;
 using Microsoft.Diagnostics.Runtime;
 
 namespace LeakExt.Core.Heap;
@@ -84,19 +85,34 @@ internal sealed class RootSet
     public IReadOnlyList<RootEnumerator.ScannedThread> ScannedThreads { get; init; } = [];
 
     /// <summary>
-    /// Priority tier of a root kind for root paths (lower first): statics, then handles, then
-    /// stacks, then the finalizer queue and the rest, so paths run through user code.
+    /// Priority tier of a root for root paths and holders (lower first), so paths run through what
+    /// explains a leak: the program's own statics, then the framework's, then handles and thread
+    /// statics, then stacks; then the framework's plumbing (the socket engine, the thread pool,
+    /// Kestrel's transport), which reaches everything an app holds but explains none of it (as
+    /// PerfView's spanning tree weighs framework roots); last the finalizer queue, the runtime's
+    /// arrays of statics (the named statics hold the same objects) and the rest.
     /// </summary>
-    public static int Tier(RootKind kind) => kind switch
+    public static int Tier(RootKind kind, string name) => kind switch
     {
-        RootKind.Static => 0,
+        RootKind.Static when DeclaringType(name) is { } type => FrameworkPlumbing.IsPlumbing(type + ".") ? 4 : FrameworkPlumbing.IsFramework(type) ? 1 : 0,
+        RootKind.Static => 1,
+        _ when name.StartsWith(StaticsTable, StringComparison.Ordinal) => 5,
         RootKind.StrongHandle or RootKind.PinnedHandle or RootKind.AsyncPinnedHandle or RootKind.RefCountedHandle
-            or RootKind.SizedRefHandle or RootKind.ThreadStatic => 1,
-        RootKind.Stack or RootKind.ConservativeStack => 2,
-        _ => 3,
+            or RootKind.SizedRefHandle or RootKind.ThreadStatic => 2,
+        RootKind.Stack or RootKind.ConservativeStack => 3,
+        _ => 5,
     };
 
-    public const int TierCount = 4;
+    public const int TierCount = 6;
+
+    /// <summary>"static Ns.Type.field" → "Ns.Type".</summary>
+    private static string? DeclaringType(string name)
+    {
+        if (!name.StartsWith("static ", StringComparison.Ordinal))
+            return null;
+        int dot = name.LastIndexOf('.');
+        return dot > 7 ? name[7..dot] : null;
+    }
 
     /// <summary>How the runtime's pinned arrays of static fields are named as roots.</summary>
     public const string StaticsTable = "runtime statics table";

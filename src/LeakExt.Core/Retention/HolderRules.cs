@@ -84,7 +84,7 @@ internal sealed class HolderRules
 
     public HolderTable Table => _table;
 
-    private sealed record TypeFacts(CollectionKind Kind, string ShortName, bool IsDelegate, bool IsArray, bool IsTimerInternal);
+    private sealed record TypeFacts(CollectionKind Kind, string ShortName, bool IsDelegate, bool IsArray, bool IsTimerInternal, bool IsClosure);
 
     private TypeFacts Facts(int typeId)
     {
@@ -107,7 +107,9 @@ internal sealed class HolderRules
             : name == "System.Threading.TimerQueue" ? CollectionKind.TimerQueue
             : CollectionKind.None;
         bool timerInternal = name is "System.Threading.TimerQueueTimer" or "System.Threading.ExecutionContext" or "System.Threading.TimerHolder";
-        facts = new TypeFacts(kind, FieldNames.Short(name), isDelegate, type.IsArray, timerInternal);
+        // The class a compiler makes for a lambda's captured variables: a delegate's internals, like its invocation list.
+        bool closure = name.Contains("<>c__DisplayClass", StringComparison.Ordinal) || name.EndsWith("+<>c", StringComparison.Ordinal);
+        facts = new TypeFacts(kind, FieldNames.Short(name), isDelegate, type.IsArray, timerInternal, closure);
         _facts[typeId] = facts;
         return facts;
     }
@@ -169,6 +171,8 @@ internal sealed class HolderRules
             if (IsInternal(parent.Inside, childFacts, parentFacts, parentType, offset))
                 return _table.StateOf(parent with { Text = parent.Owner });
             string role = Role(parent.Inside, parentType, offset);
+            if (parent.Inside == CollectionKind.Delegate)
+                return Plain(DelegateTargets(parent.Owner, parent.Label));
             return Plain(_table.Extend(parent.Owner, _table.Text(parent.Label) + " " + role));
         }
 
@@ -178,8 +182,8 @@ internal sealed class HolderRules
             if (IsInternal(parentFacts.Kind, childFacts, parentFacts, parentType, offset) || parentFacts.Kind == CollectionKind.Delegate)
             {
                 int label = _table.Label(parentFacts.Kind == CollectionKind.TimerQueue ? "timer queue" : parentFacts.ShortName);
-                if (parentFacts.Kind == CollectionKind.Delegate && !childFacts.IsDelegate && !childFacts.IsArray)
-                    return Plain(_table.Extend(parent.Text, _table.Text(label) + " targets"));
+                if (parentFacts.Kind == CollectionKind.Delegate && !childFacts.IsDelegate && !childFacts.IsArray && !childFacts.IsClosure)
+                    return Plain(DelegateTargets(parent.Text, label));
                 return _table.StateOf(new HolderState(parent.Text, parentFacts.Kind, label, parent.Text));
             }
         }
@@ -209,6 +213,13 @@ internal sealed class HolderRules
         return Plain(_table.Extend(text, label.StartsWith("static ", StringComparison.Ordinal) ? label : $"{Facts(parentType).ShortName} as {label}"));
     }
 
+    /// <summary>
+    /// What a delegate calls: "Owner._onChange targets" when the delegate is an owner's field,
+    /// "static App.Changed › EventHandler targets" when it is a root itself.
+    /// </summary>
+    private int DelegateTargets(int delegateText, int label) =>
+        _table.Suffix(delegateText, " targets") ?? _table.Extend(delegateText, _table.Text(label) + " targets");
+
     private int Plain(int text) => _table.StateOf(new HolderState(text, CollectionKind.None, -1, -1));
 
     /// <summary>Whether <paramref name="child"/> is part of the collection's machinery rather than a member.</summary>
@@ -220,7 +231,7 @@ internal sealed class HolderRules
                                                || (child.IsArray && child.ShortName.Contains("+", StringComparison.Ordinal))
                                                || (child.IsArray && !parent.IsArray && FieldName(parentType, offset) == "_buckets"),
         CollectionKind.LinkedList => child.ShortName.StartsWith("LinkedListNode<", StringComparison.Ordinal),
-        CollectionKind.Delegate => child.IsDelegate || (child.IsArray && !parent.IsArray && !parent.IsDelegate) || (child.IsArray && parent.IsDelegate),
+        CollectionKind.Delegate => child.IsDelegate || child.IsClosure || (child.IsArray && !parent.IsArray && !parent.IsDelegate) || (child.IsArray && parent.IsDelegate),
         CollectionKind.TimerQueue => child.IsTimerInternal || child.IsDelegate || (child.IsArray && !parent.IsArray) || child.Kind == CollectionKind.TimerQueue,
         _ => false,
     };

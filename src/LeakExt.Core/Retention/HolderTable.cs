@@ -62,6 +62,10 @@ internal sealed class HolderTable
         return id;
     }
 
+    /// <summary>The text with <paramref name="suffix"/> added to its last step ("Owner._onChange" → "Owner._onChange targets"), or null for a bare root.</summary>
+    public int? Suffix(int textId, string suffix) =>
+        _steps[textId] == 0 || _texts[textId].EndsWith("…", StringComparison.Ordinal) ? null : InternText(_texts[textId] + suffix, _steps[textId]);
+
     public int Label(string label) => InternText(label, 0);
 
     public int StateOf(HolderState state)

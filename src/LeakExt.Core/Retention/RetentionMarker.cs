@@ -53,11 +53,12 @@ internal sealed class RetentionResult
 /// </summary>
 internal static class RetentionMarker
 {
-    public static RetentionResult Mark<TReader>(HeapIndex index, RootSet roots, TReader reader, IProgress<WalkProgress>? progress,
-        CancellationToken cancellationToken) where TReader : IReferenceReader
+    /// <param name="owners">Objects named as holders whatever path reaches them (<see cref="NamedOwners"/>).</param>
+    public static RetentionResult Mark<TReader>(HeapIndex index, RootSet roots, TReader reader, IReadOnlyDictionary<ulong, string> owners,
+        IProgress<WalkProgress>? progress, CancellationToken cancellationToken) where TReader : IReferenceReader
     {
         var rules = new HolderRules(index.Types, new HolderTable());
-        RetentionResult result = Mark(index, roots, reader, new HolderRules.Adapter(rules), progress, cancellationToken);
+        RetentionResult result = Mark(index, roots, reader, new HolderRules.Adapter(rules), progress, cancellationToken, owners);
         return new RetentionResult
         {
             Marks = result.Marks, ParentAndHolder = result.ParentAndHolder, Table = result.Table, Roots = result.Roots, HeapRules = rules,
@@ -67,19 +68,24 @@ internal static class RetentionMarker
 
     /// <summary>The marking itself, for any holder rules (tests drive it over synthetic heaps).</summary>
     public static RetentionResult Mark<TReader, TRules>(HeapIndex index, RootSet roots, TReader reader, TRules rules,
-        IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+        IProgress<WalkProgress>? progress, CancellationToken cancellationToken, IReadOnlyDictionary<ulong, string>? owners = null)
         where TReader : IReferenceReader
         where TRules : struct, IHolderRules
     {
         var walk = new Walk<TReader, TRules>(index, reader, rules, roots.Hidden, progress, cancellationToken);
+        if (owners is { Count: > 0 })
+            walk.NameOwners(owners);
 
         long unresolved = 0;
         var rootStates = new Dictionary<int, int>();
+        byte[] tiers = new byte[roots.Objects.Length];
+        for (int r = 0; r < tiers.Length; r++)
+            tiers[r] = (byte)RootSet.Tier(roots.Kinds[r], roots.Names[roots.NameIds[r]]);
         for (int tier = 0; tier < RootSet.TierCount; tier++)
         {
             for (int r = 0; r < roots.Objects.Length; r++)
             {
-                if (RootSet.Tier(roots.Kinds[r]) != tier)
+                if (tiers[r] != tier)
                     continue;
                 int nameId = roots.NameIds[r];
                 if (!rootStates.TryGetValue(nameId, out int state))
@@ -109,7 +115,7 @@ internal static class RetentionMarker
             }
             walk.Drain();
         }
-
+        walk.VisitPlumbing();
 
         var names = roots.Names.ToList();
         names.Add("frozen segment");
@@ -139,7 +145,7 @@ internal static class RetentionMarker
         where TReader : IReferenceReader
         where TRules : struct, IHolderRules
     {
-        public enum Outcome { Invalid, AlreadyMarked, Marked }
+        public enum Outcome { Invalid, AlreadyMarked, Marked, Deferred }
 
         /// <summary>Parent type markers in the queue: the state is already final (a root), or the edge is a hidden one (its label id is the offset).</summary>
         public const int RootEdge = -1, HiddenEdge = -2;
@@ -178,6 +184,32 @@ internal static class RetentionMarker
 
         public Bitset RootNodes { get; }
 
+        /// <summary>
+        /// Framework plumbing (<see cref="FrameworkPlumbing"/>) by type id. References into it wait in
+        /// the deferred ring (same layout as the frontier) until everything else is marked, so it
+        /// holds only what nothing else reaches.
+        /// </summary>
+        private readonly bool[] _plumbing;
+        private bool _deferring;
+        private ulong[] _dAddress = new ulong[256];
+        private int[] _dParent = new int[256], _dParentState = new int[256], _dParentType = new int[256], _dOffset = new int[256];
+        private int _deferredCount;
+
+        /// <summary>Objects named as holders whatever reaches them, and their holder states.</summary>
+        private Bitset? _ownerNodes;
+        private readonly Dictionary<int, int> _ownerStates = new();
+
+        public void NameOwners(IReadOnlyDictionary<ulong, string> owners)
+        {
+            _ownerNodes = new Bitset(_index.ObjectCount);
+            foreach ((ulong address, string name) in owners)
+            {
+                int node = _index.IndexOf(address);
+                if (node >= 0 && _ownerNodes.TrySet(node))
+                    _ownerStates[node] = _rules.RootState(name);
+            }
+        }
+
         public Walk(HeapIndex index, TReader reader, TRules rules, HiddenEdges hidden, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
         {
             _index = index;
@@ -185,6 +217,9 @@ internal static class RetentionMarker
             _rules = rules;
             _hidden = hidden;
             RootNodes = new Bitset(index.ObjectCount);
+            _plumbing = new bool[index.Types.Count];
+            for (int t = 0; t < _plumbing.Length; t++)
+                _deferring |= _plumbing[t] = FrameworkPlumbing.IsPlumbing(index.Types[t].Name ?? "");
             if (hidden.Count > 0)
             {
                 _hiddenSources = new Bitset(index.ObjectCount);
@@ -224,8 +259,13 @@ internal static class RetentionMarker
                 return Outcome.Invalid;
             if ((word.Mark & bit) != 0)
                 return Outcome.AlreadyMarked;
-            word.Mark |= bit;
             int index = (int)(word.Rank + (uint)BitOperations.PopCount(word.Start & (bit - 1)));
+            if (_deferring && parentType != RootEdge && _plumbing[_index.TypeIds[index]])
+            {
+                Defer(address, parent, parentState, parentType, offset);
+                return Outcome.Deferred;
+            }
+            word.Mark |= bit;
 
             if (_count == _qAddress.Length)
                 GrowQueue();
@@ -238,6 +278,39 @@ internal static class RetentionMarker
             _qOffset[tail] = offset;
             _count++;
             return Outcome.Marked;
+        }
+
+        private void Defer(ulong address, int parent, int parentState, int parentType, int offset)
+        {
+            if (_deferredCount == _dAddress.Length)
+            {
+                int grown = _deferredCount * 2;
+                Array.Resize(ref _dAddress, grown);
+                Array.Resize(ref _dParent, grown);
+                Array.Resize(ref _dParentState, grown);
+                Array.Resize(ref _dParentType, grown);
+                Array.Resize(ref _dOffset, grown);
+            }
+            _dAddress[_deferredCount] = address;
+            _dParent[_deferredCount] = parent;
+            _dParentState[_deferredCount] = parentState;
+            _dParentType[_deferredCount] = parentType;
+            _dOffset[_deferredCount] = offset;
+            _deferredCount++;
+        }
+
+        /// <summary>The plumbing last: each deferred reference in the order it was met (so the best parent wins), then what it reaches.</summary>
+        public void VisitPlumbing()
+        {
+            _deferring = false;
+            for (int i = 0; i < _deferredCount; i++)
+            {
+                Visit(_dAddress[i], _dParent[i], _dParentState[i], _dParentType[i], _dOffset[i]);
+                if (_count >= 1 << 16)
+                    Drain();
+            }
+            _deferredCount = 0;
+            Drain();
         }
 
         private void GrowQueue()
@@ -279,6 +352,7 @@ internal static class RetentionMarker
                 int state = parentType switch
                 {
                     RootEdge => parentState,
+                    _ when _ownerNodes is not null && _ownerNodes[current] => _ownerStates[current],
                     HiddenEdge => _rules.HiddenState(parentState, _index.TypeIds[parent], _hidden.Labels[offset]),
                     _ => _rules.ChildState(parentState, parentType, offset, type),
                 };

@@ -65,6 +65,15 @@ internal static partial class PtraceGuard
         return detached;
     }
 
+    /// <summary>How many threads of <paramref name="processId"/> are not in a tracing stop under the calling thread (0 off Linux).</summary>
+    public static int ThreadsNotStoppedByUs(int processId)
+    {
+        if (!OperatingSystem.IsLinux())
+            return 0;
+        int self = gettid();
+        return Threads(processId).Count(t => t.Tracer != self || t.State != 't');
+    }
+
     private static IEnumerable<(int Tid, int Tracer, char State)> Threads(int processId)
     {
         string[] tasks;

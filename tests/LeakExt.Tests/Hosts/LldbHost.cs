@@ -23,6 +23,29 @@ internal static class LldbHost
 {
     public const string SosVariable = "LEAKEXT_SOS_DIR";
 
+    /// <summary>
+    /// Under lldb, SOS gets each thread's registers from lldb, which for a thread waiting in the
+    /// kernel starts the runtime's stack walk a frame or so away from where a core's own register
+    /// notes do: the same objects are live, but a few stack roots of waiting threads are counted
+    /// or named by another frame. Removes the stack-root count and the holders that begin at a
+    /// thread's stack from a snapshot document; anything else must agree.
+    /// </summary>
+    public static string WithoutStackWalkDifferences(string json)
+    {
+        System.Text.Json.Nodes.JsonNode? node = System.Text.Json.Nodes.JsonNode.Parse(json);
+        if (node is System.Text.Json.Nodes.JsonObject { } document && document["command"]?.GetValue<string>() == "snapshot")
+        {
+            (document["roots"] as System.Text.Json.Nodes.JsonObject)?.Remove("stack");
+            if (document["holders"] is System.Text.Json.Nodes.JsonArray holders)
+            {
+                foreach (System.Text.Json.Nodes.JsonNode? row in holders.Where(h => h?["holder"]?.GetValue<string>().StartsWith("thread ", StringComparison.Ordinal) == true).ToList())
+                    holders.Remove(row);
+                document.Remove("holderCount");
+            }
+        }
+        return node?.ToJsonString() ?? "null";
+    }
+
     /// <summary>A folder with libsosplugin.so and, beside it or in net8.0/, SOS.Extensions.dll; or null.</summary>
     public static string? SosFolder
     {
