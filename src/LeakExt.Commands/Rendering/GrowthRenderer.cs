@@ -17,7 +17,7 @@ public static class GrowthRenderer
         {
             output.WriteLine($"Evidence: {e.Series}, {Amount(e.First, e.Unit)} → {Amount(e.Last, e.Unit)}; {Pace(e.PerSnapshot, e.PerMinute, e.Unit)}; confidence {Confidence(e.Confidence, e.MoreSnapshots)}" +
                              (e.LevelsOffAt is { } level ? $"; levels off at {Amount(level, e.Unit)} from {e.LevelsOffFrom}" : "") +
-                             (e.ExplainedFraction is { } share ? $"; {e.ExplainedBy} explain {share * 100:0}% of it" : "") + ".");
+                             (e.ExplainedFraction is { } share ? $"; {share * 100:0}% of it in {e.ExplainedBy}" : "") + ".");
             output.WriteLine($"Rule: {e.Rule}.");
         }
         if (r.Note is not null)

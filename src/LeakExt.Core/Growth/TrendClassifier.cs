@@ -138,15 +138,17 @@ public static class TrendClassifier
     }
 
     /// <summary>
-    /// The first snapshot k from which the series stays (nearly) flat after rising, and where the flat
-    /// part ends up; null when it does not level off. The model "rise, then flat": a straight rise from
-    /// the first value to the flat part's least-squares line at k, then that line.
+    /// The snapshot k from which the series stays (nearly) flat after rising, and where the flat part
+    /// ends up (the mean of the last two values); null when it does not level off. The model "rise, then flat": a straight rise from the
+    /// first value to the flat part's least-squares line at k, then that line; of the k that pass, the
+    /// one this model fits best (the knee).
     /// </summary>
     private static (int From, double Level)? FindPlateau(IReadOnlyList<double> values, double[] t, double floor, double lineSse)
     {
         int n = values.Count;
         if (lineSse <= 0)
             return null;
+        (int From, double Level, double Sse)? best = null;
         for (int k = 1; k <= n - 2; k++)
         {
             (double tailSlope, _, _, _) = Line(values, t, k, n - k);
@@ -171,10 +173,10 @@ public static class TrendClassifier
             }
             // The rise must stand out of the model's own scatter (three fitted numbers: the rise, the flat part's line).
             double scatter = n > 3 ? Math.Sqrt(hingeSse / (n - 3)) : 0;
-            if (hingeSse <= PlateauFit * lineSse && (hingeSse == 0 || rise > StudentT(n - 3, high: false) * scatter))
-                return (k, tailMean + tailSlope * (t[n - 1] - tailMeanT));
+            if (hingeSse <= PlateauFit * lineSse && (hingeSse == 0 || rise > StudentT(n - 3, high: false) * scatter) && (best is null || hingeSse < best.Value.Sse))
+                best = (k, (values[n - 2] + values[n - 1]) / 2, hingeSse);
         }
-        return null;
+        return best is { } b ? (b.From, b.Level) : null;
     }
 
     /// <summary>How many more snapshots at the same interval, pace and scatter would make the slope significant; null beyond 30.</summary>

@@ -158,14 +158,15 @@ public static class VerdictRules
             m.Fit.Confidence, m.Fit.MoreSnapshots, explained is { } e ? Math.Round(e.Fraction, 3) : null, explained?.By,
             m.Fit.LevelsOffAt is { } level ? (long)level : null, m.Fit.LevelsOffFrom is int from ? s.Labels[from] : null);
 
-    /// <summary>The share of <paramref name="growth"/> the three holders (or types) that grew most account for.</summary>
+    /// <summary>The share of <paramref name="growth"/> the (up to) three holders, or types without holders, that grew most account for.</summary>
     private static (double, string)? TopHolders(GrowthInputs s, double growth)
     {
         IReadOnlyList<GrowthSuspect> suspects = s.Holders.Count > 0 ? s.Holders : s.Types;
         GrowthSuspect[] top = suspects.Where(x => x.GrowthBytes > 0).OrderByDescending(x => x.GrowthBytes).Take(3).ToArray();
         if (top.Length == 0 || growth <= 0)
             return null;
-        return (Math.Min(1, top.Sum(x => (double)x.GrowthBytes) / growth), $"the top {top.Length} {(s.Holders.Count > 0 ? "holders" : "types")}");
+        string what = s.Holders.Count > 0 ? "holder" : "type";
+        return (Math.Min(1, top.Sum(x => (double)x.GrowthBytes) / growth), top.Length == 1 ? $"the {what} that grew most" : $"the {top.Length} {what}s that grew most");
     }
 
     private static (double, string)? PinnedShare(Snapshots.PinningSummary? pinning, long free) =>

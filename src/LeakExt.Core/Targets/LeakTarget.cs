@@ -136,7 +136,7 @@ public sealed class LeakTarget : IDisposable
     private static void RequireWalkableHeap(ClrRuntime runtime, string description, bool isLive)
     {
         if (!runtime.Heap.CanWalkHeap)
-            throw new LeakExtException($"the GC heap of {description} cannot be walked now (a GC was in progress); take the dump or snapshot again.");
+            throw new GcInProgressException($"the GC heap of {description} cannot be walked now (a GC was in progress); take the dump or snapshot again.");
         if (!isLive && !HoldsHeapMemory(runtime))
             throw new LeakExtException($"{description} holds no GC heap memory (a mini dump); take a dump with the heap: " +
                 "'leakext dump PID FILE', 'dotnet-dump collect --type Heap', or DOTNET_DbgMiniDumpType=2 for the dumps the runtime writes at a crash.");

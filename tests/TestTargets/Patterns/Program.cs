@@ -18,6 +18,11 @@
 //                 dropped: each wave outgrows the gaps of the last, so free space between pins grows → fragmentation
 //   native        96 blocks of 64 KiB a phase from NativeMemory.Alloc, written, never freed            → native
 //   finalizer     300 Locked objects a phase whose finalizers wait for a lock the main thread holds    → finalizer-backlog
+//
+// Two live scenarios for `leakext record` and `attach`, one checkpoint, work going on while it waits:
+//   ticker        1,000,000 Cached objects (s_cached), and a thread adding one Tick to s_ticks every 2 ms
+//   gcstorm       300,000 Cached objects, and a thread allocating garbage and forcing a blocking, compacting
+//                 gen2 GC every 5 ms: a snapshot often finds a GC in progress
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using LeakExt.TestTargets;
@@ -28,6 +33,16 @@ public sealed class Session(int id)
 {
     public int Id { get; } = id;
     public byte[] State { get; } = new byte[1000];
+}
+
+public sealed class Cached(int id)
+{
+    public int Id { get; } = id;
+}
+
+public sealed class Tick(long at)
+{
+    public long At { get; } = at;
 }
 
 public sealed class Locked
@@ -53,9 +68,46 @@ public static unsafe class Scenarios
     public static readonly LinkedList<int> s_lruOrder = new();
     public static readonly List<GCHandle> s_pins = new();
     public static readonly List<IntPtr> s_native = new();
+    public static readonly List<Cached> s_cached = new();
+    public static readonly List<Tick> s_ticks = new();
     private static readonly Random s_random = new(20261201);
+    private static volatile bool s_stop;
 
     public static int Phases(string scenario) => scenario is "slowleak" or "sawtooth" ? 8 : 6;
+
+    /// <summary>Starts the background work of a live scenario; <see cref="Stop"/> ends it.</summary>
+    public static Thread Busy(string scenario)
+    {
+        for (int i = 0; i < (scenario == "ticker" ? 1_000_000 : 300_000); i++)
+            s_cached.Add(new Cached(i));
+        var thread = new Thread(() =>
+        {
+            while (!s_stop)
+            {
+                if (scenario == "ticker")
+                {
+                    lock (s_ticks)
+                        s_ticks.Add(new Tick(Environment.TickCount64));
+                    Thread.Sleep(2);
+                }
+                else
+                {
+                    for (int i = 0; i < 20_000; i++)
+                        _ = new Tick(i);
+                    GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                    Thread.Sleep(5);
+                }
+            }
+        }) { IsBackground = true };
+        thread.Start();
+        return thread;
+    }
+
+    public static void Stop(Thread thread)
+    {
+        s_stop = true;
+        thread.Join();
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Run(string scenario, int phase)
@@ -162,6 +214,13 @@ public static class Program
     public static int Main(string[] args)
     {
         string scenario = args.Length > 0 ? args[0] : "spike";
+        if (scenario is "ticker" or "gcstorm")
+        {
+            Thread busy = Scenarios.Busy(scenario);
+            Checkpoint.Reach(1, $"{scenario}-running");
+            Scenarios.Stop(busy);
+            return 0;
+        }
         bool locked = scenario == "finalizer";
         if (locked)
             Monitor.Enter(Locked.Lock);
