@@ -68,6 +68,7 @@ public static unsafe class Scenarios
     public static readonly LinkedList<int> s_lruOrder = new();
     public static readonly List<GCHandle> s_pins = new();
     public static readonly List<IntPtr> s_native = new();
+    public static byte[]? s_garbage;
     public static readonly List<Cached> s_cached = new();
     public static readonly List<Tick> s_ticks = new();
     private static readonly Random s_random = new(20261201);
@@ -145,8 +146,9 @@ public static unsafe class Scenarios
                     Lookup(s_random.Next(10_000));
                 break;
             case "garbage":
+                // Through a static field, so that the JIT cannot put them on the stack.
                 for (int i = 0; i < 4 * 1024; i++)
-                    _ = new byte[1000];
+                    s_garbage = new byte[1000];
                 break;
             case "fragmented":
                 if (phase == 1)
