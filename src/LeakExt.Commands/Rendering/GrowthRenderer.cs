@@ -15,9 +15,7 @@ public static class GrowthRenderer
         output.WriteLine($"Verdict: {r.Verdict} — {r.Reason}.");
         if (r.Evidence is { } e)
         {
-            output.WriteLine($"Evidence: {e.Series}, {Amount(e.First, e.Unit)} → {Amount(e.Last, e.Unit)}; {Pace(e.PerSnapshot, e.PerMinute, e.Unit)}; confidence {Confidence(e.Confidence, e.MoreSnapshots)}" +
-                             (e.LevelsOffAt is { } level ? $"; levels off at {Amount(level, e.Unit)} from {e.LevelsOffFrom}" : "") +
-                             (e.ExplainedFraction is { } share ? $"; {share * 100:0}% of it in {e.ExplainedBy}" : "") + ".");
+            output.WriteLine(EvidenceLine(e));
             output.WriteLine($"Rule: {e.Rule}.");
         }
         if (r.Note is not null)
@@ -72,6 +70,12 @@ public static class GrowthRenderer
         }
         return table.Render();
     }
+
+    /// <summary>What decided the verdict, in one line (also in the HTML report).</summary>
+    internal static string EvidenceLine(VerdictEvidence e) =>
+        $"Evidence: {e.Series}, {Amount(e.First, e.Unit)} → {Amount(e.Last, e.Unit)}; {Pace(e.PerSnapshot, e.PerMinute, e.Unit)}; confidence {Confidence(e.Confidence, e.MoreSnapshots)}" +
+        (e.LevelsOffAt is { } level ? $"; levels off at {Amount(level, e.Unit)} from {e.LevelsOffFrom}" : "") +
+        (e.ExplainedFraction is { } share ? $"; {share * 100:0}% of it in {e.ExplainedBy}" : "") + ".";
 
     private static string Amount(long value, string unit) => unit == "bytes" ? Format.Size(value) : Format.Number(value);
 
