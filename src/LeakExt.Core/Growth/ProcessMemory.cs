@@ -41,7 +41,8 @@ internal static class ProcessMemoryReader
         {
             foreach ((ulong start, ulong end, _) in core.MappedFiles)
                 labelled.Add((start, end, Kind.Image));
-            foreach (ulong sp in stackPointers)
+            // The core's own thread notes: every thread, whichever host's reader opened the dump.
+            foreach (ulong sp in core.StackPointers.Count > 0 ? core.StackPointers : stackPointers)
                 if (core.FindSegment(sp) is int s && s >= 0)
                     labelled.Add((core.Segments[s].VirtualAddress, core.Segments[s].VirtualAddress + core.Segments[s].MemorySize, Kind.Stack));
             var regions = core.Segments.Select(s => (s.VirtualAddress, s.VirtualAddress + s.MemorySize, (double)s.MemorySize)).ToList();

@@ -31,9 +31,9 @@ internal static class ThreadStacks
             {
                 ids.UnionWith(threads.EnumerateOSThreadIds());
             }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or NotSupportedException)
+            catch (Exception ex) when (ex is not (OutOfMemoryException or OperationCanceledException))
             {
-                // The managed threads are still known.
+                // A host's reader fails in its own ways; the managed threads are still known.
             }
         }
 
@@ -50,8 +50,9 @@ internal static class ThreadStacks
             {
                 read = reader.GetThreadContext(id, flags, context);
             }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or NotSupportedException or ArgumentException)
+            catch (Exception ex) when (ex is not (OutOfMemoryException or OperationCanceledException))
             {
+                // Likewise: a thread whose context cannot be read only goes uncounted.
                 read = false;
             }
             if (!read)

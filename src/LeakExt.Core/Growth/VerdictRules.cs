@@ -93,7 +93,7 @@ public static class VerdictRules
             double bytes = bySuspect ? leading!.GrowthBytes : Math.Max(live.Growth, leading?.GrowthBytes ?? 0);
             growing.Add((bytes, () => new Verdict("leak",
                 $"live managed memory keeps growing ({Format(live.Values[0])} → {Format(live.Values[^1])}), led by {Lead(s, Trend.Leak)}",
-                bySuspect ? SuspectEvidence(s, leading!, liveFloor) : Evidence(s, live, LiveRule(liveFloor), TopHolders(s, live.Growth)))));
+                bySuspect ? SuspectEvidence(s, leading!, liveFloor) : Evidence(s, live, LiveRule(liveFloor), TopHolders(s, live.Growth, Trend.Leak)))));
         }
         if (growing.Count > 0)
             return growing.OrderByDescending(g => g.Bytes).First().Make();
@@ -107,7 +107,7 @@ public static class VerdictRules
             string level = live.Fit.Trend == Trend.Plateau
                 ? $", level at {Format((long)live.Fit.LevelsOffAt!.Value)} from {s.Labels[live.Fit.LevelsOffFrom!.Value]}" : "";
             return new Verdict("plateau", $"memory grew, then levelled off ({Format(live.Values[0])} → {Format(live.Values[^1])}{level}), led by {Lead(s, Trend.Plateau)}: a cache warming up",
-                live.Fit.Trend == Trend.Plateau ? Evidence(s, live, LiveRule(liveFloor), TopHolders(s, live.Growth)) : SuspectEvidence(s, levelling!, liveFloor));
+                live.Fit.Trend == Trend.Plateau ? Evidence(s, live, LiveRule(liveFloor), TopHolders(s, live.Growth, Trend.Plateau)) : SuspectEvidence(s, levelling!, liveFloor));
         }
 
         string reason = "no steady growth";
@@ -150,7 +150,7 @@ public static class VerdictRules
         string series = x.Holder is null ? $"type {x.Type}" : $"holder {x.Holder} ({x.Type})";
         string rule = $"a type or holder grows by ≥ {Format(liveFloor)} (the live floor) with a significant trend of its own";
         var measured = new MeasuredSeries(series, "bytes", x.Bytes, x.Fit);
-        return Evidence(s, measured, rule, TopHolders(s, Math.Max(s.Live.Growth, x.GrowthBytes)));
+        return Evidence(s, measured, rule, TopHolders(s, Math.Max(s.Live.Growth, x.GrowthBytes), x.Fit.Trend));
     }
 
     private static VerdictEvidence Evidence(GrowthInputs s, MeasuredSeries m, string rule, (double Fraction, string By)? explained) =>
@@ -158,15 +158,20 @@ public static class VerdictRules
             m.Fit.Confidence, m.Fit.MoreSnapshots, explained is { } e ? Math.Round(e.Fraction, 3) : null, explained?.By,
             m.Fit.LevelsOffAt is { } level ? (long)level : null, m.Fit.LevelsOffFrom is int from ? s.Labels[from] : null);
 
-    /// <summary>The share of <paramref name="growth"/> the (up to) three holders, or types without holders, that grew most account for.</summary>
-    private static (double, string)? TopHolders(GrowthInputs s, double growth)
+    /// <summary>
+    /// The share of <paramref name="growth"/> that the (up to) three holders, or types without holders,
+    /// that grew most with the same trend account for: for a leak, those that keep growing.
+    /// </summary>
+    private static (double, string)? TopHolders(GrowthInputs s, double growth, Trend trend)
     {
         IReadOnlyList<GrowthSuspect> suspects = s.Holders.Count > 0 ? s.Holders : s.Types;
-        GrowthSuspect[] top = suspects.Where(x => x.GrowthBytes > 0).OrderByDescending(x => x.GrowthBytes).Take(3).ToArray();
+        GrowthSuspect[] top = suspects.Where(x => x.GrowthBytes > 0 && x.Fit.Trend == trend).OrderByDescending(x => x.GrowthBytes).Take(3).ToArray();
         if (top.Length == 0 || growth <= 0)
             return null;
         string what = s.Holders.Count > 0 ? "holder" : "type";
-        return (Math.Min(1, top.Sum(x => (double)x.GrowthBytes) / growth), top.Length == 1 ? $"the {what} that grew most" : $"the {top.Length} {what}s that grew most");
+        string verb = trend != Trend.Leak ? "levelled off" : top.Length == 1 ? "keeps growing" : "keep growing";
+        string label = top.Length == 1 ? $"the {what} that {verb}" : $"the {top.Length} {what}s that {verb}";
+        return (Math.Min(1, top.Sum(x => (double)x.GrowthBytes) / growth), label);
     }
 
     private static (double, string)? PinnedShare(Snapshots.PinningSummary? pinning, long free) =>

@@ -31,9 +31,13 @@ public sealed class LeakTarget : IDisposable
     /// <summary>False when the runtime and data target belong to a debugger host, which disposes them.</summary>
     private bool _ownsRuntime = true;
 
-    /// <summary>The moment the target shows: now for a live process, when the dump was written for a dump.</summary>
+    /// <summary>
+    /// The moment the target shows: now for a live process, when the dump was written for a dump — to
+    /// the second, as a debugger reads a dump's time, so that every host places it alike.
+    /// </summary>
     public DateTimeOffset Moment => _hostMoment
-        ?? (DumpPath is null ? DateTimeOffset.UtcNow : new DateTimeOffset(File.GetLastWriteTimeUtc(DumpPath), TimeSpan.Zero));
+        ?? (DumpPath is null ? DateTimeOffset.UtcNow
+            : DateTimeOffset.FromUnixTimeSeconds(new DateTimeOffset(File.GetLastWriteTimeUtc(DumpPath), TimeSpan.Zero).ToUnixTimeSeconds()));
 
     private LeakTarget(DataTarget dataTarget, ClrRuntime runtime, string description, int? processId, bool isLive, ElfCoreFile? coreFile)
     {

@@ -115,7 +115,7 @@ public sealed class VerdictRulesTests
         Assert.Equal(2 * MiB, e.PerMinute);
         Assert.Equal("high", e.Confidence);
         Assert.Equal(1.0, e.ExplainedFraction);
-        Assert.Equal("the type that grew most", e.ExplainedBy);
+        Assert.Equal("the type that keeps growing", e.ExplainedBy);
     }
 
     [Fact]
