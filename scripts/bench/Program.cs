@@ -169,7 +169,8 @@ static int Measure(string mode, string dump)
         else if (mode == "fast-noholders")
         {
             var heap = LiveHeap.Build(session.Target, HeapReaderKind.Fast, null, CancellationToken.None, holders: false);
-            Snapshot snapshot = SnapshotBuilder.Build(heap, new SnapshotInfo(null, DateTimeOffset.UtcNow, "bench", null, "", 8, false, 1, "fast", 0));
+            Snapshot snapshot = SnapshotBuilder.Build(heap, new SnapshotInfo(null, DateTimeOffset.UtcNow, "bench", null, "", 8, false, 1, "fast", 0),
+                LeakExt.Core.Growth.RuntimeMemoryMap.Read(session.Target.Runtime).Gc);
             objects = snapshot.Totals.LiveCount + snapshot.Totals.DeadCount + snapshot.Totals.FreeCount;
             live = snapshot.Totals.LiveCount;
         }

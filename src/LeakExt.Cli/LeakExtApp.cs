@@ -45,8 +45,10 @@ public static class LeakExtApp
             int pid = parse.GetValue(pidArgument);
             SymbolPath? path = SymbolPath.Resolve(parse.GetValue(symbolPath));
             // Check once up front that the process exists and runs .NET, then detach until a command needs it.
-            LeakTarget.Attach(pid, path).Dispose();
-            return RunSession(new LeakSession(new LiveProcessTargetProvider(pid, path)), parse.GetValue(commands), stdin, stdout, stderr, terminal, showProgress, interrupts);
+            Action<int, TimeSpan> retrying = (attempt, wait) => stderr.WriteLine("note: " + GcRetry.Describe($"process {pid}", attempt, wait));
+            GcRetry.Run(() => { LeakTarget.Attach(pid, path).Dispose(); return 0; }, retrying, CancellationToken.None);
+            return RunSession(new LeakSession(new LiveProcessTargetProvider(pid, path) { OnRetry = retrying }), parse.GetValue(commands), stdin, stdout, stderr,
+                terminal, showProgress, interrupts);
         }));
 
         var dumpPid = new Argument<int>("pid") { Description = "the process id of a running .NET process" };

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using LeakExt.Commands.Framework;
 using LeakExt.Core;
@@ -10,7 +9,9 @@ namespace LeakExt.Cli;
 /// <summary>
 /// `leakext record`: a snapshot of a live process every interval, each written to a .leaksnap file
 /// (like a performance-counter log, without a debugger). The process is suspended only while a
-/// snapshot is taken; Ctrl-C stops between or during snapshots and keeps what was recorded.
+/// snapshot is taken, and runs at least as long between two (<see cref="RecordingPace"/>); a GC in
+/// progress is retried, and a snapshot that still meets one is skipped, never the series; Ctrl-C
+/// stops between or during snapshots and keeps what was recorded.
 /// </summary>
 internal sealed class Recorder(TextWriter stdout, TextWriter stderr, InterruptHandler interrupts)
 {
@@ -18,29 +19,47 @@ internal sealed class Recorder(TextWriter stdout, TextWriter stderr, InterruptHa
     {
         string directory = Path.GetFullPath(outDirectory);
         Directory.CreateDirectory(directory);
+        var pace = new RecordingPace(every, count);
+        Action<int, TimeSpan> retrying = (attempt, wait) =>
+        {
+            pace.Retrying(wait);
+            stdout.WriteLine("  " + GcRetry.Describe($"process {processId}", attempt, wait));
+            stdout.Flush();
+        };
         // Check once that the process exists and runs .NET before the first wait.
-        LeakTarget.Attach(processId, symbolPath).Dispose();
-        stdout.WriteLine($"Recording {count} snapshots of process {processId}, one every {Describe(every)}, into {directory}");
+        GcRetry.Run(() => { LeakTarget.Attach(processId, symbolPath).Dispose(); return 0; }, retrying, CancellationToken.None);
+        stdout.WriteLine($"Recording {count} snapshots of process {processId}, one every {Describe(every)} from the end of one to the start of the next, into {directory}");
 
-        var provider = new LiveProcessTargetProvider(processId, symbolPath);
+        var provider = new LiveProcessTargetProvider(processId, symbolPath) { OnRetry = retrying };
         var written = new List<string>();
-        var clock = Stopwatch.StartNew();
         for (int i = 1; i <= count; i++)
         {
             CancellationToken token = interrupts.BeginCommand();
             try
             {
-                TimeSpan due = every * (i - 1);
-                if (clock.Elapsed < due)
-                    token.WaitHandle.WaitOne(due - clock.Elapsed);
+                token.WaitHandle.WaitOne(pace.WaitBeforeNext());
                 token.ThrowIfCancellationRequested();
 
                 string name = $"record-{i:00}";
-                Snapshot snapshot = provider.Use(session => session.TakeSnapshot(name, LeakExt.Core.Heap.HeapReaderKind.Fast, null, token), token);
+                pace.Starting();
+                Snapshot snapshot;
+                try
+                {
+                    snapshot = provider.Use(session => session.TakeSnapshot(name, LeakExt.Core.Heap.HeapReaderKind.Fast, null, token), token);
+                }
+                catch (GcInProgressException)
+                {
+                    stdout.WriteLine(pace.Skipped(i, $"a GC was still in progress after {GcRetry.Attempts} attempts"));
+                    stdout.Flush();
+                    continue;
+                }
                 string file = Path.Combine(directory, $"{name}-{snapshot.Info.TakenAt.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}{SnapshotFile.Extension}");
                 SnapshotFile.Write(snapshot, file);
                 written.Add(file);
-                stdout.WriteLine($"  {i}/{count}  {snapshot.Info.TakenAt.UtcDateTime:HH:mm:ss}  live {snapshot.Totals.LiveCount:N0} objects, {snapshot.Totals.LiveBytes:N0} bytes  → {Path.GetFileName(file)}");
+                (string line, string? warning) = pace.Taken(i, snapshot, file);
+                stdout.WriteLine(line);
+                if (warning is not null)
+                    stdout.WriteLine(warning);
                 stdout.Flush();
             }
             catch (OperationCanceledException)
@@ -53,7 +72,7 @@ internal sealed class Recorder(TextWriter stdout, TextWriter stderr, InterruptHa
                 interrupts.EndCommand();
             }
         }
-        stdout.WriteLine($"Done. Read the trend with: leakext heapgrowth {directory}");
+        stdout.WriteLine(pace.Summary(written.Count, directory));
         return 0;
     }
 

@@ -35,19 +35,26 @@ public sealed record SnapshotResult(
     string RuntimeVersion, int PointerSize, bool ServerGc, int HeapCount, string Reader, double WalkSeconds,
     HeapTotals Totals, IReadOnlyDictionary<string, long> Roots, long FinalizerQueueLength, long FinalizableObjects,
     SnapshotDiagnostics Diagnostics, int TypeCount, IReadOnlyList<TypeRow> Types, int HolderCount, IReadOnlyList<HolderRow> Holders,
-    LeakExt.Core.Growth.ProcessMemory? Memory)
+    LeakExt.Core.Growth.ProcessMemory? Memory, PinningSummary? Pinning)
 {
-    public static SnapshotResult From(StoredSnapshot stored, int top)
+    /// <summary>
+    /// The top types by live bytes (all when <paramref name="top"/> is 0); with
+    /// <paramref name="withDeadOnly"/> and all types, the types that have only dead objects follow, so
+    /// that per-type dead counts add up to the totals.
+    /// </summary>
+    public static SnapshotResult From(StoredSnapshot stored, int top, bool withDeadOnly = false)
     {
         Snapshot s = stored.Snapshot;
         SnapshotInfo i = s.Info;
         IEnumerable<TypeStats> live = s.Types.Where(t => t.Count > 0);
         if (top > 0)
             live = live.Take(top);
+        else if (withDeadOnly)
+            live = live.Concat(s.Types.Where(t => t.Count == 0).OrderByDescending(t => t.DeadBytes).ThenBy(t => t.Type, StringComparer.Ordinal));
         return new SnapshotResult("snapshot", stored.Id, i.Name, stored.File, i.Source, i.ProcessId, i.TakenAt, i.RuntimeVersion,
             i.PointerSize, i.ServerGc, i.HeapCount, i.Reader, i.WalkSeconds, s.Totals, s.Roots, s.FinalizerQueueLength,
             s.FinalizableObjects, s.Diagnostics, s.Types.Count(t => t.Count > 0), live.Select(TypeRow.From).ToArray(),
-            s.Holders.Count, (top > 0 ? s.Holders.Take(top) : s.Holders).Select(HolderRow.From).ToArray(), s.Memory);
+            s.Holders.Count, (top > 0 ? s.Holders.Take(top) : s.Holders).Select(HolderRow.From).ToArray(), s.Memory, s.Pinning);
     }
 }
 
@@ -94,17 +101,21 @@ public sealed record RetainedCommandResult(string Command, string Subject, int O
 
 public sealed record DominatorsCommandResult(string Command, long LiveBytes, IReadOnlyList<DominatorRow> Rows);
 
-public sealed record GrowthSuspectRow(string Type, string Module, string? Holder, string Verdict, long[] Counts, long[] Bytes, long GrowthCount, long GrowthBytes);
+public sealed record GrowthSuspectRow(
+    string Type, string Module, string? Holder, string Verdict, long[] Counts, long[] Bytes, long GrowthCount, long GrowthBytes,
+    string Confidence, long? LevelsOffAt);
 
 public sealed record HeapGrowthResult(
-    string Command, string Verdict, string Reason, string? Note, IReadOnlyList<LeakExt.Core.Growth.GrowthTotals> Totals,
-    IReadOnlyList<LeakExt.Core.Growth.SeriesVerdict> Series, IReadOnlyList<GrowthSuspectRow> Types, IReadOnlyList<GrowthSuspectRow> Suspects, string? HtmlFile)
+    string Command, string Verdict, string Reason, string? Note, LeakExt.Core.Growth.VerdictEvidence? Evidence,
+    IReadOnlyList<LeakExt.Core.Growth.GrowthTotals> Totals, IReadOnlyList<LeakExt.Core.Growth.SeriesVerdict> Series,
+    IReadOnlyList<GrowthSuspectRow> Types, IReadOnlyList<GrowthSuspectRow> Suspects, string? HtmlFile)
 {
     public static HeapGrowthResult From(LeakExt.Core.Growth.GrowthReport report, string? htmlFile)
     {
         static GrowthSuspectRow Row(LeakExt.Core.Growth.GrowthSuspect s) =>
-            new(s.Type, s.Module, s.Holder, s.Verdict, s.Counts, s.Bytes, s.GrowthCount, s.GrowthBytes);
-        return new HeapGrowthResult("heapgrowth", report.Verdict, report.Reason, report.Note, report.Totals, report.Series,
+            new(s.Type, s.Module, s.Holder, s.Verdict, s.Counts, s.Bytes, s.GrowthCount, s.GrowthBytes, s.Fit.Confidence,
+                s.Fit.LevelsOffAt is { } level ? (long)level : null);
+        return new HeapGrowthResult("heapgrowth", report.Verdict, report.Reason, report.Note, report.Evidence, report.Totals, report.Series,
             report.Types.Select(Row).ToArray(), report.Suspects.Select(Row).ToArray(), htmlFile);
     }
 }

@@ -4,7 +4,7 @@ namespace LeakExt.Core;
 /// A problem the user can fix (bad path, wrong file, bad argument). Its message is one
 /// line that says what went wrong and what to do; hosts print it without a stack trace.
 /// </summary>
-public sealed class LeakExtException : Exception
+public class LeakExtException : Exception
 {
     public LeakExtException(string message) : base(message) { }
 

@@ -22,7 +22,7 @@ public sealed class HeapGrowthCommand : Command<HeapGrowthOptions, HeapGrowthRes
     public override string Name => CommandName;
 
     /// <summary>The one-line summary, a constant so host adapters can put it in attributes.</summary>
-    public const string SummaryText = "Reads a series of snapshots: totals over time, each suspect type's and holder's series with a verdict (leak, plateau, stable, shrinking), and one overall verdict: leak, plateau, none, native, fragmentation or finalizer-backlog.";
+    public const string SummaryText = "Reads a series of snapshots: totals over time, each suspect type's and holder's series with a verdict (leak, plateau, stable, shrinking, unclear), and one overall verdict with its evidence: leak, plateau, none, native, fragmentation or finalizer-backlog.";
 
     public override string Summary => SummaryText;
 
@@ -37,7 +37,7 @@ public sealed class HeapGrowthCommand : Command<HeapGrowthOptions, HeapGrowthRes
         new("html", "FILE", "also write a self-contained HTML report with charts", (o, v) => o.HtmlFile = v),
     ];
 
-    protected override string Notes => "A trend needs at least three snapshots. Snapshots of dumps are placed at the time each dump was written.";
+    protected override string Notes => "A trend needs at least three snapshots. Snapshots of dumps are placed at the time each dump was written.\nA change counts only above floors, absolute and relative (live bytes: 256 KiB and 1%; non-GC memory: 8 MiB and 5%); rules and examples: docs/heapgrowth.md.";
 
     protected override JsonTypeInfo<HeapGrowthResult> JsonType => LeakJsonContext.Default.HeapGrowthResult;
 

@@ -59,7 +59,7 @@ public sealed class SnapshotCommand : Command<SnapshotOptions, SnapshotResult>
         if (options.SaveFile is { } file)
             SnapshotFile.Write(snapshot, file);
         StoredSnapshot stored = store.Add(snapshot, options.SaveFile);
-        return SnapshotResult.From(stored, options.Top ?? (options.Json ? 0 : 20));
+        return SnapshotResult.From(stored, options.Top ?? (options.Json ? 0 : 20), withDeadOnly: options.Json);
     }
 
     protected override void RenderText(SnapshotResult result, ICommandOutput output) => SnapshotRenderer.Render(result, output);

@@ -23,15 +23,21 @@ public sealed class OpenTargetProvider(TargetSession session) : ITargetProvider,
     public void Dispose() => session.Dispose();
 }
 
-/// <summary>A live process: attach and suspend for each command, always detach (which resumes it) afterwards.</summary>
+/// <summary>
+/// A live process: attach and suspend for each command, always detach (which resumes it) afterwards.
+/// Stopped in the middle of a GC, it is let go and attached again a few times (<see cref="GcRetry"/>).
+/// </summary>
 public sealed class LiveProcessTargetProvider(int processId, SymbolPath? symbolPath) : ITargetProvider
 {
     public string Description => $"process {processId}";
 
-    public T Use<T>(Func<TargetSession, T> action, CancellationToken cancellationToken)
+    /// <summary>Told before each retry: the attempt about to be made and the wait before it.</summary>
+    public Action<int, TimeSpan>? OnRetry { get; init; }
+
+    public T Use<T>(Func<TargetSession, T> action, CancellationToken cancellationToken) => GcRetry.Run(() =>
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var session = new TargetSession(LeakTarget.Attach(processId, symbolPath));
         return action(session);
-    }
+    }, OnRetry, cancellationToken);
 }

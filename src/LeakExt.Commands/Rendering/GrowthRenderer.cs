@@ -13,6 +13,11 @@ public static class GrowthRenderer
         output.WriteLine($"Heap growth over {r.Totals.Count} snapshots, {first.Snapshot} … {last.Snapshot}" +
                          (span > TimeSpan.Zero ? $", {Duration(span)}" : "") + ":");
         output.WriteLine($"Verdict: {r.Verdict} — {r.Reason}.");
+        if (r.Evidence is { } e)
+        {
+            output.WriteLine(EvidenceLine(e));
+            output.WriteLine($"Rule: {e.Rule}.");
+        }
         if (r.Note is not null)
             output.WriteLine(r.Note);
         if (r.HtmlFile is not null)
@@ -20,22 +25,20 @@ public static class GrowthRenderer
         output.WriteLine();
 
         var totals = new TextTable(("Snapshot", false), ("Live", true), ("Gen0", true), ("Gen1", true), ("Gen2", true), ("LOH", true), ("POH", true),
-            ("Dead", true), ("Free", true), ("GC committed", true), ("Non-GC", true), ("Finalizer queue", true), ("Handles", true));
+            ("Dead", true), ("Free", true), ("GC committed", true), ("GC memory", true), ("Non-GC", true), ("Finalizer queue", true), ("Handles", true));
         foreach (GrowthTotals t in r.Totals)
             totals.Add(t.Snapshot, Format.Size(t.LiveBytes), Gen(t, "gen0"), Gen(t, "gen1"), Gen(t, "gen2"), Gen(t, "loh"), Gen(t, "poh"),
-                Format.Size(t.DeadBytes), Format.Size(t.FreeBytes), Format.Size(t.GcCommittedBytes),
+                Format.Size(t.DeadBytes), Format.Size(t.FreeBytes), Format.Size(t.GcCommittedBytes), Format.Size(t.GcMemoryBytes),
                 t.NonGcBytes is { } nonGc ? Format.Size(nonGc) : "?", Format.Number(t.FinalizerQueueLength), Format.Number(t.HandleCount));
         output.Write(totals.Render());
         output.WriteLine();
 
         output.WriteLine("Whole process:");
-        var series = new TextTable(("  Series", false), ("Verdict", false), ("Trend", false), ("First", true), ("Last", true));
+        var series = new TextTable(("  Series", false), ("Verdict", false), ("Confidence", false), ("Trend", false), ("First", true), ("Last", true),
+            ("Per snapshot", true), ("Floor", true));
         foreach (SeriesVerdict s in r.Series)
-        {
-            bool bytes = s.Series != "finalizer queue";
-            series.Add("  " + s.Series, s.Verdict, Sparkline.Render(s.Values.Select(v => (double)v).ToArray()),
-                bytes ? Format.Size(s.Values[0]) : Format.Number(s.Values[0]), bytes ? Format.Size(s.Values[^1]) : Format.Number(s.Values[^1]));
-        }
+            series.Add("  " + s.Series, s.Verdict, Confidence(s.Confidence, s.MoreSnapshots), Sparkline.Render(s.Values.Select(v => (double)v).ToArray()),
+                Amount(s.Values[0], s.Unit), Amount(s.Values[^1], s.Unit), Signed(s.PerSnapshot, s.Unit), Amount(s.Floor, s.Unit));
         output.Write(series.Render());
 
         if (r.Types.Count > 0)
@@ -67,6 +70,21 @@ public static class GrowthRenderer
         }
         return table.Render();
     }
+
+    /// <summary>What decided the verdict, in one line (also in the HTML report).</summary>
+    internal static string EvidenceLine(VerdictEvidence e) =>
+        $"Evidence: {e.Series}, {Amount(e.First, e.Unit)} → {Amount(e.Last, e.Unit)}; {Pace(e.PerSnapshot, e.PerMinute, e.Unit)}; confidence {Confidence(e.Confidence, e.MoreSnapshots)}" +
+        (e.LevelsOffAt is { } level ? $"; levels off at {Amount(level, e.Unit)} from {e.LevelsOffFrom}" : "") +
+        (e.ExplainedFraction is { } share ? $"; {share * 100:0}% of it in {e.ExplainedBy}" : "") + ".";
+
+    private static string Amount(long value, string unit) => unit == "bytes" ? Format.Size(value) : Format.Number(value);
+
+    private static string Signed(double value, string unit) => (value > 0 ? "+" : "") + Amount((long)Math.Round(value), unit);
+
+    private static string Pace(double perSnapshot, double? perMinute, string unit) =>
+        $"{Signed(perSnapshot, unit)} per snapshot" + (perMinute is { } m ? $", {Signed(m, unit)} per minute" : "");
+
+    private static string Confidence(string confidence, int? more) => more is int n ? $"{confidence}, needs {n} more snapshot{(n == 1 ? "" : "s")} to tell" : confidence;
 
     private static string Gen(GrowthTotals t, string generation) =>
         t.LiveBytesByGeneration.TryGetValue(generation, out long bytes) ? Format.Size(bytes) : "";

@@ -24,6 +24,8 @@ public static class HtmlReport
             .Append("</style></head><body>\n");
         html.Append("<h1>Heap growth over ").Append(r.Totals.Count).Append(" snapshots</h1>\n");
         html.Append("<div class=\"verdict\"><b>").Append(E(r.Verdict)).Append("</b> — ").Append(E(r.Reason)).Append("</div>\n");
+        if (r.Evidence is { } evidence)
+            html.Append("<p>").Append(E(GrowthRenderer.EvidenceLine(evidence))).Append("<br>Rule: ").Append(E(evidence.Rule)).Append(".</p>\n");
         if (r.Note is not null)
             html.Append("<p>").Append(E(r.Note)).Append("</p>\n");
 

@@ -19,7 +19,9 @@ public static class SnapshotRenderer
         totals.Add("Live", Format.Number(t.LiveCount), Format.Number(t.LiveBytes), Format.Size(t.LiveBytes));
         totals.Add("Dead", Format.Number(t.DeadCount), Format.Number(t.DeadBytes), "unreachable, not yet collected");
         totals.Add("Free", Format.Number(t.FreeCount), Format.Number(t.FreeBytes), "free space between objects");
-        totals.Add("Committed", "", Format.Number(t.CommittedBytes), Format.Size(t.CommittedBytes) + " of GC memory");
+        totals.Add("Committed", "", Format.Number(t.CommittedBytes), Format.Size(t.CommittedBytes) + " in regions in use (SOS eeheap -gc)");
+        totals.Add("Free regions", "", Format.Number(t.FreeRegionBytes), Format.Size(t.FreeRegionBytes) + " kept by the GC for reuse");
+        totals.Add("GC memory", "", Format.Number(t.GcMemoryBytes), Format.Size(t.GcMemoryBytes) + " committed by the GC in all");
         output.Write(totals.Render());
         output.WriteLine();
 
@@ -33,6 +35,9 @@ public static class SnapshotRenderer
         if (r.Memory is { } m)
             output.WriteLine($"Process memory ({(m.Source == "dump" ? "regions in the dump" : "resident")}): {Format.Size(m.TotalBytes)} = GC heap {Format.Size(m.GcHeapBytes)}, " +
                              $"runtime native {Format.Size(m.RuntimeNativeBytes)}, mapped files {Format.Size(m.MappedImageBytes)}, stacks {Format.Size(m.StackBytes)}, other native {Format.Size(m.OtherNativeBytes)}");
+        if (r.Pinning is { PinnedObjects: > 0 } p)
+            output.WriteLine($"Pinned: {Format.Number(p.PinnedObjects)} objects, {Format.Size(p.FreeBytesBeforePinned)} of free space right before them; " +
+                             $"{p.LargestFreeNextToPinned} of the {p.LargestFreeBlocks} largest free blocks end at a pinned object");
         output.WriteLine("Roots: " + RootSummary(r.Roots));
         output.WriteLine($"Finalizer queue: {Format.Number(r.FinalizerQueueLength)} ready to run; {Format.Number(r.FinalizableObjects)} objects registered for finalization");
         SnapshotDiagnostics d = r.Diagnostics;

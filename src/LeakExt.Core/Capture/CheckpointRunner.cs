@@ -22,7 +22,11 @@ public sealed class CheckpointRunner
     public bool NotAChild { get; init; }
 
     /// <summary>Runs to the end; <paramref name="atCheckpoint"/>(pid, number, label) runs while the target waits.</summary>
-    public void Run(Action<int, int, string> atCheckpoint, CancellationToken cancellationToken = default)
+    public void Run(Action<int, int, string> atCheckpoint, CancellationToken cancellationToken = default) =>
+        Run(reached => atCheckpoint(reached.ProcessId, reached.Number, reached.Label), cancellationToken);
+
+    /// <summary>Runs to the end; <paramref name="atCheckpoint"/> runs while the target waits, with the facts it printed.</summary>
+    public void Run(Action<CheckpointReached> atCheckpoint, CancellationToken cancellationToken = default)
     {
         bool viaShell = NotAChild && !OperatingSystem.IsWindows();
         var start = new ProcessStartInfo(viaShell ? "/bin/sh" : FileName)
@@ -58,9 +62,9 @@ public sealed class CheckpointRunner
                 string? line = next.Result;
                 if (line is null)
                     break;
-                if (!CheckpointProtocol.TryParse(line, out int number, out string label, out int? reportedPid))
+                if (!CheckpointProtocol.TryParse(line, out int number, out string label, out int? reportedPid, out var facts))
                     continue;
-                atCheckpoint(reportedPid ?? process.Id, number, label);
+                atCheckpoint(new CheckpointReached(reportedPid ?? process.Id, number, label, facts));
                 process.StandardInput.WriteLine();
                 process.StandardInput.Flush();
             }

@@ -26,7 +26,44 @@ public sealed record FragmentationReport(
 /// </summary>
 internal static class FragmentationAnalyzer
 {
+    /// <summary>The free blocks whose neighbours count in a snapshot's <see cref="PinningSummary"/>.</summary>
+    public const int LargestBlocksSummarized = 10;
+
     public static FragmentationReport Analyze(LiveHeap heap, int top)
+    {
+        HeapIndex index = heap.Index;
+        (Walker visitor, List<FreeBySegment> segments) = Walk(heap);
+
+        var generations = new List<FreeByGeneration>();
+        for (int g = 0; g < HeapGenerations.Count; g++)
+            generations.Add(new FreeByGeneration(HeapGenerations.Names[g], visitor.GenerationFree[g], visitor.GenerationBytes[g],
+                Percent(visitor.GenerationFree[g], visitor.GenerationBytes[g])));
+
+        long free = visitor.GenerationFree.Sum(), total = visitor.GenerationBytes.Sum();
+        var pinned = visitor.Pinned
+            .OrderByDescending(p => p.FreeBefore).ThenBy(p => p.Node).Take(top)
+            .Select(p => new PinnedObject(index.AddressOf(p.Node), SnapshotBuilder.TypeName(index.Types[index.TypeIds[p.Node]]), (long)index.SizeOf(p.Node),
+                p.How, p.Generation, p.FreeBefore, heap.Retention?.HolderText(p.Node) ?? "?"))
+            .ToArray();
+        return new FragmentationReport(free, total, Percent(free, total), generations,
+            segments.Where(s => s.FreeBytes > 0).OrderByDescending(s => s.FreeBytes).ThenBy(s => s.Start).Take(top).ToArray(),
+            visitor.Largest.OrderByDescending(b => b.Size).ThenBy(b => b.Address).Take(top).ToArray(),
+            visitor.Pinned.Count, pinned);
+    }
+
+    /// <summary>Pinned objects, the free bytes right before them, and how many of the largest free blocks end at one.</summary>
+    public static PinningSummary Summarize(LiveHeap heap)
+    {
+        (Walker visitor, _) = Walk(heap);
+        long freeBeforePinned = 0;
+        foreach (var pinned in visitor.Pinned)
+            freeBeforePinned += pinned.FreeBefore;
+        FreeBlock[] largest = visitor.Largest.OrderByDescending(b => b.Size).ThenBy(b => b.Address).Take(LargestBlocksSummarized).ToArray();
+        return new PinningSummary(visitor.Pinned.Count, freeBeforePinned, largest.Length, largest.Count(b => b.NextPinned));
+    }
+
+    /// <summary>One pass over the index: free space per generation and segment, the free blocks and the pinned objects.</summary>
+    private static (Walker Visitor, List<FreeBySegment> Segments) Walk(LiveHeap heap)
     {
         HeapIndex index = heap.Index;
         var pinnedBy = new Dictionary<int, string>();
@@ -51,22 +88,7 @@ internal static class FragmentationAnalyzer
             segments.Add(new FreeBySegment(segment.Start, segment.End, HeapGenerations.Name(segment.GenerationOf(segment.Start)), visitor.SegmentFree,
                 visitor.SegmentFreeBlocks, Percent(visitor.SegmentFree, length), visitor.SegmentPinned));
         }
-
-        var generations = new List<FreeByGeneration>();
-        for (int g = 0; g < HeapGenerations.Count; g++)
-            generations.Add(new FreeByGeneration(HeapGenerations.Names[g], visitor.GenerationFree[g], visitor.GenerationBytes[g],
-                Percent(visitor.GenerationFree[g], visitor.GenerationBytes[g])));
-
-        long free = visitor.GenerationFree.Sum(), total = visitor.GenerationBytes.Sum();
-        var pinned = visitor.Pinned
-            .OrderByDescending(p => p.FreeBefore).ThenBy(p => p.Node).Take(top)
-            .Select(p => new PinnedObject(index.AddressOf(p.Node), SnapshotBuilder.TypeName(index.Types[index.TypeIds[p.Node]]), (long)index.SizeOf(p.Node),
-                p.How, p.Generation, p.FreeBefore, heap.Retention?.HolderText(p.Node) ?? "?"))
-            .ToArray();
-        return new FragmentationReport(free, total, Percent(free, total), generations,
-            segments.Where(s => s.FreeBytes > 0).OrderByDescending(s => s.FreeBytes).ThenBy(s => s.Start).Take(top).ToArray(),
-            visitor.Largest.OrderByDescending(b => b.Size).ThenBy(b => b.Address).Take(top).ToArray(),
-            visitor.Pinned.Count, pinned);
+        return (visitor, segments);
     }
 
     private static double Percent(long part, long whole) => whole == 0 ? 0 : Math.Round(100.0 * part / whole, 2);

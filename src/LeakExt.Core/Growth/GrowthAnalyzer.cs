@@ -3,107 +3,104 @@ using LeakExt.Core.Snapshots;
 
 namespace LeakExt.Core.Growth;
 
-/// <summary>One snapshot's totals in a series.</summary>
+/// <summary>One snapshot's totals in a series. GcCommittedBytes: regions in use; GcMemoryBytes: plus free regions the GC keeps.</summary>
 public sealed record GrowthTotals(
     string Snapshot, DateTimeOffset TakenAt, long LiveBytes, long LiveCount, IReadOnlyDictionary<string, long> LiveBytesByGeneration,
-    long DeadBytes, long FreeBytes, long GcCommittedBytes, long? NonGcBytes, long FinalizerQueueLength, long HandleCount);
+    long DeadBytes, long FreeBytes, long GcCommittedBytes, long? NonGcBytes, long FinalizerQueueLength, long HandleCount)
+{
+    public long GcMemoryBytes { get; init; }
+}
 
 /// <summary>A type (and, when holders are known, one holder) whose objects changed over the series.</summary>
 public sealed record GrowthSuspect(string Type, string Module, string? Holder, string Verdict, long[] Counts, long[] Bytes)
 {
     public long GrowthBytes => Bytes[^1] - Bytes[0];
     public long GrowthCount => Counts[^1] - Counts[0];
+
+    /// <summary>The trend of its bytes, with its evidence.</summary>
+    public required TrendFit Fit { get; init; }
 }
 
-/// <summary>The verdict of one whole-process series (managed live bytes, native memory, free space, finalizer queue).</summary>
-public sealed record SeriesVerdict(string Series, string Verdict, long[] Values);
+/// <summary>
+/// The verdict of one whole-process series (managed live bytes, GC memory, free space, non-GC memory,
+/// finalizer queue), with the floor under which a change is noise, the fitted pace, a confidence, how
+/// many more snapshots would tell, and for a plateau its level and the snapshot it settles from.
+/// </summary>
+public sealed record SeriesVerdict(string Series, string Verdict, long[] Values)
+{
+    public string Unit { get; init; } = "bytes";
+    public long Floor { get; init; }
+    public double PerSnapshot { get; init; }
+    public double? PerMinute { get; init; }
+    public string Confidence { get; init; } = "low";
+    public int? MoreSnapshots { get; init; }
+    public long? LevelsOffAt { get; init; }
+    public string? LevelsOffFrom { get; init; }
+}
 
 public sealed record GrowthReport(
     string Verdict, string Reason, string? Note, IReadOnlyList<GrowthTotals> Totals, IReadOnlyList<SeriesVerdict> Series,
-    IReadOnlyList<GrowthSuspect> Types, IReadOnlyList<GrowthSuspect> Suspects);
+    IReadOnlyList<GrowthSuspect> Types, IReadOnlyList<GrowthSuspect> Suspects)
+{
+    public VerdictEvidence? Evidence { get; init; }
+}
 
 /// <summary>
-/// Reads a series of snapshots: is memory growing, at what pace, will it level off, and is it the
-/// managed heap at all. Overall verdicts, in order: finalizer-backlog (the queue of finalizers
-/// keeps growing), fragmentation (free space in the GC heap keeps growing, several times more than
-/// live bytes), native (non-GC memory grows, several times more than live bytes), leak (live
-/// managed bytes, or a major type, keep growing), plateau (growth that levels off), none.
+/// Reads a series of snapshots: the whole-process series and the per-type and per-holder series,
+/// each classified by <see cref="TrendClassifier"/> against its floor, then one verdict by
+/// <see cref="VerdictRules"/>. Time is real time (when each snapshot or dump was taken).
 /// </summary>
 public static class GrowthAnalyzer
 {
-    /// <summary>A type's growth matters to the overall verdict from 1% of the live heap, and at least 64 KiB.</summary>
-    public const double MajorShare = 0.01;
-    public const long MajorFloor = 64 * 1024;
-
-    /// <summary>Free or native growth explains the process's growth when it is this many times the live growth.</summary>
-    public const double Dominance = 4;
-
     public static GrowthReport Analyze(IReadOnlyList<StoredSnapshot> series, int top)
     {
         if (series.Count < 2)
             throw new LeakExtException($"heapgrowth needs at least two snapshots (a trend needs three); this series has {series.Count}.");
         Snapshot[] snapshots = series.Select(s => s.Snapshot).ToArray();
         double[] times = snapshots.Select(s => (s.Info.TakenAt - snapshots[0].Info.TakenAt).TotalSeconds).ToArray();
+        string[] labels = series.Select(s => s.Label).ToArray();
 
         GrowthTotals[] totals = series.Select(Totals).ToArray();
         long[] live = totals.Select(t => t.LiveBytes).ToArray();
-        long[] free = totals.Select(t => t.FreeBytes).ToArray();
-        long[] queue = totals.Select(t => t.FinalizerQueueLength).ToArray();
+        long[] gcMemory = totals.Select(t => t.GcMemoryBytes).ToArray();
         long[]? native = totals.All(t => t.NonGcBytes is not null) ? totals.Select(t => t.NonGcBytes!.Value).ToArray() : null;
 
-        Trend liveTrend = Classify(live, times, 64 * 1024);
-        Trend freeTrend = Classify(free, times, 64 * 1024);
-        Trend queueTrend = Classify(queue, times, 10);
-        Trend? nativeTrend = native is null ? null : Classify(native, times, 256 * 1024);
-        var seriesVerdicts = new List<SeriesVerdict>
-        {
-            new("live managed bytes", Trends.Name(liveTrend), live),
-            new("free bytes in the GC heap", Trends.Name(freeTrend), free),
-            new("finalizer queue", Trends.Name(queueTrend), queue),
-        };
-        if (native is not null)
-            seriesVerdicts.Add(new SeriesVerdict("non-GC memory", Trends.Name(nativeTrend!.Value), native));
+        MeasuredSeries Measure(string name, string unit, long[] values, double floor) =>
+            new(name, unit, values, TrendClassifier.Fit(values.Select(v => (double)v).ToArray(), times, floor));
+        MeasuredSeries liveSeries = Measure("live managed bytes", "bytes", live, VerdictRules.Floor(VerdictRules.LiveFloor, VerdictRules.LiveShare, live.Max()));
+        MeasuredSeries gcSeries = Measure("GC memory (regions in use and free regions)", "bytes", gcMemory,
+            VerdictRules.Floor(VerdictRules.FreeFloor, VerdictRules.FreeShare, gcMemory.Max()));
+        MeasuredSeries freeSeries = Measure("free bytes in the GC heap", "bytes", totals.Select(t => t.FreeBytes).ToArray(),
+            VerdictRules.Floor(VerdictRules.FreeFloor, VerdictRules.FreeShare, gcMemory.Max()));
+        long[] queue = totals.Select(t => t.FinalizerQueueLength).ToArray();
+        MeasuredSeries queueSeries = Measure("finalizer queue", "objects", queue, VerdictRules.Floor(VerdictRules.QueueFloor, VerdictRules.QueueShare, queue.Max()));
+        MeasuredSeries? nativeSeries = native is null ? null
+            : Measure("non-GC memory", "bytes", native, VerdictRules.Floor(VerdictRules.NativeFloor, VerdictRules.NativeShare, native.Max()));
 
         GrowthSuspect[] types = TypeSuspects(snapshots, times, top);
         GrowthSuspect[] suspects = HolderSuspects(snapshots, times, top);
+        Verdict verdict = VerdictRules.Decide(new GrowthInputs(labels, liveSeries, freeSeries, queueSeries, nativeSeries, types, suspects,
+            snapshots[^1].Totals.CommittedBytes, snapshots[^1].Pinning));
 
-        long major = Math.Max(MajorFloor, (long)(MajorShare * live.Max()));
-        bool majorLeak = types.Any(t => t.Verdict == "leak" && t.GrowthBytes >= major);
-        bool majorPlateau = types.Any(t => t.Verdict == "plateau" && t.GrowthBytes >= major);
-        long liveGrowth = Math.Max(0, live[^1] - live[0]);
-        bool freeDominates = free[^1] - free[0] > Dominance * liveGrowth;
-        bool nativeDominates = native is not null && native[^1] - native[0] > Dominance * liveGrowth;
-
-        (string verdict, string reason) = series.Count < 3
-            ? ("insufficient", "two snapshots show a change, not a trend")
-            : queueTrend == Trend.Leak && queue[^1] >= 100
-                ? ("finalizer-backlog", $"the finalizer queue keeps growing ({queue[0]:N0} → {queue[^1]:N0} objects waiting): a finalizer is slow or blocked")
-            : freeTrend == Trend.Leak && freeDominates
-                ? ("fragmentation", $"free space inside the GC heap keeps growing ({Format(free[0])} → {Format(free[^1])}) while live bytes barely move ({Format(live[0])} → {Format(live[^1])}): look at pinned objects (!fragmentation)")
-            : nativeTrend is Trend.Leak or Trend.Plateau && nativeDominates
-                ? ("native", $"memory outside the GC heap grows ({Format(native![0])} → {Format(native[^1])}) while the managed heap barely moves ({Format(live[0])} → {Format(live[^1])})")
-            : liveTrend == Trend.Leak || majorLeak
-                ? ("leak", $"live managed memory keeps growing ({Format(live[0])} → {Format(live[^1])}), led by {Lead(types, "leak")}")
-            : liveTrend == Trend.Plateau || majorPlateau
-                ? ("plateau", $"memory grew, then levelled off ({Format(live[0])} → {Format(live[^1])}), led by {Lead(types, "plateau")}: a cache warming up")
-            : ("none", "no steady growth");
-        string? note = series.Count < 3 ? "A trend needs at least three snapshots: take another one and run !heapgrowth again." : null;
-        return new GrowthReport(verdict, reason, note, totals, seriesVerdicts, types, suspects);
+        var seriesVerdicts = new List<SeriesVerdict> { Describe(liveSeries, labels), Describe(gcSeries, labels), Describe(freeSeries, labels), Describe(queueSeries, labels) };
+        if (nativeSeries is not null)
+            seriesVerdicts.Add(Describe(nativeSeries, labels));
+        string? note = series.Count < 3 ? "A trend needs at least three snapshots: take another one and run !heapgrowth again."
+            : verdict.Evidence?.MoreSnapshots is int more && verdict.Name == "none" ? $"Live bytes need about {more} more snapshot{(more == 1 ? "" : "s")} at this pace to tell a trend from noise." : null;
+        return new GrowthReport(verdict.Name, verdict.Reason, note, totals, seriesVerdicts, types, suspects) { Evidence = verdict.Evidence };
     }
 
-    private static string Lead(GrowthSuspect[] types, string verdict) =>
-        types.Where(t => t.Verdict == verdict).OrderByDescending(t => t.GrowthBytes).Select(t => t.Type).FirstOrDefault() ?? "no single type";
-
-    private static string Format(long bytes) => bytes switch
+    private static SeriesVerdict Describe(MeasuredSeries m, string[] labels) => new(m.Name, Trends.Name(m.Fit.Trend), m.Values)
     {
-        >= 1 << 30 => $"{bytes / (double)(1 << 30):0.0} GiB",
-        >= 1 << 20 => $"{bytes / (double)(1 << 20):0.0} MiB",
-        >= 1 << 10 => $"{bytes / 1024.0:0.0} KiB",
-        _ => $"{bytes} B",
+        Unit = m.Unit,
+        Floor = (long)m.Fit.Floor,
+        PerSnapshot = Math.Round(m.Fit.PerSnapshot, 1),
+        PerMinute = m.Fit.PerMinute is { } p ? Math.Round(p, 1) : null,
+        Confidence = m.Fit.Confidence,
+        MoreSnapshots = m.Fit.MoreSnapshots,
+        LevelsOffAt = m.Fit.LevelsOffAt is { } level ? (long)level : null,
+        LevelsOffFrom = m.Fit.LevelsOffFrom is int from ? labels[from] : null,
     };
-
-    private static Trend Classify(long[] values, double[] times, double floor) =>
-        TrendClassifier.Classify(values.Select(v => (double)v).ToArray(), times, floor);
 
     private static GrowthTotals Totals(StoredSnapshot stored)
     {
@@ -111,7 +108,10 @@ public static class GrowthAnalyzer
         var byGeneration = s.Totals.Generations.ToDictionary(g => g.Generation, g => g.LiveBytes);
         long handles = s.Roots.Where(r => r.Key.EndsWith("handle", StringComparison.Ordinal)).Sum(r => r.Value);
         return new GrowthTotals(stored.Label, s.Info.TakenAt, s.Totals.LiveBytes, s.Totals.LiveCount, byGeneration, s.Totals.DeadBytes,
-            s.Totals.FreeBytes, s.Totals.CommittedBytes, s.Memory?.NonGcBytes, s.FinalizerQueueLength, handles);
+            s.Totals.FreeBytes, s.Totals.CommittedBytes, s.Memory?.NonGcBytes, s.FinalizerQueueLength, handles)
+        {
+            GcMemoryBytes = s.Totals.GcMemoryBytes,
+        };
     }
 
     /// <summary>Types ranked by how much they grew from first to last, and classified.</summary>
@@ -151,11 +151,16 @@ public static class GrowthAnalyzer
         return Rank(series.Select(p => (p.Key.Item1, p.Key.Item2, (string?)p.Key.Item3, p.Value.Counts, p.Value.Bytes)), times, top);
     }
 
+    /// <summary>The top series by growth in bytes, each classified against max(64 KiB, 2% of its own largest value).</summary>
     private static GrowthSuspect[] Rank(IEnumerable<(string Type, string Module, string? Holder, long[] Counts, long[] Bytes)> series, double[] times, int top) =>
         series.Where(s => s.Bytes[^1] != s.Bytes[0] || s.Counts[^1] != s.Counts[0])
             .OrderByDescending(s => s.Bytes[^1] - s.Bytes[0]).ThenBy(s => s.Type, StringComparer.Ordinal).ThenBy(s => s.Holder, StringComparer.Ordinal)
             .Take(top > 0 ? top : int.MaxValue)
-            .Select(s => new GrowthSuspect(s.Type, s.Module, s.Holder,
-                Trends.Name(TrendClassifier.Classify(s.Bytes.Select(b => (double)b).ToArray(), times, 1024)), s.Counts, s.Bytes))
+            .Select(s =>
+            {
+                TrendFit fit = TrendClassifier.Fit(s.Bytes.Select(b => (double)b).ToArray(), times,
+                    VerdictRules.Floor(VerdictRules.SuspectFloor, VerdictRules.SuspectShare, s.Bytes.Max()));
+                return new GrowthSuspect(s.Type, s.Module, s.Holder, Trends.Name(fit.Trend), s.Counts, s.Bytes) { Fit = fit };
+            })
             .ToArray();
 }

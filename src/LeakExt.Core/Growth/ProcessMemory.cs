@@ -1,15 +1,13 @@
 using System.Globalization;
-using LeakExt.Core.Heap;
 using LeakExt.Core.Targets;
-using Microsoft.Diagnostics.Runtime;
 
 namespace LeakExt.Core.Growth;
 
 /// <summary>
 /// The target's memory by region kind, in bytes. From a dump: the mapped regions it holds (its
 /// program headers); from a live Linux process: resident memory (/proc/PID/smaps); in a debugger:
-/// the committed regions it reports. GcHeap is the
-/// GC's committed memory; NonGc is everything else, where native leaks show.
+/// the committed regions it reports. GcHeap is the GC's memory: regions in use and free regions it
+/// keeps for reuse (<see cref="GcMemory"/>). NonGc is everything else, where native leaks show.
 /// </summary>
 public sealed record ProcessMemory(
     string Source, long GcHeapBytes, long RuntimeNativeBytes, long MappedImageBytes, long StackBytes, long OtherNativeBytes)
@@ -20,38 +18,34 @@ public sealed record ProcessMemory(
 
 /// <summary>
 /// Splits the mapped regions of a target among kinds by address overlap, in priority order:
-/// GC heap, runtime native heaps, thread stacks, mapped files; whatever remains is other native
+/// GC memory (regions in use and free regions), the runtime's native heaps, thread stacks (the
+/// region holding each thread's stack pointer), mapped files; whatever remains is other native
 /// memory. Cost: O(regions × labelled ranges), both in the hundreds.
 /// </summary>
 internal static class ProcessMemoryReader
 {
     private enum Kind { Gc, RuntimeNative, Stack, Image }
 
-    public static ProcessMemory? Read(LeakTarget target, IReadOnlyList<HeapSegmentInfo> segments)
+    public static ProcessMemory? Read(LeakTarget target, RuntimeMemoryMap map)
     {
         var labelled = new List<(ulong Start, ulong End, Kind Kind)>();
-        foreach (ClrSegment segment in target.Runtime.Heap.Segments)
-            if (segment.CommittedMemory.Length > 0)
-                labelled.Add((segment.CommittedMemory.Start, segment.CommittedMemory.End, Kind.Gc));
-        try
-        {
-            foreach (ClrNativeHeapInfo heap in target.Runtime.EnumerateClrNativeHeaps())
-                if (heap.MemoryRange.Length > 0)
-                    labelled.Add((heap.MemoryRange.Start, heap.MemoryRange.End, Kind.RuntimeNative));
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException or NotSupportedException)
-        {
-            // Older runtimes do not describe their native heaps: they count as other native memory.
-        }
-        foreach (ClrThread thread in target.Runtime.Threads)
-            if (thread.StackBase > thread.StackLimit && thread.StackLimit != 0)
-                labelled.Add((thread.StackLimit, thread.StackBase, Kind.Stack));
+        foreach ((ulong start, ulong end) in map.GcRanges)
+            labelled.Add((start, end, Kind.Gc));
+        foreach ((ulong start, ulong end) in map.NativeHeapRanges)
+            labelled.Add((start, end, Kind.RuntimeNative));
+        (List<ulong> stackPointers, List<(ulong Start, ulong End)> stackBounds) = ThreadStacks.Read(target.Runtime);
+        foreach ((ulong start, ulong end) in stackBounds)
+            labelled.Add((start, end, Kind.Stack));
 
         if (target.CoreFile is { } core)
         {
             foreach ((ulong start, ulong end, _) in core.MappedFiles)
                 labelled.Add((start, end, Kind.Image));
-            var regions = core.Segments.Select(s => (s.VirtualAddress, s.VirtualAddress + s.MemorySize, (double)s.MemorySize));
+            // The core's own thread notes: every thread, whichever host's reader opened the dump.
+            foreach (ulong sp in core.StackPointers.Count > 0 ? core.StackPointers : stackPointers)
+                if (core.FindSegment(sp) is int s && s >= 0)
+                    labelled.Add((core.Segments[s].VirtualAddress, core.Segments[s].VirtualAddress + core.Segments[s].MemorySize, Kind.Stack));
+            var regions = core.Segments.Select(s => (s.VirtualAddress, s.VirtualAddress + s.MemorySize, (double)s.MemorySize)).ToList();
             return Classify("dump", regions, labelled);
         }
         if (target.HostRegions is { } hostRegions)
@@ -60,16 +54,29 @@ internal static class ProcessMemoryReader
             foreach (MemoryRegion region in hostRegions)
                 if (region.Kind != MemoryRegionKind.Private)
                     labelled.Add((region.Start, region.End, Kind.Image));
-            var regions = hostRegions.Select(r => (r.Start, r.End, (double)r.Length));
+            var regions = hostRegions.Select(r => (r.Start, r.End, (double)r.Length)).ToList();
+            LabelStacks(regions, stackPointers, labelled);
             return Classify(target.IsLive ? "process" : "dump", regions, labelled);
         }
         if (target.IsLive && target.ProcessId is int pid && OperatingSystem.IsLinux())
-            return ReadSmaps(pid, labelled);
+            return ReadSmaps(pid, stackPointers, labelled);
         return null;
     }
 
+    /// <summary>Labels as a stack each region that holds a thread's stack pointer.</summary>
+    private static void LabelStacks(List<(ulong Start, ulong End, double Bytes)> regions, List<ulong> stackPointers, List<(ulong, ulong, Kind)> labelled)
+    {
+        foreach (ulong sp in stackPointers)
+            foreach ((ulong start, ulong end, _) in regions)
+                if (sp >= start && sp < end)
+                {
+                    labelled.Add((start, end, Kind.Stack));
+                    break;
+                }
+    }
+
     /// <summary>Resident bytes per mapping from /proc/PID/smaps; file-backed mappings are labelled by their path.</summary>
-    private static ProcessMemory? ReadSmaps(int pid, List<(ulong Start, ulong End, Kind Kind)> labelled)
+    private static ProcessMemory? ReadSmaps(int pid, List<ulong> stackPointers, List<(ulong Start, ulong End, Kind Kind)> labelled)
     {
         string path = $"/proc/{pid}/smaps";
         if (!File.Exists(path))
@@ -95,12 +102,14 @@ internal static class ProcessMemoryReader
                 regions.Add((start, end, kilobytes * 1024.0));
             }
         }
+        LabelStacks(regions, stackPointers, labelled);
         return Classify("process", regions, labelled);
     }
 
     /// <summary>Each region's bytes go to the kinds its address range overlaps (proportionally), the rest to other native.</summary>
     private static ProcessMemory Classify(string source, IEnumerable<(ulong Start, ulong End, double Bytes)> regions, List<(ulong Start, ulong End, Kind Kind)> labelled)
     {
+        labelled = labelled.Distinct().ToList();
         labelled.Sort((a, b) => a.Kind != b.Kind ? a.Kind.CompareTo(b.Kind) : a.Start.CompareTo(b.Start));
         var totals = new double[5];
         foreach ((ulong start, ulong end, double bytes) in regions)

@@ -23,6 +23,11 @@ public sealed record GenerationTotals(
     long FreeCount,
     long FreeBytes);
 
+/// <summary>
+/// Heap totals. CommittedBytes is the committed memory of the regions/segments in use (what SOS
+/// <c>eeheap -gc</c> reports); FreeRegionBytes the committed memory of free regions the GC keeps for
+/// reuse; GcMemoryBytes both, the GC's whole share of the process (see <see cref="Growth.GcMemory"/>).
+/// </summary>
 public sealed record HeapTotals(
     long LiveCount,
     long LiveBytes,
@@ -32,7 +37,13 @@ public sealed record HeapTotals(
     long FreeBytes,
     long CommittedBytes,
     long ReservedBytes,
-    IReadOnlyList<GenerationTotals> Generations);
+    IReadOnlyList<GenerationTotals> Generations)
+{
+    /// <summary>Committed memory in free regions the GC keeps for reuse (0 in files written before it was recorded).</summary>
+    public long FreeRegionBytes { get; init; }
+
+    public long GcMemoryBytes => CommittedBytes + FreeRegionBytes;
+}
 
 /// <summary>
 /// One type's live objects (count, bytes, and per generation in the order of
@@ -84,4 +95,14 @@ public sealed record Snapshot(
 
     /// <summary>The process's memory by region kind, when the target could tell.</summary>
     public Growth.ProcessMemory? Memory { get; init; }
+
+    /// <summary>Pinned objects and the free space they hold open; null in files written before it was recorded.</summary>
+    public PinningSummary? Pinning { get; init; }
 }
+
+/// <summary>
+/// What pinning does to the heap at this moment: pinned objects (targets of pinned and async-pinned
+/// handles, and the pinned object heap's live objects), the free bytes right before them (space the
+/// GC cannot close while they stay), and of the largest free blocks, how many end at a pinned object.
+/// </summary>
+public sealed record PinningSummary(long PinnedObjects, long FreeBytesBeforePinned, int LargestFreeBlocks, int LargestFreeNextToPinned);

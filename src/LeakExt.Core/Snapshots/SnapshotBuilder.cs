@@ -7,7 +7,7 @@ namespace LeakExt.Core.Snapshots;
 /// <summary>Turns a marked heap into a <see cref="Snapshot"/>: a histogram over types and generations in one pass over the index.</summary>
 internal static class SnapshotBuilder
 {
-    public static Snapshot Build(LiveHeap heap, SnapshotInfo info)
+    public static Snapshot Build(LiveHeap heap, SnapshotInfo info, Growth.GcMemory gc)
     {
         HeapIndex index = heap.Index;
         int typeCount = index.Types.Count;
@@ -83,9 +83,10 @@ internal static class SnapshotBuilder
         var totals = new HeapTotals(
             generations.Sum(g => g.LiveCount), generations.Sum(g => g.LiveBytes),
             generations.Sum(g => g.DeadCount), generations.Sum(g => g.DeadBytes),
-            generations.Sum(g => g.FreeCount), generations.Sum(g => g.FreeBytes),
-            (long)index.Segments.Sum(s => (decimal)s.CommittedBytes), (long)index.Segments.Sum(s => (decimal)s.ReservedBytes),
-            generations);
+            generations.Sum(g => g.FreeCount), generations.Sum(g => g.FreeBytes), gc.InUseCommittedBytes, gc.ReservedBytes, generations)
+        {
+            FreeRegionBytes = gc.FreeRegionBytes,
+        };
 
         return new Snapshot(info, totals, types, heap.Roots.CountsByKind.ToDictionary(), heap.Roots.FinalizerQueueLength,
             heap.Roots.FinalizableObjects,

@@ -23,6 +23,7 @@ public static class SnapshotFile
     private const uint TagDiagnostics = 0x47414944; // "DIAG"
     private const uint TagHolders = 0x444C4F48; // "HOLD"
     private const uint TagMemory = 0x4D454D50; // "PMEM"
+    private const uint TagPinning = 0x534E4950; // "PINS"
 
     public static void Write(Snapshot snapshot, string path)
     {
@@ -31,7 +32,7 @@ public static class SnapshotFile
         Magic.CopyTo(header, 0);
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), FormatVersion);
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(10), 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(12), snapshot.Memory is null ? 6u : 7u);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(12), 6u + (snapshot.Memory is null ? 0u : 1u) + (snapshot.Pinning is null ? 0u : 1u));
         BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(16), (ulong)payload.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(24), Crc32.Compute(payload));
 
@@ -82,6 +83,7 @@ public static class SnapshotFile
                 w.Write(g.DeadCount); w.Write(g.DeadBytes);
                 w.Write(g.FreeCount); w.Write(g.FreeBytes);
             }
+            w.Write(t.FreeRegionBytes);
         });
         WriteSection(writer, TagRoots, w =>
         {
@@ -137,6 +139,16 @@ public static class SnapshotFile
                 w.Write(memory.MappedImageBytes);
                 w.Write(memory.StackBytes);
                 w.Write(memory.OtherNativeBytes);
+            });
+        }
+        if (snapshot.Pinning is { } pinning)
+        {
+            WriteSection(writer, TagPinning, w =>
+            {
+                w.Write(pinning.PinnedObjects);
+                w.Write(pinning.FreeBytesBeforePinned);
+                w.Write(pinning.LargestFreeBlocks);
+                w.Write(pinning.LargestFreeNextToPinned);
             });
         }
         WriteSection(writer, TagDiagnostics, w =>
@@ -227,6 +239,7 @@ public static class SnapshotFile
         SnapshotDiagnostics diagnostics = new(0, 0, 0, 0);
         HolderStats[] holders = [];
         Growth.ProcessMemory? memory = null;
+        PinningSummary? pinning = null;
         long finalizerQueue = 0, finalizable = 0;
 
         Stream stream = reader.BaseStream;
@@ -249,6 +262,9 @@ public static class SnapshotFile
                     break;
                 case TagTotals:
                     totals = ReadTotals(reader);
+                    // Later writers append the free-region bytes.
+                    if (stream.Position + 8 <= end)
+                        totals = totals with { FreeRegionBytes = reader.ReadInt64() };
                     break;
                 case TagRoots:
                     int rootKinds = reader.ReadInt32();
@@ -265,6 +281,9 @@ public static class SnapshotFile
                 case TagHolders:
                     holders = ReadHolders(reader);
                     break;
+                case TagPinning:
+                    pinning = new PinningSummary(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32());
+                    break;
                 case TagDiagnostics:
                     diagnostics = new SnapshotDiagnostics(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(),
                         stream.Position + 8 <= end ? reader.ReadInt64() : 0); // files before the conservative count end here
@@ -277,7 +296,7 @@ public static class SnapshotFile
 
         if (info is null || totals is null || types is null)
             throw new FormatException("a required section (INFO, TOTL or TYPE) is missing.");
-        return new Snapshot(info, totals, types, roots, finalizerQueue, finalizable, diagnostics) { Holders = holders, Memory = memory };
+        return new Snapshot(info, totals, types, roots, finalizerQueue, finalizable, diagnostics) { Holders = holders, Memory = memory, Pinning = pinning };
     }
 
     private static HolderStats[] ReadHolders(BinaryReader reader)

@@ -3,9 +3,10 @@ using System.Buffers.Binary;
 namespace LeakExt.Core.Targets;
 
 /// <summary>
-/// The program headers of an ELF core dump: which virtual ranges are stored where in the file.
+/// The program headers of an ELF core dump: which virtual ranges are stored where in the file,
+/// plus its notes' file mappings and threads' stack pointers.
 /// Layout: one <see cref="LoadSegment"/> per PT_LOAD, sorted by virtual address (40 B each).
-/// Parsing reads only the headers: O(number of program headers).
+/// Parsing reads only the headers and notes: O(number of program headers + note bytes).
 /// </summary>
 public sealed class ElfCoreFile
 {
@@ -21,6 +22,9 @@ public sealed class ElfCoreFile
 
     /// <summary>File-backed mappings from the NT_FILE note: (start, end, path).</summary>
     public IReadOnlyList<(ulong Start, ulong End, string Path)> MappedFiles { get; private init; } = [];
+
+    /// <summary>Each thread's stack pointer, from its NT_PRSTATUS note (x86-64 and arm64 cores; empty for others).</summary>
+    public IReadOnlyList<ulong> StackPointers { get; private init; } = [];
 
     /// <summary>The highest file offset any header points at: a shorter file is truncated.</summary>
     public ulong RequiredLength { get; }
@@ -50,6 +54,7 @@ public sealed class ElfCoreFile
             throw new LeakExtException($"'{path}' is a big-endian ELF file; LeakExt reads little-endian dumps only.");
 
         ushort type = BinaryPrimitives.ReadUInt16LittleEndian(header[16..]);
+        ushort machine = BinaryPrimitives.ReadUInt16LittleEndian(header[18..]);
         if (type != EtCore)
             throw new LeakExtException($"'{path}' is an ELF file but not a core dump (e_type {type}); pass a dump written by createdump, dotnet-dump collect or gcore.");
 
@@ -96,17 +101,30 @@ public sealed class ElfCoreFile
 
         segments.Sort((a, b) => a.VirtualAddress.CompareTo(b.VirtualAddress));
         var files = new List<(ulong, ulong, string)>();
+        var stackPointers = new List<ulong>();
         foreach ((ulong offset, ulong size) in notes)
             if (size < 64 << 20)
-                ReadFileNote(stream, offset, (int)size, files);
-        return new ElfCoreFile(path, length, segments.ToArray(), required) { MappedFiles = files };
+                ReadNotes(stream, offset, (int)size, StackPointerOffset(machine), files, stackPointers);
+        return new ElfCoreFile(path, length, segments.ToArray(), required) { MappedFiles = files, StackPointers = stackPointers };
     }
 
     private const uint PtNote = 4;
+    private const uint NtPrStatus = 1;
     private const uint NtFile = 0x46494c45;
 
-    /// <summary>Reads the NT_FILE note: count, page size, (start, end, offset) triples, then the paths.</summary>
-    private static void ReadFileNote(FileStream stream, ulong offset, int size, List<(ulong, ulong, string)> files)
+    /// <summary>
+    /// Where the stack pointer is in an NT_PRSTATUS descriptor: the registers (pr_reg) start at 112 in
+    /// the 64-bit elf_prstatus; rsp is register 19 of x86-64's user_regs_struct, sp register 31 of arm64's.
+    /// </summary>
+    private static int StackPointerOffset(ushort machine) => machine switch
+    {
+        62 => 112 + 19 * 8,
+        183 => 112 + 31 * 8,
+        _ => -1,
+    };
+
+    /// <summary>Reads the notes: NT_FILE (count, page size, (start, end, offset) triples, then the paths) and each thread's NT_PRSTATUS.</summary>
+    private static void ReadNotes(FileStream stream, ulong offset, int size, int stackPointerOffset, List<(ulong, ulong, string)> files, List<ulong> stackPointers)
     {
         byte[] data = new byte[size];
         stream.Position = (long)offset;
@@ -121,6 +139,8 @@ public sealed class ElfCoreFile
             int descStart = at + 12 + ((nameSize + 3) & ~3);
             if (descSize < 0 || descStart + descSize > size)
                 return;
+            if (type == NtPrStatus && stackPointerOffset >= 0 && descSize >= stackPointerOffset + 8)
+                stackPointers.Add(BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan(descStart + stackPointerOffset)));
             if (type == NtFile && descSize >= 16)
             {
                 ReadOnlySpan<byte> desc = data.AsSpan(descStart, descSize);

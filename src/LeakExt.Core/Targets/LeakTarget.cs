@@ -31,9 +31,13 @@ public sealed class LeakTarget : IDisposable
     /// <summary>False when the runtime and data target belong to a debugger host, which disposes them.</summary>
     private bool _ownsRuntime = true;
 
-    /// <summary>The moment the target shows: now for a live process, when the dump was written for a dump.</summary>
+    /// <summary>
+    /// The moment the target shows: now for a live process, when the dump was written for a dump — to
+    /// the second, as a debugger reads a dump's time, so that every host places it alike.
+    /// </summary>
     public DateTimeOffset Moment => _hostMoment
-        ?? (DumpPath is null ? DateTimeOffset.UtcNow : new DateTimeOffset(File.GetLastWriteTimeUtc(DumpPath), TimeSpan.Zero));
+        ?? (DumpPath is null ? DateTimeOffset.UtcNow
+            : DateTimeOffset.FromUnixTimeSeconds(new DateTimeOffset(File.GetLastWriteTimeUtc(DumpPath), TimeSpan.Zero).ToUnixTimeSeconds()));
 
     private LeakTarget(DataTarget dataTarget, ClrRuntime runtime, string description, int? processId, bool isLive, ElfCoreFile? coreFile)
     {
@@ -144,7 +148,7 @@ public sealed class LeakTarget : IDisposable
     private static void RequireWalkableHeap(ClrRuntime runtime, string description, bool isLive)
     {
         if (!runtime.Heap.CanWalkHeap)
-            throw new LeakExtException($"the GC heap of {description} cannot be walked now (a GC was in progress); take the dump or snapshot again.");
+            throw new GcInProgressException($"the GC heap of {description} cannot be walked now (a GC was in progress); take the dump or snapshot again.");
         if (!isLive && !HoldsHeapMemory(runtime))
             throw new LeakExtException($"{description} holds no GC heap memory (a mini dump); take a dump with the heap: " +
                 "'leakext dump PID FILE', 'dotnet-dump collect --type Heap', or DOTNET_DbgMiniDumpType=2 for the dumps the runtime writes at a crash.");

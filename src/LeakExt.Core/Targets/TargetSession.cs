@@ -127,14 +127,19 @@ public sealed class TargetSession : IDisposable
             runtime.Heap.SubHeaps.Length,
             heap.Reader == HeapReaderKind.Fast ? "fast" : "clrmd",
             Math.Round(clock.Elapsed.TotalSeconds, 3));
-        return SnapshotBuilder.Build(heap, info) with { Memory = ReadProcessMemory(heap) };
+        var map = Growth.RuntimeMemoryMap.Read(runtime);
+        return SnapshotBuilder.Build(heap, info, map.Gc) with
+        {
+            Memory = ReadProcessMemory(map),
+            Pinning = Growth.FragmentationAnalyzer.Summarize(heap),
+        };
     }
 
-    private Growth.ProcessMemory? ReadProcessMemory(LiveHeap heap)
+    private Growth.ProcessMemory? ReadProcessMemory(Growth.RuntimeMemoryMap map)
     {
         try
         {
-            return Growth.ProcessMemoryReader.Read(Target, heap.Index.Segments);
+            return Growth.ProcessMemoryReader.Read(Target, map);
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or FormatException)
         {

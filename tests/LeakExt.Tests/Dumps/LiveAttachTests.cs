@@ -1,6 +1,7 @@
 using LeakExt.Commands.Framework;
 using LeakExt.Core;
 using LeakExt.Core.Capture;
+using LeakExt.Core.Snapshots;
 using LeakExt.Tests.Cli;
 using LeakExt.Tests.Infrastructure;
 
@@ -102,5 +103,60 @@ public sealed class LiveAttachTests
             if (Directory.Exists(folder))
                 Directory.Delete(folder, recursive: true);
         }
+    }
+    /// <summary>Records the Patterns target's live scenario at its checkpoint, while its background work goes on.</summary>
+    private static (CliResult Result, Snapshot[] Snapshots) Record(string scenario, params string[] options)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"leakext-record-{scenario}-{Environment.ProcessId}");
+        try
+        {
+            CliResult? recorded = null;
+            new CheckpointRunner { FileName = "dotnet", Arguments = [Repository.TargetProgram("Patterns"), scenario], NotAChild = true }.Run((pid, _, _) =>
+                recorded = CliRunner.Run(["record", pid.ToString(), .. options, "--out", folder]));
+            Assert.NotNull(recorded);
+            Snapshot[] snapshots = Directory.GetFiles(folder, "*.leaksnap").Order(StringComparer.Ordinal).Select(SnapshotFile.Read).ToArray();
+            return (recorded, snapshots);
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Record_lets_the_target_run_at_least_as_long_as_it_was_stopped()
+    {
+        // A million live objects: each snapshot takes longer than the 100 ms asked for. The target adds a
+        // Tick every 2 ms (500 a second) while it runs; between two snapshots it must have run at least as
+        // long as the walk before took, so it adds at least a fifth of that (a busy machine runs it slower).
+        (CliResult result, Snapshot[] snapshots) = Record("ticker", "--every", "100ms", "--count", "3");
+        Assert.True(result.ExitCode == 0, result.Errors);
+        Assert.Equal(3, snapshots.Length);
+        Assert.Contains("longer than the 100 ms interval", result.Out);
+        Assert.Contains("Done: 3 of 3 snapshots", result.Out);
+        Assert.Contains("Read the trend with: leakext heapgrowth ", result.Out);
+        for (int i = 0; i < 2; i++)
+        {
+            long ticks = snapshots[i + 1].Live("Patterns.Tick") - snapshots[i].Live("Patterns.Tick");
+            double walked = snapshots[i].Info.WalkSeconds;
+            Assert.True(ticks >= 100 * walked, $"{ticks} ticks after a walk of {walked:0.00} s");
+        }
+    }
+
+    [Fact]
+    public void Record_and_attach_get_past_a_gc_in_progress()
+    {
+        // The target forces a blocking, compacting GC every few milliseconds: a stop often lands in one.
+        (CliResult result, Snapshot[] snapshots) = Record("gcstorm", "--every", "100ms", "--count", "4");
+        Assert.True(result.ExitCode == 0, result.Out + result.Errors);
+        Assert.Equal(4, snapshots.Length);
+        Assert.All(snapshots, s => Assert.Equal(300_000, s.Live("Patterns.Cached")));
+
+        CliResult? attached = null;
+        new CheckpointRunner { FileName = "dotnet", Arguments = [Repository.TargetProgram("Patterns"), "gcstorm"], NotAChild = true }.Run((pid, _, _) =>
+            attached = CliRunner.Run("attach", pid.ToString(), "-c", "snapshot -top 1", "-c", "snapshot -top 1", "-c", "snapshot -top 1"));
+        Assert.True(attached!.ExitCode == 0, attached.Out + attached.Errors);
+        Assert.Equal(3, attached.Out.Split("Snapshot #").Length - 1);
     }
 }

@@ -11,6 +11,7 @@ public sealed class DumpFixture : IDisposable
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, IReadOnlyList<string>> _dumps = new();
+    private readonly Dictionary<string, IReadOnlyDictionary<string, long>> _facts = new();
     private readonly string _runDirectory = Path.Combine(Repository.Root, "artifacts", "test-dumps", $"run-{Environment.ProcessId}");
 
     public string RunDirectory => _runDirectory;
@@ -45,11 +46,12 @@ public sealed class DumpFixture : IDisposable
                 FileName = "dotnet",
                 Arguments = [Repository.TargetProgram(target), .. arguments],
                 Environment = environment,
-            }.Run((pid, number, _) =>
+            }.Run(reached =>
             {
-                string path = Path.Combine(directory, $"checkpoint-{number}.dmp");
-                DumpWriter.WriteHeapDump(pid, path);
+                string path = Path.Combine(directory, $"checkpoint-{reached.Number}.dmp");
+                DumpWriter.WriteHeapDump(reached.ProcessId, path);
                 paths.Add(path);
+                _facts[path] = reached.Facts;
             });
             _dumps[key] = paths;
             return paths;
@@ -98,6 +100,13 @@ public sealed class DumpFixture : IDisposable
             _dumps[key] = [path];
             return path;
         }
+    }
+
+    /// <summary>What the target printed about itself at the checkpoint of this dump (see tests/TestTargets/Shared/Checkpoint.cs).</summary>
+    public IReadOnlyDictionary<string, long> Facts(string dump)
+    {
+        lock (_gate)
+            return _facts[dump];
     }
 
     public string TempFile(string name)

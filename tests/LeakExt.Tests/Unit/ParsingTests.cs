@@ -50,6 +50,9 @@ public sealed class ParsingTests
         Assert.True(CheckpointProtocol.TryParse("LEAKEXT-CHECKPOINT 3 phase three pid=4242", out n, out label, out int? pid));
         Assert.Equal((3, "phase three", 4242), (n, label, pid));
         Assert.False(CheckpointProtocol.TryParse("hello", out _, out _));
+        Assert.True(CheckpointProtocol.TryParse("LEAKEXT-CHECKPOINT 1 spike gc-committed=42512384 gc-gen0=-1 pid=17", out n, out label, out pid, out var facts));
+        Assert.Equal((1, "spike", 17), (n, label, pid));
+        Assert.Equal(new Dictionary<string, long> { ["gc-committed"] = 42512384, ["gc-gen0"] = -1 }, facts);
     }
 
     [Fact]

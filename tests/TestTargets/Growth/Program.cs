@@ -1,8 +1,9 @@
 // One growth pattern per run, over 6 phases, a checkpoint after each: Growth <scenario>.
 //
 //   leak           static Growth.Scenarios.s_orders ─► List<LeakedOrder>: +20,000 orders (each with a 64-byte array) per phase
-//   plateau        static Growth.Scenarios.s_names ─► Dictionary<string, InternedName>: an intern table fed 5,000
-//                  words a phase drawn from a 3,000-word vocabulary with Zipf-like frequencies: it fills, then levels off
+//   plateau        static Growth.Scenarios.s_names ─► Dictionary<string, InternedName> ─► InternedName ─► byte[512]: an
+//                  intern table fed 5,000 words a phase drawn from a 3,000-word vocabulary with Zipf-like frequencies:
+//                  it fills (about 600 KiB from phase 1 to 6, above heapgrowth's 256 KiB floor), then levels off
 //   churn          20,000 Scratch objects a phase, dropped at once; 1,000 Keepers stay: no growth
 //   native         8 MiB a phase from Marshal.AllocHGlobal, written and never freed; the managed heap is flat
 //   fragmentation  phase k allocates k × 40,000 byte[200] (more than the gaps left so far) with every 2,000th pinned
@@ -24,6 +25,7 @@ public sealed class LeakedOrder(int id)
 public sealed class InternedName(string text)
 {
     public string Text { get; } = text;
+    public byte[] Notes { get; } = new byte[512];
 }
 
 public sealed class Scratch(int id)
