@@ -20,6 +20,16 @@ public sealed class DotnetDumpFactAttribute : FactAttribute
     }
 }
 
+/// <inheritdoc cref="DotnetDumpFactAttribute"/>
+public sealed class DotnetDumpTheoryAttribute : TheoryAttribute
+{
+    public DotnetDumpTheoryAttribute()
+    {
+        if (DotnetDumpHost.Unavailable is { } reason)
+            Skip = reason;
+    }
+}
+
 internal static class DotnetDumpHost
 {
     /// <summary>The adapter, built in the same configuration as these tests.</summary>
