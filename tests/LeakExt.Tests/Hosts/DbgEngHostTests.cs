@@ -9,16 +9,10 @@ using LeakExt.Tests.Infrastructure;
 namespace LeakExt.Tests.Hosts;
 
 /// <summary>A test that needs leakext.so (Linux x64, where the test project publishes it); elsewhere it reports itself skipped, with why.</summary>
-public sealed class DbgEngFactAttribute : FactAttribute
-{
-    public DbgEngFactAttribute() => Skip = DbgEngExtension.SkipReason;
-}
+public sealed class DbgEngFactAttribute() : FactUnlessAttribute(DbgEngExtension.SkipReason);
 
 /// <inheritdoc cref="DbgEngFactAttribute"/>
-public sealed class DbgEngTheoryAttribute : TheoryAttribute
-{
-    public DbgEngTheoryAttribute() => Skip = DbgEngExtension.SkipReason;
-}
+public sealed class DbgEngTheoryAttribute() : TheoryUnlessAttribute(DbgEngExtension.SkipReason);
 
 /// <summary>
 /// The native DbgEng extension, loaded into a fake engine that serves real dumps: every command

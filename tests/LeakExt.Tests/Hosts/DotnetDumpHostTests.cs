@@ -11,24 +11,10 @@ namespace LeakExt.Tests.Hosts;
 /// The DebugServices adapter in a real dotnet-dump: the release pinned in .config/dotnet-tools.json,
 /// which build.sh restores. Skipped, with why, only where that tool could not be restored.
 /// </summary>
-public sealed class DotnetDumpFactAttribute : FactAttribute
-{
-    public DotnetDumpFactAttribute()
-    {
-        if (DotnetDumpHost.Unavailable is { } reason)
-            Skip = reason;
-    }
-}
+public sealed class DotnetDumpFactAttribute() : FactUnlessAttribute(DotnetDumpHost.Unavailable);
 
 /// <inheritdoc cref="DotnetDumpFactAttribute"/>
-public sealed class DotnetDumpTheoryAttribute : TheoryAttribute
-{
-    public DotnetDumpTheoryAttribute()
-    {
-        if (DotnetDumpHost.Unavailable is { } reason)
-            Skip = reason;
-    }
-}
+public sealed class DotnetDumpTheoryAttribute() : TheoryUnlessAttribute(DotnetDumpHost.Unavailable);
 
 internal static class DotnetDumpHost
 {

@@ -4,14 +4,7 @@ using LeakExt.Tests.Infrastructure;
 namespace LeakExt.Tests.Hosts;
 
 /// <summary>A test that runs LeakExt in lldb through SOS; skipped, with why, where lldb or a managed-capable SOS is missing.</summary>
-public sealed class LldbFactAttribute : FactAttribute
-{
-    public LldbFactAttribute()
-    {
-        if (LldbHost.Unavailable is { } reason)
-            Skip = reason;
-    }
-}
+public sealed class LldbFactAttribute() : FactUnlessAttribute(LldbHost.Unavailable);
 
 /// <summary>
 /// lldb with SOS's plugin and LeakExt's adapter (DOTNET_DIAGNOSTIC_EXTENSIONS). SOS runs managed
