@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using LeakExt.Bench;
 using LeakExt.Core.Capture;
+using LeakExt.Core.Files;
 using LeakExt.Core.Heap;
 using LeakExt.Core.Snapshots;
 using LeakExt.Core.Targets;
@@ -49,7 +50,7 @@ if (!reuse || !File.Exists(dump))
         Arguments = [Path.Combine(root, "artifacts", "targets", "BigHeap", "BigHeap.dll"), scale.ToString(CultureInfo.InvariantCulture)],
         Environment = new Dictionary<string, string> { ["DOTNET_gcServer"] = "0" },
         CheckpointTimeout = TimeSpan.FromMinutes(10),
-    }.Run((pid, _, _) => DumpWriter.WriteHeapDump(pid, dump));
+    }.Run((pid, _, _) => DumpWriter.WriteHeapDump(pid, dump, new OutputOptions(Force: true)));
     Console.WriteLine($"  {new FileInfo(dump).Length / (1 << 20)} MiB dump in {clock.Elapsed.TotalSeconds:0.0} s: {dump}");
 }
 
@@ -201,11 +202,13 @@ static double MeasureLeaksnapLoad(string directory)
     var types = Enumerable.Range(0, 100_000).Select(i =>
         new TypeStats($"Generated.Namespace.Type{i}<System.String, System.Int32>", "Generated.dll", i + 1, (i + 1) * 24L,
             [i + 1, 0, 0, 0, 0, 0], [(i + 1) * 24L, 0, 0, 0, 0, 0], 0, 0)).ToArray();
-    var generations = HeapGenerations.Names.Select(g => new GenerationTotals(g, 0, 0, 0, 0, 0, 0)).ToArray();
+    // Totals that match the rows (all in gen0): a reader refuses a file whose totals do not.
+    long count = types.Sum(t => t.Count), bytes = types.Sum(t => t.Bytes);
+    var generations = HeapGenerations.Names.Select((g, i) => i == 0 ? new GenerationTotals(g, count, bytes, 0, 0, 0, 0) : new GenerationTotals(g, 0, 0, 0, 0, 0, 0)).ToArray();
     var snapshot = new Snapshot(new SnapshotInfo("bench", DateTimeOffset.UtcNow, "bench", null, "10.0", 8, false, 1, "fast", 0),
-        new HeapTotals(0, 0, 0, 0, 0, 0, 0, 0, generations), types, new Dictionary<string, long>(), 0, 0, new SnapshotDiagnostics(0, 0, 0, 0));
+        new HeapTotals(count, bytes, 0, 0, 0, 0, 0, 0, generations), types, new Dictionary<string, long>(), 0, 0, new SnapshotDiagnostics(0, 0, 0, 0));
     string path = Path.Combine(directory, "rows-100k.leaksnap");
-    SnapshotFile.Write(snapshot, path);
+    SnapshotFile.Write(snapshot, path, new OutputOptions(Force: true));
     var times = new List<double>();
     for (int i = 0; i < 5; i++)
     {

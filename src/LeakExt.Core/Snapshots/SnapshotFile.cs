@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using LeakExt.Core.Files;
 using LeakExt.Core.Heap;
 
 namespace LeakExt.Core.Snapshots;
@@ -16,18 +17,24 @@ public static class SnapshotFile
     private static readonly byte[] Magic = "LEAKSNAP"u8.ToArray();
     private const int HeaderSize = 32;
 
-    private const uint TagInfo = 0x4F464E49;   // "INFO"
-    private const uint TagTotals = 0x4C544F54; // "TOTL"
-    private const uint TagRoots = 0x544F4F52;  // "ROOT"
-    private const uint TagTypes = 0x45505954;  // "TYPE"
-    private const uint TagDiagnostics = 0x47414944; // "DIAG"
-    private const uint TagHolders = 0x444C4F48; // "HOLD"
-    private const uint TagMemory = 0x4D454D50; // "PMEM"
-    private const uint TagPinning = 0x534E4950; // "PINS"
+    internal const uint TagInfo = 0x4F464E49;   // "INFO"
+    internal const uint TagTotals = 0x4C544F54; // "TOTL"
+    internal const uint TagRoots = 0x544F4F52;  // "ROOT"
+    internal const uint TagTypes = 0x45505954;  // "TYPE"
+    internal const uint TagDiagnostics = 0x47414944; // "DIAG"
+    internal const uint TagHolders = 0x444C4F48; // "HOLD"
+    internal const uint TagMemory = 0x4D454D50; // "PMEM"
+    internal const uint TagPinning = 0x534E4950; // "PINS"
 
-    public static void Write(Snapshot snapshot, string path)
+    /// <summary>The largest file this LeakExt writes or reads: a bound checked before a byte is read.</summary>
+    public const long MaxFileBytes = 512L << 20;
+
+    /// <summary>Writes the snapshot to <paramref name="path"/> by the rules of <see cref="OutputFile"/>; returns the full path.</summary>
+    public static string Write(Snapshot snapshot, string path, OutputOptions? options = null, CancellationToken cancellationToken = default)
     {
         byte[] payload = WritePayload(snapshot);
+        if (HeaderSize + payload.LongLength > MaxFileBytes)
+            throw new LeakExtException($"the snapshot takes {HeaderSize + payload.LongLength:N0} bytes, more than a {Extension} file may hold ({MaxFileBytes:N0}); it was not saved.");
         byte[] header = new byte[HeaderSize];
         Magic.CopyTo(header, 0);
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), FormatVersion);
@@ -35,18 +42,11 @@ public static class SnapshotFile
         BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(12), 6u + (snapshot.Memory is null ? 0u : 1u) + (snapshot.Pinning is null ? 0u : 1u));
         BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(16), (ulong)payload.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(24), Crc32.Compute(payload));
-
-        string fullPath = Path.GetFullPath(path);
-        string? directory = Path.GetDirectoryName(fullPath);
-        if (directory is not null)
-            Directory.CreateDirectory(directory);
-        string temporary = fullPath + ".tmp";
-        using (FileStream stream = File.Create(temporary))
+        return OutputFile.Write(path, options ?? new OutputOptions(), stream =>
         {
             stream.Write(header);
             stream.Write(payload);
-        }
-        File.Move(temporary, fullPath, overwrite: true);
+        }, cancellationToken);
     }
 
     private static byte[] WritePayload(Snapshot snapshot)
@@ -192,17 +192,9 @@ public static class SnapshotFile
             w.Write(value);
     }
 
-    private static string? ReadNullable(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
-
-    public static Snapshot Read(string path)
+    public static Snapshot Read(string path, CancellationToken cancellationToken = default)
     {
-        if (Directory.Exists(path))
-            throw new LeakExtException($"'{path}' is a directory; pass a {Extension} file.");
-        if (!File.Exists(path))
-            throw new LeakExtException($"snapshot file '{path}' not found; check the path.");
-        byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length == 0)
-            throw new LeakExtException($"'{path}' is empty, not a {Extension} file.");
+        byte[] bytes = InputFile.ReadAll(path, MaxFileBytes, "snapshot file", $"a {Extension} file", cancellationToken);
         if (bytes.Length < HeaderSize || !bytes.AsSpan(0, 8).SequenceEqual(Magic))
             throw new LeakExtException($"'{path}' is not a {Extension} file (no LEAKSNAP header).");
 
@@ -214,160 +206,18 @@ public static class SnapshotFile
             throw new LeakExtException($"'{path}' is truncated: {bytes.Length - HeaderSize:N0} of {payloadLength:N0} payload bytes; save the snapshot again.");
         if ((ulong)(bytes.Length - HeaderSize) > payloadLength)
             throw new LeakExtException($"'{path}' is corrupt: {(ulong)(bytes.Length - HeaderSize) - payloadLength:N0} unexpected bytes after the payload.");
-        ReadOnlySpan<byte> payload = bytes.AsSpan(HeaderSize);
         uint expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(24));
-        if (Crc32.Compute(payload) != expectedCrc)
+        if (Crc32.Compute(bytes.AsSpan(HeaderSize)) != expectedCrc)
             throw new LeakExtException($"'{path}' is corrupt: its checksum does not match; save the snapshot again.");
 
         try
         {
-            return ReadPayload(bytes, HeaderSize);
+            return SnapshotFileReader.Read(bytes, HeaderSize);
         }
-        catch (Exception ex) when (ex is EndOfStreamException or FormatException or ArgumentException or OverflowException or IOException or KeyNotFoundException or IndexOutOfRangeException)
+        catch (FormatException ex)
         {
             throw new LeakExtException($"'{path}' is corrupt: {ex.Message.ReplaceLineEndings(" ")}", ex);
         }
-    }
-
-    private static Snapshot ReadPayload(byte[] bytes, int offset)
-    {
-        using var reader = new BinaryReader(new MemoryStream(bytes, offset, bytes.Length - offset, writable: false), Encoding.UTF8);
-        SnapshotInfo? info = null;
-        HeapTotals? totals = null;
-        var roots = new Dictionary<string, long>();
-        TypeStats[]? types = null;
-        SnapshotDiagnostics diagnostics = new(0, 0, 0, 0);
-        HolderStats[] holders = [];
-        Growth.ProcessMemory? memory = null;
-        PinningSummary? pinning = null;
-        long finalizerQueue = 0, finalizable = 0;
-
-        Stream stream = reader.BaseStream;
-        while (stream.Position < stream.Length)
-        {
-            uint tag = reader.ReadUInt32();
-            reader.ReadUInt32();
-            long length = reader.ReadInt64();
-            long end = stream.Position + length;
-            if (length < 0 || end > stream.Length)
-                throw new FormatException("a section runs past the end of the file.");
-            switch (tag)
-            {
-                case TagInfo:
-                    info = new SnapshotInfo(ReadNullable(reader), DateTimeOffset.FromUnixTimeMilliseconds(reader.ReadInt64()), reader.ReadString(),
-                        reader.ReadInt32() is int pid && pid >= 0 ? pid : null, reader.ReadString(), reader.ReadInt32(), reader.ReadBoolean(),
-                        reader.ReadInt32(), reader.ReadString(), reader.ReadDouble());
-                    finalizerQueue = reader.ReadInt64();
-                    finalizable = reader.ReadInt64();
-                    break;
-                case TagTotals:
-                    totals = ReadTotals(reader);
-                    // Later writers append the free-region bytes.
-                    if (stream.Position + 8 <= end)
-                        totals = totals with { FreeRegionBytes = reader.ReadInt64() };
-                    break;
-                case TagRoots:
-                    int rootKinds = reader.ReadInt32();
-                    for (int i = 0; i < rootKinds; i++)
-                        roots[reader.ReadString()] = reader.ReadInt64();
-                    break;
-                case TagTypes:
-                    types = ReadTypes(reader);
-                    break;
-                case TagMemory:
-                    memory = new Growth.ProcessMemory(reader.ReadString(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(),
-                        reader.ReadInt64(), reader.ReadInt64());
-                    break;
-                case TagHolders:
-                    holders = ReadHolders(reader);
-                    break;
-                case TagPinning:
-                    pinning = new PinningSummary(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32());
-                    break;
-                case TagDiagnostics:
-                    diagnostics = new SnapshotDiagnostics(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(),
-                        stream.Position + 8 <= end ? reader.ReadInt64() : 0); // files before the conservative count end here
-                    break;
-            }
-            if (stream.Position > end)
-                throw new FormatException($"section {tag:x8} is longer than its header says.");
-            stream.Position = end;
-        }
-
-        if (info is null || totals is null || types is null)
-            throw new FormatException("a required section (INFO, TOTL or TYPE) is missing.");
-        return new Snapshot(info, totals, types, roots, finalizerQueue, finalizable, diagnostics) { Holders = holders, Memory = memory, Pinning = pinning };
-    }
-
-    private static HolderStats[] ReadHolders(BinaryReader reader)
-    {
-        string[] texts = ReadStrings(reader, "holder");
-        string[] modules = ReadStrings(reader, "module");
-        int count = reader.ReadInt32();
-        if (count < 0 || count > 100_000_000)
-            throw new FormatException($"bad holder row count {count}.");
-        var rows = new HolderStats[count];
-        for (int i = 0; i < count; i++)
-        {
-            string type = reader.ReadString();
-            string module = modules[reader.Read7BitEncodedInt()];
-            string holder = texts[reader.Read7BitEncodedInt()];
-            rows[i] = new HolderStats(type, module, holder, reader.Read7BitEncodedInt64(), reader.Read7BitEncodedInt64(), reader.ReadUInt64());
-        }
-        return rows;
-    }
-
-    private static string[] ReadStrings(BinaryReader reader, string what)
-    {
-        int count = reader.ReadInt32();
-        if (count < 0 || count > 10_000_000)
-            throw new FormatException($"bad {what} count {count}.");
-        string[] strings = new string[count];
-        for (int i = 0; i < count; i++)
-            strings[i] = reader.ReadString();
-        return strings;
-    }
-
-    private static HeapTotals ReadTotals(BinaryReader reader)
-    {
-        long committed = reader.ReadInt64(), reserved = reader.ReadInt64();
-        int count = reader.ReadInt32();
-        if (count is < 0 or > 64)
-            throw new FormatException($"bad generation count {count}.");
-        var generations = new GenerationTotals[count];
-        for (int i = 0; i < count; i++)
-            generations[i] = new GenerationTotals(reader.ReadString(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(),
-                reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64());
-        return new HeapTotals(generations.Sum(g => g.LiveCount), generations.Sum(g => g.LiveBytes), generations.Sum(g => g.DeadCount),
-            generations.Sum(g => g.DeadBytes), generations.Sum(g => g.FreeCount), generations.Sum(g => g.FreeBytes), committed, reserved, generations);
-    }
-
-    private static TypeStats[] ReadTypes(BinaryReader reader)
-    {
-        string[] modules = ReadStrings(reader, "module");
-        int generations = reader.ReadInt32();
-        if (generations != HeapGenerations.Count)
-            throw new FormatException($"expected {HeapGenerations.Count} generations per type, found {generations}.");
-        int count = reader.ReadInt32();
-        if (count < 0 || count > 100_000_000)
-            throw new FormatException($"bad type count {count}.");
-        var rows = new TypeStats[count];
-        for (int i = 0; i < count; i++)
-        {
-            string type = reader.ReadString();
-            string module = modules[reader.Read7BitEncodedInt()];
-            long[] counts = new long[generations], sizes = new long[generations];
-            long total = 0, bytes = 0;
-            for (int g = 0; g < generations; g++)
-            {
-                counts[g] = reader.Read7BitEncodedInt64();
-                sizes[g] = reader.Read7BitEncodedInt64();
-                total += counts[g];
-                bytes += sizes[g];
-            }
-            rows[i] = new TypeStats(type, module, total, bytes, counts, sizes, reader.Read7BitEncodedInt64(), reader.Read7BitEncodedInt64());
-        }
-        return rows;
     }
 }
 

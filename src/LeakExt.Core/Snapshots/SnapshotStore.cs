@@ -31,14 +31,14 @@ public sealed class SnapshotStore
         _nextId = 1;
     }
 
-    public StoredSnapshot Load(string file)
+    public StoredSnapshot Load(string file, CancellationToken cancellationToken = default)
     {
         string fullPath = Path.GetFullPath(file);
         StoredSnapshot? existing = _items.FirstOrDefault(s => s.File == fullPath);
-        return existing ?? Add(SnapshotFile.Read(file), fullPath);
+        return existing ?? Add(SnapshotFile.Read(file, cancellationToken), fullPath);
     }
 
-    public StoredSnapshot Resolve(string reference)
+    public StoredSnapshot Resolve(string reference, CancellationToken cancellationToken = default)
     {
         string text = reference.Trim();
         string idText = text.StartsWith('#') ? text[1..] : text;
@@ -49,7 +49,7 @@ public sealed class SnapshotStore
         if (text.StartsWith('#'))
             throw new LeakExtException($"no snapshot {text} in this session; {Known()}.");
         if (File.Exists(text) || text.EndsWith(SnapshotFile.Extension, StringComparison.OrdinalIgnoreCase))
-            return Load(text);
+            return Load(text, cancellationToken);
         throw new LeakExtException($"no snapshot '{text}' in this session; {Known()}, or pass a {SnapshotFile.Extension} file.");
     }
 
