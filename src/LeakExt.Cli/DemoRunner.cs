@@ -1,6 +1,7 @@
 using LeakExt.Commands.Framework;
 using LeakExt.Core;
 using LeakExt.Core.Capture;
+using LeakExt.Core.Files;
 using LeakExt.Core.Targets;
 
 namespace LeakExt.Cli;
@@ -24,7 +25,7 @@ internal sealed class DemoRunner(TextWriter stdout, TextWriter stderr, Interrupt
         new CheckpointRunner { FileName = "dotnet", Arguments = [program, "3", "200", "25"] }.Run((pid, number, label) =>
         {
             string path = Path.Combine(directory, $"checkpoint-{number}.dmp");
-            DumpWriter.WriteHeapDump(pid, path);
+            DumpWriter.WriteHeapDump(pid, path, new OutputOptions(Force: true));   // the demo's own folder: a run replaces the last
             dumps.Add(path);
             stdout.WriteLine($"  checkpoint {number} ({label}): wrote {path} ({new FileInfo(path).Length / (1024 * 1024)} MiB)");
         });
@@ -37,7 +38,7 @@ internal sealed class DemoRunner(TextWriter stdout, TextWriter stderr, Interrupt
             using var target = new OpenTargetProvider(new TargetSession(LeakTarget.OpenDump(dumps[i])));
             session.Target = target;
             string name = $"checkpoint-{i + 1}";
-            if (Echo(host, $"snapshot -name {name} -save {Path.Combine(directory, name + ".leaksnap")} -top {(i == 0 ? 10 : 5)}") != 0)
+            if (Echo(host, $"snapshot -name {name} -save {Path.Combine(directory, name + ".leaksnap")} -force -top {(i == 0 ? 10 : 5)}") != 0)
                 return 1;
             session.Target = null;
         }
@@ -45,7 +46,7 @@ internal sealed class DemoRunner(TextWriter stdout, TextWriter stderr, Interrupt
         if (Echo(host, "snapshots") != 0 || Echo(host, "snapdiff checkpoint-1 checkpoint-2 -top 8") != 0 ||
             Echo(host, "snapdiff checkpoint-1 checkpoint-3 -top 8 -sort count") != 0 ||
             Echo(host, "snapdiff checkpoint-1 checkpoint-3 -by holder -top 3") != 0 ||
-            Echo(host, $"heapgrowth -top 3 -html {Path.Combine(directory, "heapgrowth.html")}") != 0)
+            Echo(host, $"heapgrowth -top 3 -html {Path.Combine(directory, "heapgrowth.html")} -force") != 0)
             return 1;
 
         // Who holds the Hyperlinks, and what would releasing them give back: on the last dump.

@@ -2,6 +2,7 @@ using System.CommandLine;
 using LeakExt.Commands.Framework;
 using LeakExt.Core;
 using LeakExt.Core.Capture;
+using LeakExt.Core.Files;
 using LeakExt.Core.Targets;
 
 namespace LeakExt.Cli;
@@ -52,23 +53,24 @@ public static class LeakExtApp
         }));
 
         var dumpPid = new Argument<int>("pid") { Description = "the process id of a running .NET process" };
-        var dumpFile = new Argument<string>("file") { Description = "where to write the dump" };
-        var dump = new Command("dump", "Write a heap dump of a running .NET process (through its diagnostics port).") { dumpPid, dumpFile };
+        var dumpFile = new Argument<string>("file") { Description = "where to write the dump (its folder must exist)" };
+        var force = ForceOption();
+        var dump = new Command("dump", "Write a heap dump of a running .NET process (through its diagnostics port).") { dumpPid, dumpFile, force };
         dump.SetAction(parse => Guarded(stderr, () =>
         {
-            string file = parse.GetValue(dumpFile)!;
-            DumpWriter.WriteHeapDump(parse.GetValue(dumpPid), file);
-            stdout.WriteLine($"Wrote {Path.GetFullPath(file)}");
+            string written = DumpWriter.WriteHeapDump(parse.GetValue(dumpPid), parse.GetValue(dumpFile)!, new OutputOptions(parse.GetValue(force), "--force"));
+            stdout.WriteLine($"Wrote {written}");
             return 0;
         }));
 
         var recordPid = new Argument<int>("pid") { Description = "the process id of a running .NET process" };
         var every = new Option<string>("--every") { Description = "time between snapshots: 10s, 500ms, 2m, 1h (default 10s)", DefaultValueFactory = _ => "10s" };
         var count = new Option<int>("--count") { Description = "how many snapshots (default 6)", DefaultValueFactory = _ => 6 };
-        var recordOut = new Option<string>("--out") { Description = "folder for the .leaksnap files", Required = true };
+        var recordOut = new Option<string>("--out") { Description = "folder for the .leaksnap files (made if missing; its parent must exist)", Required = true };
+        var recordForce = ForceOption();
         var record = new Command("record", "Snapshot a live process every interval into .leaksnap files (suspended only while each is taken).")
         {
-            recordPid, every, count, recordOut, symbolPath,
+            recordPid, every, count, recordOut, symbolPath, recordForce,
         };
         record.SetAction(parse => Guarded(stderr, () =>
         {
@@ -76,16 +78,18 @@ public static class LeakExtApp
             if (snapshots < 1)
                 throw new LeakExtException($"--count must be at least 1, got {snapshots}.");
             return new Recorder(stdout, stderr, interrupts).Run(parse.GetValue(recordPid), Recorder.ParseInterval(parse.GetValue(every)!), snapshots,
-                parse.GetValue(recordOut)!, SymbolPath.Resolve(parse.GetValue(symbolPath)));
+                parse.GetValue(recordOut)!, SymbolPath.Resolve(parse.GetValue(symbolPath)), new OutputOptions(parse.GetValue(recordForce), "--force"));
         }));
 
         var growthArguments = new Argument<string[]>("snapshots") { Description = "a folder of .leaksnap files, or the files in time order", Arity = ArgumentArity.OneOrMore };
         var growthTop = new Option<int>("--top") { Description = "suspects to show (default 10)", DefaultValueFactory = _ => 10 };
         var growthHtml = new Option<string?>("--html") { Description = "also write a self-contained HTML report" };
         var growthJson = new Option<bool>("--json") { Description = "print JSON instead of text" };
+        var growthMixed = new Option<bool>("--mixed") { Description = "accept snapshots of different processes, runtime versions or pointer sizes" };
+        var growthForce = ForceOption();
         var heapgrowth = new Command("heapgrowth", "Read a series of .leaksnap files (e.g. from 'leakext record'): leak, plateau, native growth, fragmentation or finalizer backlog.")
         {
-            growthArguments, growthTop, growthHtml, growthJson,
+            growthArguments, growthTop, growthHtml, growthJson, growthMixed, growthForce,
         };
         heapgrowth.SetAction(parse => Guarded(stderr, () =>
         {
@@ -96,6 +100,10 @@ public static class LeakExtApp
                 line.Add($"-html {Quote(html)}");
             if (parse.GetValue(growthJson))
                 line.Add("-json");
+            if (parse.GetValue(growthMixed))
+                line.Add("-mixed");
+            if (parse.GetValue(growthForce))
+                line.Add("-force");
             return RunSession(new LeakSession(null), [string.Join(' ', line)], stdin, stdout, stderr, terminal, showProgress, interrupts);
         }));
 
@@ -123,6 +131,8 @@ public static class LeakExtApp
         return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
     }
 
+    private static Option<bool> ForceOption() => new("--force") { Description = OutputFileOption.Help };
+
     private static string Quote(string text) => text.Contains(' ') || text.Contains('"') ? "\"" + text.Replace("\"", "\\\"") + "\"" : text;
 
     private static int RunSession(LeakSession session, string[]? batch, TextReader stdin, TextWriter stdout, TextWriter stderr,
@@ -141,7 +151,7 @@ public static class LeakExtApp
         }
         catch (LeakExtException ex)
         {
-            stderr.WriteLine("error: " + ex.Message);
+            stderr.WriteLine("error: " + TerminalText.Escape(ex.Message));
             return 1;
         }
         catch (OperationCanceledException)
@@ -152,7 +162,7 @@ public static class LeakExtApp
         catch (Exception ex) when (Environment.GetEnvironmentVariable("LEAKEXT_DEBUG") != "1")
         {
             // A bug of ours or an unreadable target: one line; LEAKEXT_DEBUG=1 shows the stack.
-            stderr.WriteLine($"error: {ex.GetType().Name}: {ex.Message.ReplaceLineEndings(" ")} (set LEAKEXT_DEBUG=1 for details, and please report it).");
+            stderr.WriteLine($"error: {ex.GetType().Name}: {TerminalText.Escape(ex.Message.ReplaceLineEndings(" "))} (set LEAKEXT_DEBUG=1 for details, and please report it).");
             return ExitInternalError;
         }
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using LeakExt.Commands.Framework;
 using LeakExt.Core;
+using LeakExt.Core.Files;
 using LeakExt.Core.Snapshots;
 using LeakExt.Core.Targets;
 
@@ -10,15 +11,17 @@ namespace LeakExt.Cli;
 /// `leakext record`: a snapshot of a live process every interval, each written to a .leaksnap file
 /// (like a performance-counter log, without a debugger). The process is suspended only while a
 /// snapshot is taken, and runs at least as long between two (<see cref="RecordingPace"/>); a GC in
-/// progress is retried, and a snapshot that still meets one is skipped, never the series; Ctrl-C
-/// stops between or during snapshots and keeps what was recorded.
+/// progress is retried, and a snapshot that still meets one is skipped, never the series. One
+/// cancellation token spans the whole recording, so a Ctrl-C at any moment (waiting, walking,
+/// detaching, writing) stops it at the next step and says what was kept; a target that exits on
+/// the way ends it with one line and exit code 1.
 /// </summary>
 internal sealed class Recorder(TextWriter stdout, TextWriter stderr, InterruptHandler interrupts)
 {
-    public int Run(int processId, TimeSpan every, int count, string outDirectory, SymbolPath? symbolPath)
+    public int Run(int processId, TimeSpan every, int count, string outDirectory, SymbolPath? symbolPath, OutputOptions rules)
     {
         string directory = Path.GetFullPath(outDirectory);
-        Directory.CreateDirectory(directory);
+        bool created = MakeFolder(directory);
         var pace = new RecordingPace(every, count);
         Action<int, TimeSpan> retrying = (attempt, wait) =>
         {
@@ -28,17 +31,20 @@ internal sealed class Recorder(TextWriter stdout, TextWriter stderr, InterruptHa
         };
         // Check once that the process exists and runs .NET before the first wait.
         GcRetry.Run(() => { LeakTarget.Attach(processId, symbolPath).Dispose(); return 0; }, retrying, CancellationToken.None);
-        stdout.WriteLine($"Recording {count} snapshots of process {processId}, one every {Describe(every)} from the end of one to the start of the next, into {directory}");
+        stdout.WriteLine($"Recording {count} snapshots of process {processId}, one every {Describe(every)} from the end of one to the start of the next, into {directory}{(created ? " (made)" : "")}");
+        stdout.Flush();
 
         var provider = new LiveProcessTargetProvider(processId, symbolPath) { OnRetry = retrying };
         var written = new List<string>();
-        for (int i = 1; i <= count; i++)
+        CancellationToken token = interrupts.BeginCommand();
+        try
         {
-            CancellationToken token = interrupts.BeginCommand();
-            try
+            for (int i = 1; i <= count; i++)
             {
                 token.WaitHandle.WaitOne(pace.WaitBeforeNext());
                 token.ThrowIfCancellationRequested();
+                if (ProcessStatus.HasExited(processId))
+                    return Exited(processId, "before", i, written, directory);
 
                 string name = $"record-{i:00}";
                 pace.Starting();
@@ -53,27 +59,62 @@ internal sealed class Recorder(TextWriter stdout, TextWriter stderr, InterruptHa
                     stdout.Flush();
                     continue;
                 }
+                catch (Exception ex) when (ex is not OperationCanceledException && ProcessStatus.HasExited(processId))
+                {
+                    return Exited(processId, "during", i, written, directory);
+                }
+                // Memory read from a process that died meanwhile is not a snapshot of it.
+                if (ProcessStatus.HasExited(processId))
+                    return Exited(processId, "during", i, written, directory);
+                token.ThrowIfCancellationRequested();
+
                 string file = Path.Combine(directory, $"{name}-{snapshot.Info.TakenAt.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}{SnapshotFile.Extension}");
-                SnapshotFile.Write(snapshot, file);
-                written.Add(file);
+                written.Add(SnapshotFile.Write(snapshot, file, rules, token));
                 (string line, string? warning) = pace.Taken(i, snapshot, file);
                 stdout.WriteLine(line);
                 if (warning is not null)
                     stdout.WriteLine(warning);
                 stdout.Flush();
             }
-            catch (OperationCanceledException)
-            {
-                stderr.WriteLine($"error: recording stopped after {written.Count} snapshot{(written.Count == 1 ? "" : "s")}; they are in {directory}.");
-                return SessionHost.ExitCancelled;
-            }
-            finally
-            {
-                interrupts.EndCommand();
-            }
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine($"error: recording stopped after {Kept(written, directory)}.");
+            return SessionHost.ExitCancelled;
+        }
+        finally
+        {
+            interrupts.EndCommand();
         }
         stdout.WriteLine(pace.Summary(written.Count, directory));
         return 0;
+    }
+
+    private int Exited(int processId, string when, int snapshot, List<string> written, string directory)
+    {
+        stderr.WriteLine($"error: process {processId} exited {when} snapshot {snapshot}; {Kept(written, directory)}.");
+        return SessionHost.ExitFailure;
+    }
+
+    private static string Kept(List<string> written, string directory) => written.Count switch
+    {
+        0 => "0 snapshots kept",
+        1 => $"1 snapshot kept, in {directory}",
+        _ => $"{written.Count} snapshots kept, in {directory}",
+    };
+
+    /// <summary>The --out folder is made if missing, but not its parents: a mistyped path is an error, not a new tree.</summary>
+    private static bool MakeFolder(string directory)
+    {
+        if (Directory.Exists(directory))
+            return false;
+        string? parent = Path.GetDirectoryName(directory);
+        if (parent is null || !Directory.Exists(parent))
+            throw new LeakExtException($"--out: the folder '{parent}' does not exist; create it first or record elsewhere.");
+        if (File.Exists(directory) || new FileInfo(directory).LinkTarget is not null)
+            throw new LeakExtException($"--out: '{directory}' is not a folder; name a folder for the .leaksnap files.");
+        Directory.CreateDirectory(directory);
+        return true;
     }
 
     /// <summary>"10s", "500ms", "2m", "1h", or plain seconds.</summary>

@@ -102,7 +102,7 @@ public static unsafe partial class Extension
     {
         try
         {
-            string message = ex.Message.ReplaceLineEndings(" ");
+            string message = TerminalText.Escape(ex.Message.ReplaceLineEndings(" "));
             // A debugger that lacks an interface we need is the environment, not a bug of ours.
             string text = ex is DebugEngineException
                 ? $"error: {name}: {message}; LeakExt needs a DbgEng debugger (WinDbg, cdb) with IDebugControl4.\n"

@@ -37,5 +37,5 @@ public sealed class FragmentationCommand : Command<FragmentationOptions, Fragmen
             report.LargestFree, report.PinnedCount, report.Pinned);
     }
 
-    protected override void RenderText(FragmentationResult result, ICommandOutput output) => FragmentationRenderer.Render(result, output);
+    protected override void RenderText(FragmentationResult result, TextOutput output) => FragmentationRenderer.Render(result, output);
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization.Metadata;
 using LeakExt.Commands.Framework;
 using LeakExt.Commands.Rendering;
 using LeakExt.Core;
+using LeakExt.Core.Files;
 using LeakExt.Core.Growth;
 using LeakExt.Core.Snapshots;
 
@@ -12,6 +13,8 @@ public sealed class HeapGrowthOptions : CommandOptions
     public List<string> Snapshots { get; } = new();
     public int Top { get; set; } = 10;
     public string? HtmlFile { get; set; }
+    public bool Force { get; set; }
+    public bool Mixed { get; set; }
 }
 
 /// <summary>!heapgrowth: is memory growing, at what pace, will it level off, and is it the managed heap at all.</summary>
@@ -35,6 +38,8 @@ public sealed class HeapGrowthCommand : Command<HeapGrowthOptions, HeapGrowthRes
     [
         new("top", "N", "suspects to show (default 10; 0 = all)", (o, v) => o.Top = OptionValues.WholeNumber("heapgrowth", "top", v)),
         new("html", "FILE", "also write a self-contained HTML report with charts", (o, v) => o.HtmlFile = v),
+        OutputFileOption.Force<HeapGrowthOptions>(o => o.Force = true),
+        OptionSpec<HeapGrowthOptions>.Flag("mixed", "accept snapshots of different processes, runtime versions or pointer sizes in one series", o => o.Mixed = true),
     ];
 
     protected override string Notes => "A trend needs at least three snapshots. Snapshots of dumps are placed at the time each dump was written.\nA change counts only above floors, absolute and relative (live bytes: 256 KiB and 1%; non-GC memory: 8 MiB and 5%); rules and examples: docs/heapgrowth.md.";
@@ -45,30 +50,33 @@ public sealed class HeapGrowthCommand : Command<HeapGrowthOptions, HeapGrowthRes
 
     protected override HeapGrowthResult Run(HeapGrowthOptions options, CommandContext context)
     {
-        List<StoredSnapshot> series = Resolve(options.Snapshots, context.Session.Snapshots);
-        GrowthReport report = GrowthAnalyzer.Analyze(series, options.Top);
+        OutputOptions rules = OutputFileOption.Rules(options.Force);
+        if (options.HtmlFile is not null)
+            OutputFile.CheckTarget(options.HtmlFile, rules);
+        List<StoredSnapshot> series = Resolve(options.Snapshots, context.Session.Snapshots, context.CancellationToken);
+        GrowthReport report = GrowthAnalyzer.Analyze(series, options.Top, options.Mixed);
         var result = HeapGrowthResult.From(report, options.HtmlFile is null ? null : Path.GetFullPath(options.HtmlFile));
         if (options.HtmlFile is not null)
-            File.WriteAllText(options.HtmlFile, HtmlReport.Render(result));
+            OutputFile.WriteText(options.HtmlFile, HtmlReport.Render(result), rules, context.CancellationToken);
         return result;
     }
 
     /// <summary>The series: named snapshots, a folder of .leaksnap files (by time), or the whole session.</summary>
-    public static List<StoredSnapshot> Resolve(IReadOnlyList<string> references, SnapshotStore store)
+    public static List<StoredSnapshot> Resolve(IReadOnlyList<string> references, SnapshotStore store, CancellationToken cancellationToken = default)
     {
         if (references.Count == 1 && Directory.Exists(references[0]))
         {
             string[] files = Directory.GetFiles(references[0], "*" + SnapshotFile.Extension);
             if (files.Length == 0)
                 throw new LeakExtException($"heapgrowth: no {SnapshotFile.Extension} files in '{references[0]}'; record some with 'leakext record PID --out {references[0]}'.");
-            return files.Order(StringComparer.Ordinal).Select(store.Load).OrderBy(s => s.Snapshot.Info.TakenAt).ThenBy(s => s.File, StringComparer.Ordinal).ToList();
+            return files.Order(StringComparer.Ordinal).Select(file => store.Load(file, cancellationToken)).OrderBy(s => s.Snapshot.Info.TakenAt).ThenBy(s => s.File, StringComparer.Ordinal).ToList();
         }
         if (references.Count > 0)
-            return references.Select(store.Resolve).ToList();
+            return references.Select(reference => store.Resolve(reference, cancellationToken)).ToList();
         if (store.All.Count < 2)
             throw new LeakExtException($"heapgrowth: the session has {store.All.Count} snapshot{(store.All.Count == 1 ? "" : "s")}; take more with !snapshot, or pass .leaksnap files or a folder.");
         return store.All.ToList();
     }
 
-    protected override void RenderText(HeapGrowthResult result, ICommandOutput output) => GrowthRenderer.Render(result, output);
+    protected override void RenderText(HeapGrowthResult result, TextOutput output) => GrowthRenderer.Render(result, output);
 }

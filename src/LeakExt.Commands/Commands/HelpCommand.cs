@@ -42,11 +42,11 @@ public sealed class HelpCommand : Command<HelpOptions, HelpResult>
         return new HelpResult("help", command.Name, command.HelpText, []);
     }
 
-    protected override void RenderText(HelpResult result, ICommandOutput output)
+    protected override void RenderText(HelpResult result, TextOutput output)
     {
         if (result.Text is not null)
         {
-            output.Write(result.Text);
+            output.WriteLines(result.Text);
             return;
         }
         output.WriteLine("LeakExt commands (a leading '!' is optional; 'COMMAND -h' for details):");

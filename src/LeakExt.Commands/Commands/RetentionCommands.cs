@@ -2,6 +2,7 @@ using System.Text.Json.Serialization.Metadata;
 using LeakExt.Commands.Framework;
 using LeakExt.Commands.Rendering;
 using LeakExt.Core;
+using LeakExt.Core.Files;
 using LeakExt.Core.Retention;
 
 namespace LeakExt.Commands.Commands;
@@ -17,6 +18,8 @@ internal static class ObjectOrType
 {
     public static void Bind(string command, ObjectOrTypeOptions options, IReadOnlyList<string> positional, bool typeAllowed = true)
     {
+        if (options.Type is not null)
+            TypePattern.Parse(options.Type, command);
         if (positional.Count > 1)
             throw new LeakExtException($"{command}: expected one address, got {positional.Count} arguments; run '{command} -h' for usage.");
         if (positional.Count == 1)
@@ -68,7 +71,7 @@ public sealed class RootPathCommand : Command<RootPathOptions, RootPathResult>
         return new RootPathResult(Name, paths.Target, paths.Live, paths.Holder, paths.Paths);
     }
 
-    protected override void RenderText(RootPathResult result, ICommandOutput output) => RetentionRenderer.RootPaths(result, output);
+    protected override void RenderText(RootPathResult result, TextOutput output) => RetentionRenderer.RootPaths(result, output);
 }
 
 public sealed class BackrefsOptions : ObjectOrTypeOptions
@@ -79,6 +82,7 @@ public sealed class BackrefsOptions : ObjectOrTypeOptions
     public bool Raw { get; set; }
     public string? DotFile { get; set; }
     public string? SvgFile { get; set; }
+    public bool Force { get; set; }
 }
 
 /// <summary>!backrefs: who refers to an object, up to a depth (objgraph's show_backrefs).</summary>
@@ -104,6 +108,7 @@ public sealed class BackrefsCommand : Command<BackrefsOptions, BackrefsResult>
         OptionSpec<BackrefsOptions>.Flag("raw", "show collection internals (arrays, entries, nodes) instead of folding them", o => o.Raw = true),
         new("dot", "FILE", "also write the graph in Graphviz DOT format", (o, v) => o.DotFile = v),
         new("svg", "FILE", "also render it to SVG with Graphviz's 'dot' (must be installed)", (o, v) => o.SvgFile = v),
+        OutputFileOption.Force<BackrefsOptions>(o => o.Force = true),
     ];
     protected override JsonTypeInfo<BackrefsResult> JsonType => LeakJsonContext.Default.BackrefsResult;
 
@@ -111,6 +116,11 @@ public sealed class BackrefsCommand : Command<BackrefsOptions, BackrefsResult>
 
     protected override BackrefsResult Run(BackrefsOptions options, CommandContext context)
     {
+        OutputOptions rules = OutputFileOption.Rules(options.Force);
+        // Refused before the walk, not after it.
+        foreach (string? file in new[] { options.DotFile, options.SvgFile })
+            if (file is not null)
+                OutputFile.CheckTarget(file, rules);
         BackrefGraph graph = context.Session.RequireTarget(Name).Use(
             s => s.Backrefs(options.Address, options.Type, options.Depth, options.MaxNodes, options.Weak, options.Raw, context.Output.Progress, context.CancellationToken),
             context.CancellationToken);
@@ -119,13 +129,13 @@ public sealed class BackrefsCommand : Command<BackrefsOptions, BackrefsResult>
             options.SvgFile is null ? null : Path.GetFullPath(options.SvgFile));
         string dot = DotRenderer.Render(result);
         if (options.DotFile is not null)
-            File.WriteAllText(options.DotFile, dot);
+            OutputFile.WriteText(options.DotFile, dot, rules, context.CancellationToken);
         if (options.SvgFile is not null)
-            Graphviz.RenderSvg(dot, options.SvgFile);
+            Graphviz.RenderSvg(dot, options.SvgFile, rules, context.CancellationToken);
         return result;
     }
 
-    protected override void RenderText(BackrefsResult result, ICommandOutput output) => RetentionRenderer.Backrefs(result, output);
+    protected override void RenderText(BackrefsResult result, TextOutput output) => RetentionRenderer.Backrefs(result, output);
 }
 
 /// <summary>!retained: how much memory an object (or all instances of a type) keeps alive.</summary>
@@ -156,7 +166,7 @@ public sealed class RetainedCommand : Command<ObjectOrTypeOptions, RetainedComma
         return new RetainedCommandResult(Name, r.Subject, r.Objects, r.ShallowBytes, r.RetainedCount, r.RetainedBytes, r.LiveBytes);
     }
 
-    protected override void RenderText(RetainedCommandResult result, ICommandOutput output) => RetentionRenderer.Retained(result, output);
+    protected override void RenderText(RetainedCommandResult result, TextOutput output) => RetentionRenderer.Retained(result, output);
 }
 
 public sealed class DominatorsOptions : CommandOptions
@@ -189,5 +199,5 @@ public sealed class DominatorsCommand : Command<DominatorsOptions, DominatorsCom
         return new DominatorsCommandResult(Name, r.LiveBytes, r.Rows);
     }
 
-    protected override void RenderText(DominatorsCommandResult result, ICommandOutput output) => RetentionRenderer.Dominators(result, output);
+    protected override void RenderText(DominatorsCommandResult result, TextOutput output) => RetentionRenderer.Dominators(result, output);
 }

@@ -53,6 +53,8 @@ public sealed class SnapDiffCommand : Command<SnapDiffOptions, SnapDiffResult>
     {
         if (positional.Count > 2)
             throw new LeakExtException($"snapdiff: expected at most two snapshots, got {positional.Count}; run 'snapdiff -h' for usage.");
+        if (options.TypePattern is not null)
+            TypePattern.Parse(options.TypePattern, Name);
         options.A = positional.Count > 0 ? positional[0] : null;
         options.B = positional.Count > 1 ? positional[1] : null;
     }
@@ -63,8 +65,8 @@ public sealed class SnapDiffCommand : Command<SnapDiffOptions, SnapDiffResult>
         StoredSnapshot a, b;
         if (options.A is not null)
         {
-            a = store.Resolve(options.A);
-            b = options.B is not null ? store.Resolve(options.B) : store.All[^1].Id != a.Id ? store.All[^1] : Current(context);
+            a = store.Resolve(options.A, context.CancellationToken);
+            b = options.B is not null ? store.Resolve(options.B, context.CancellationToken) : store.All[^1].Id != a.Id ? store.All[^1] : Current(context);
         }
         else if (store.All.Count >= 2)
         {
@@ -95,5 +97,5 @@ public sealed class SnapDiffCommand : Command<SnapDiffOptions, SnapDiffResult>
         return new StoredSnapshot(0, now, null);
     }
 
-    protected override void RenderText(SnapDiffResult result, ICommandOutput output) => SnapDiffRenderer.Render(result, output);
+    protected override void RenderText(SnapDiffResult result, TextOutput output) => SnapDiffRenderer.Render(result, output);
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization.Metadata;
 using LeakExt.Commands.Framework;
 using LeakExt.Commands.Rendering;
 using LeakExt.Core;
+using LeakExt.Core.Files;
 using LeakExt.Core.Heap;
 using LeakExt.Core.Snapshots;
 
@@ -14,6 +15,7 @@ public sealed class SnapshotOptions : CommandOptions
     /// <summary>Types to list; null = 20 in text, all in JSON.</summary>
     public int? Top { get; set; }
     public HeapReaderKind Reader { get; set; } = HeapReaderKind.Fast;
+    public bool Force { get; set; }
 }
 
 /// <summary>!snapshot: marks the live objects and records the type histogram, totals and roots.</summary>
@@ -35,6 +37,7 @@ public sealed class SnapshotCommand : Command<SnapshotOptions, SnapshotResult>
         new("top", "N", "types to list, by live bytes (default: 20 in text, all with -json; 0 = all)", (o, v) => o.Top = OptionValues.WholeNumber("snapshot", "top", v)),
         new("reader", "fast|clrmd", "heap reader: fast block reader (default) or ClrMD's per-object API (slower; a cross-check)",
             (o, v) => o.Reader = OptionValues.OneOf("snapshot", "reader", v, ("fast", HeapReaderKind.Fast), ("clrmd", HeapReaderKind.ClrMd))),
+        OutputFileOption.Force<SnapshotOptions>(o => o.Force = true),
     ];
 
     protected override string Notes => "Weak handles do not keep objects alive; a dependent handle's secondary is live only if its primary is.\nFrozen (non-GC heap) objects are never collected and count as live.\nThread-static fields are roots, one per thread: what a [ThreadStatic] cache holds is live.";
@@ -52,15 +55,18 @@ public sealed class SnapshotCommand : Command<SnapshotOptions, SnapshotResult>
                 throw new LeakExtException($"snapshot: {clash.Label} already has the name '{name}'; pick another or drop it with !snapshots -drop {clash.Id}.");
         }
 
+        OutputOptions rules = OutputFileOption.Rules(options.Force);
+        if (options.SaveFile is { } target0)
+            OutputFile.CheckTarget(target0, rules);   // refused before the walk, not after it
+
         ITargetProvider target = context.Session.RequireTarget("snapshot");
         Snapshot snapshot = target.Use(
             session => session.TakeSnapshot(options.Name, options.Reader, context.Output.Progress, context.CancellationToken),
             context.CancellationToken);
-        if (options.SaveFile is { } file)
-            SnapshotFile.Write(snapshot, file);
-        StoredSnapshot stored = store.Add(snapshot, options.SaveFile);
+        string? saved = options.SaveFile is { } file ? SnapshotFile.Write(snapshot, file, rules, context.CancellationToken) : null;
+        StoredSnapshot stored = store.Add(snapshot, saved);
         return SnapshotResult.From(stored, options.Top ?? (options.Json ? 0 : 20), withDeadOnly: options.Json);
     }
 
-    protected override void RenderText(SnapshotResult result, ICommandOutput output) => SnapshotRenderer.Render(result, output);
+    protected override void RenderText(SnapshotResult result, TextOutput output) => SnapshotRenderer.Render(result, output);
 }

@@ -40,7 +40,7 @@ public sealed class SnapshotsCommand : Command<SnapshotsOptions, SnapshotListRes
         string? action = null;
         if (options.LoadFile is { } file)
         {
-            StoredSnapshot loaded = store.Load(file);
+            StoredSnapshot loaded = store.Load(file, context.CancellationToken);
             action = $"Loaded {loaded.Label} from {loaded.File}";
         }
         else if (options.Drop is { } reference)
@@ -54,5 +54,5 @@ public sealed class SnapshotsCommand : Command<SnapshotsOptions, SnapshotListRes
         return new SnapshotListResult("snapshots", action, rows);
     }
 
-    protected override void RenderText(SnapshotListResult result, ICommandOutput output) => SnapshotListRenderer.Render(result, output);
+    protected override void RenderText(SnapshotListResult result, TextOutput output) => SnapshotListRenderer.Render(result, output);
 }

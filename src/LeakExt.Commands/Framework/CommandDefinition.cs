@@ -39,21 +39,23 @@ public abstract class Command<TOptions, TResult> : CommandDefinition
 
     protected abstract TResult Run(TOptions options, CommandContext context);
 
-    protected abstract void RenderText(TResult result, ICommandOutput output);
+    protected abstract void RenderText(TResult result, TextOutput output);
 
     public override void Invoke(IReadOnlyList<string> arguments, CommandContext context)
     {
         TOptions options = Parse(arguments);
+        var text = new TextOutput(context.Output, context.CancellationToken);
         if (options.Help)
         {
-            context.Output.Write(HelpText);
+            text.WriteLines(HelpText);
             return;
         }
         TResult result = Run(options, context);
+        // JSON escapes control and non-ASCII characters itself (\u001b, \u202e): written as it is.
         if (options.Json)
             context.Output.Write(JsonSerializer.Serialize(result, JsonType) + "\n");
         else
-            RenderText(result, context.Output);
+            RenderText(result, text);
     }
 
     /// <summary>Parses arguments into typed options (public for tests and hosts that pre-validate).</summary>

@@ -21,7 +21,7 @@ public static class CommandDispatcher
         }
         catch (LeakExtException ex)
         {
-            context.Output.WriteError(ex.Message);
+            context.Output.WriteError(TerminalText.Escape(ex.Message));
             return Outcome.Failed;
         }
         if (tokens.Count == 0)
@@ -49,7 +49,7 @@ public static class CommandDispatcher
         }
         catch (OperationCanceledException)
         {
-            context.Output.WriteError($"{name}: cancelled.");
+            context.Output.WriteError(TerminalText.Escape($"{name}: cancelled."));
             return Outcome.Cancelled;
         }
         catch (LeakExtException ex)
@@ -66,9 +66,10 @@ public static class CommandDispatcher
         }
     }
 
+    /// <summary>Errors name files and types that may hold anything: escaped for the terminal (the JSON document escapes them itself).</summary>
     private static void Report(CommandContext context, bool json, string message)
     {
-        context.Output.WriteError(message);
+        context.Output.WriteError(TerminalText.Escape(message));
         if (json)
             context.Output.Write(JsonSerializer.Serialize(new ErrorResult(message), LeakJsonContext.Default.ErrorResult) + "\n");
     }

@@ -17,9 +17,45 @@ public interface ICommandOutput
     IProgress<WalkProgress>? Progress { get; }
 }
 
-public static class CommandOutputExtensions
+/// <summary>
+/// What text renderers write to: every string they write is treated as untrusted and escaped for
+/// the terminal (<see cref="TerminalText"/>; names from the target or a file may hold anything), and
+/// only the line breaks they ask for with <see cref="WriteLine"/> are real ones. It is the one place
+/// command text is escaped, in every host. It also stops long output: each write checks the
+/// command's cancellation token, so a million-line answer ends at the next line after Ctrl-C.
+/// </summary>
+public sealed class TextOutput(ICommandOutput host, CancellationToken cancellationToken = default)
 {
-    public static void WriteLine(this ICommandOutput output, string text = "") => output.Write(text + "\n");
+    public void Write(string text)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        host.Write(TerminalText.Escape(text));
+    }
+
+    public void WriteLine(string text = "")
+    {
+        Write(text);
+        host.Write("\n");
+    }
+
+    /// <summary>Text that runs <paramref name="command"/> when clicked, where the host supports links.</summary>
+    public void WriteLink(string text, string command)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        host.WriteLink(TerminalText.Escape(text), TerminalText.Escape(command));
+    }
+
+    /// <summary>Our own multi-line text (help): each line written as a line.</summary>
+    public void WriteLines(string text)
+    {
+        string[] lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (i == lines.Length - 1 && lines[i].Length == 0)
+                break;
+            WriteLine(lines[i]);
+        }
+    }
 }
 
 /// <summary>Collects output in memory (tests, JSON capture, golden files).</summary>

@@ -25,6 +25,16 @@ public sealed class OptionSpec<TOptions>(string name, string? valueName, string 
     public static OptionSpec<TOptions> Flag(string name, string help, Action<TOptions> set) => new(name, null, help, (o, _) => set(o));
 }
 
+/// <summary>The -force option of commands that write files, declared once, and the rules it selects.</summary>
+public static class OutputFileOption
+{
+    public const string Help = "replace output files that exist (never a link, a device or a FIFO)";
+
+    public static OptionSpec<TOptions> Force<TOptions>(Action<TOptions> set) => OptionSpec<TOptions>.Flag("force", Help, set);
+
+    public static LeakExt.Core.Files.OutputOptions Rules(bool force) => new(force, "-force");
+}
+
 /// <summary>A positional argument (help only; the command's binder receives them in order).</summary>
 public sealed record ArgumentSpec(string Name, string Help, bool Optional, bool Repeats = false);
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using LeakExt.Commands.Framework;
 using LeakExt.Core;
+using LeakExt.Core.Files;
 using LeakExt.Core.Retention;
 
 namespace LeakExt.Commands.Rendering;
@@ -24,21 +25,21 @@ public static class DotRenderer
         foreach (BackrefNode node in r.Nodes)
         {
             string label = node.Object is null
-                ? string.Join("\n", node.Roots)
-                : $"{node.Object.Type}\n{Address.Format(node.Object.Address)}\n{node.Object.Size:N0} B{(node.Live ? "" : " (dead)")}";
+                ? Label([.. node.Roots])
+                : Label(node.Object.Type, Address.Format(node.Object.Address), $"{node.Object.Size:N0} B{(node.Live ? "" : " (dead)")}");
             string fill = node.Id == 0 ? "#f4b6b6" : Fade(node.Depth, maxDepth);
-            dot.Append($"  n{node.Id} [label=\"{Escape(label)}\", fillcolor=\"{fill}\"{(node.Object is null ? ", shape=ellipse" : "")}];\n");
+            dot.Append($"  n{node.Id} [label=\"{label}\", fillcolor=\"{fill}\"{(node.Object is null ? ", shape=ellipse" : "")}];\n");
             if (node.Object is not null)
             {
                 for (int i = 0; i < node.Roots.Count; i++)
                 {
-                    dot.Append($"  r{node.Id}_{i} [label=\"{Escape(node.Roots[i])}\", shape=box, style=filled, fillcolor=\"#b6d4f4\"];\n");
+                    dot.Append($"  r{node.Id}_{i} [label=\"{Label(node.Roots[i])}\", shape=box, style=filled, fillcolor=\"#b6d4f4\"];\n");
                     dot.Append($"  r{node.Id}_{i} -> n{node.Id} [style=bold];\n");
                 }
             }
         }
         foreach (BackrefEdge edge in r.Edges)
-            dot.Append($"  n{edge.From} -> n{edge.To} [label=\"{Escape(edge.Label)}\"{(edge.Weak ? ", style=dashed" : "")}];\n");
+            dot.Append($"  n{edge.From} -> n{edge.To} [label=\"{Label(edge.Label)}\"{(edge.Weak ? ", style=dashed" : "")}];\n");
         foreach (BackrefCut cut in r.Cuts)
         {
             dot.Append($"  more{cut.Node} [label=\"{cut.Hidden:N0} more referrer{(cut.Hidden == 1 ? "" : "s")}\\n({cut.Reason})\", shape=plaintext, style=\"\"];\n");
@@ -54,6 +55,13 @@ public static class DotRenderer
         int level = 0xD8 + (int)(0x24 * (double)depth / maxDepth);
         return $"#{level:x2}{level:x2}{level:x2}";
     }
+
+    /// <summary>
+    /// A DOT label of one or more lines. Names from the target are escaped as in the terminal first
+    /// (<see cref="TerminalText"/>: a control character or a bidi mark shows as \e or \u202E in the
+    /// SVG too), then for DOT; only the line breaks between our lines are real.
+    /// </summary>
+    private static string Label(params string[] lines) => string.Join("\\n", lines.Select(line => Escape(TerminalText.Escape(line))));
 
     public static string Escape(string text) =>
         text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
@@ -77,20 +85,45 @@ public static class Graphviz
         return null;
     }
 
-    public static void RenderSvg(string dot, string svgFile)
+    /// <summary>
+    /// Renders <paramref name="dot"/> to <paramref name="svgFile"/>: Graphviz writes to our pipe and the
+    /// SVG goes through <see cref="OutputFile"/> (dot itself never opens the target); Ctrl-C stops it.
+    /// </summary>
+    public static string RenderSvg(string dot, string svgFile, OutputOptions options, CancellationToken cancellationToken)
     {
         string executable = FindDot()
             ?? throw new LeakExtException("-svg needs Graphviz's 'dot', which is not installed; install graphviz (e.g. apt-get install graphviz) or write DOT with -dot FILE.");
-        var start = new ProcessStartInfo(executable) { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
+        OutputFile.CheckTarget(svgFile, options);
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
         start.ArgumentList.Add("-Tsvg");
-        start.ArgumentList.Add("-o");
-        start.ArgumentList.Add(Path.GetFullPath(svgFile));
         using Process process = Process.Start(start) ?? throw new LeakExtException($"could not start '{executable}'.");
-        process.StandardInput.Write(dot);
-        process.StandardInput.Close();
-        string errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new LeakExtException($"Graphviz 'dot' failed (exit code {process.ExitCode}): {errors.ReplaceLineEndings(" ").Trim()}");
+        try
+        {
+            Task<string> errors = process.StandardError.ReadToEndAsync(cancellationToken);
+            Task input = Task.Run(() =>
+            {
+                process.StandardInput.Write(dot);
+                process.StandardInput.Close();
+            }, cancellationToken);
+            return OutputFile.Write(svgFile, options, stream =>
+            {
+                process.StandardOutput.BaseStream.CopyToAsync(stream, cancellationToken).GetAwaiter().GetResult();
+                process.WaitForExitAsync(cancellationToken).GetAwaiter().GetResult();
+                input.GetAwaiter().GetResult();
+                if (process.ExitCode != 0)
+                    throw new LeakExtException($"Graphviz 'dot' failed (exit code {process.ExitCode}): {errors.GetAwaiter().GetResult().ReplaceLineEndings(" ").Trim()}");
+            }, cancellationToken);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+            }
+        }
     }
 }

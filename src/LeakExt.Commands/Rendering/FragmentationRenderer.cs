@@ -7,14 +7,14 @@ namespace LeakExt.Commands.Rendering;
 
 public static class FragmentationRenderer
 {
-    public static void Render(FragmentationResult r, ICommandOutput output)
+    public static void Render(FragmentationResult r, TextOutput output)
     {
         output.WriteLine($"Free space: {Format.Size(r.FreeBytes)} of {Format.Size(r.HeapBytes)} in GC heap objects ({Percent(r.FreePercent)}); {Format.Number(r.PinnedCount)} pinned objects.");
         output.WriteLine();
         var generations = new TextTable(("Generation", false), ("Free", true), ("Objects and free", true), ("Free %", true));
         foreach (FreeByGeneration g in r.Generations)
             generations.Add(g.Generation, Format.Size(g.FreeBytes), Format.Size(g.ObjectBytes), Percent(g.FreePercent));
-        output.Write(generations.Render());
+        generations.WriteTo(output);
 
         if (r.Segments.Count > 0)
         {
@@ -24,7 +24,7 @@ public static class FragmentationRenderer
             foreach (FreeBySegment s in r.Segments)
                 segments.Add("  " + Address.Format(s.Start), Address.Format(s.End), s.Generation, Format.Size(s.FreeBytes), Format.Number(s.FreeBlocks),
                     Percent(s.FreePercent), Format.Number(s.PinnedObjects));
-            output.Write(segments.Render());
+            segments.WriteTo(output);
         }
         if (r.LargestFree.Count > 0)
         {
@@ -34,7 +34,7 @@ public static class FragmentationRenderer
             foreach (FreeBlock b in r.LargestFree)
                 blocks.Add("  " + Address.Format(b.Address), Format.Size(b.Size), b.Generation,
                     $"{(b.NextPinned ? "PINNED " : "")}{FieldNames.Short(b.NextType)} {Address.Format(b.NextAddress)}");
-            output.Write(blocks.Render());
+            blocks.WriteTo(output);
         }
         if (r.Pinned.Count > 0)
         {
@@ -45,7 +45,7 @@ public static class FragmentationRenderer
             {
                 pinned.Add("  " + Format.Size(p.FreeBefore), p.PinnedBy, p.Generation, Address.Format(p.Address), FieldNames.Short(p.Type), p.Holder);
             }
-            output.Write(pinned.Render());
+            pinned.WriteTo(output);
         }
     }
 

@@ -6,7 +6,7 @@ namespace LeakExt.Commands.Rendering;
 
 public static class GrowthRenderer
 {
-    public static void Render(HeapGrowthResult r, ICommandOutput output)
+    public static void Render(HeapGrowthResult r, TextOutput output)
     {
         GrowthTotals first = r.Totals[0], last = r.Totals[^1];
         TimeSpan span = last.TakenAt - first.TakenAt;
@@ -30,7 +30,7 @@ public static class GrowthRenderer
             totals.Add(t.Snapshot, Format.Size(t.LiveBytes), Gen(t, "gen0"), Gen(t, "gen1"), Gen(t, "gen2"), Gen(t, "loh"), Gen(t, "poh"),
                 Format.Size(t.DeadBytes), Format.Size(t.FreeBytes), Format.Size(t.GcCommittedBytes), Format.Size(t.GcMemoryBytes),
                 t.NonGcBytes is { } nonGc ? Format.Size(nonGc) : "?", Format.Number(t.FinalizerQueueLength), Format.Number(t.HandleCount));
-        output.Write(totals.Render());
+        totals.WriteTo(output);
         output.WriteLine();
 
         output.WriteLine("Whole process:");
@@ -39,23 +39,23 @@ public static class GrowthRenderer
         foreach (SeriesVerdict s in r.Series)
             series.Add("  " + s.Series, s.Verdict, Confidence(s.Confidence, s.MoreSnapshots), Sparkline.Render(s.Values.Select(v => (double)v).ToArray()),
                 Amount(s.Values[0], s.Unit), Amount(s.Values[^1], s.Unit), Signed(s.PerSnapshot, s.Unit), Amount(s.Floor, s.Unit));
-        output.Write(series.Render());
+        series.WriteTo(output);
 
         if (r.Types.Count > 0)
         {
             output.WriteLine();
             output.WriteLine("Suspect types, by growth in bytes:");
-            output.Write(SuspectTable(r.Types, holders: false));
+            SuspectTable(r.Types, holders: false).WriteTo(output);
         }
         if (r.Suspects.Count > 0)
         {
             output.WriteLine();
             output.WriteLine("Suspects by holder:");
-            output.Write(SuspectTable(r.Suspects, holders: true));
+            SuspectTable(r.Suspects, holders: true).WriteTo(output);
         }
     }
 
-    private static string SuspectTable(IReadOnlyList<GrowthSuspectRow> rows, bool holders)
+    private static TextTable SuspectTable(IReadOnlyList<GrowthSuspectRow> rows, bool holders)
     {
         var table = holders
             ? new TextTable(("  Verdict", false), ("ΔBytes", true), ("ΔCount", true), ("Trend", false), ("Type", false), ("Holder", false))
@@ -68,7 +68,7 @@ public static class GrowthRenderer
             else
                 table.Add("  " + row.Verdict, Format.Signed(row.GrowthBytes), Format.Signed(row.GrowthCount), trend, SnapshotRenderer.TypeLabel(row.Type, row.Module));
         }
-        return table.Render();
+        return table;
     }
 
     /// <summary>What decided the verdict, in one line (also in the HTML report).</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using LeakExt.Commands.Framework;
 using LeakExt.Core.Growth;
 
 namespace LeakExt.Commands.Rendering;
@@ -114,5 +115,6 @@ public static class HtmlReport
         html.Append("</div>\n");
     }
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    /// <summary>HTML-encoded, after the terminal escaping (<see cref="TerminalText"/>): a bidi override or a control character in a name shows as \u202E, \e, not as reversed or hidden text.</summary>
+    private static string E(string text) => WebUtility.HtmlEncode(TerminalText.Escape(text));
 }

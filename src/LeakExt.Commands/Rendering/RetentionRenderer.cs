@@ -7,13 +7,13 @@ namespace LeakExt.Commands.Rendering;
 public static class RetentionRenderer
 {
     /// <summary>Type and address; the address is a link (where the host has links) to the natural next question about it.</summary>
-    private static void WriteObject(ICommandOutput output, ObjectRef obj, string nextCommand)
+    private static void WriteObject(TextOutput output, ObjectRef obj, string nextCommand)
     {
         output.Write(obj.Type + " ");
         output.WriteLink(Address.Format(obj.Address), $"!{nextCommand} {Address.Format(obj.Address)}");
     }
 
-    public static void RootPaths(RootPathResult r, ICommandOutput output)
+    public static void RootPaths(RootPathResult r, TextOutput output)
     {
         WriteObject(output, r.Target, "backrefs");
         output.WriteLine($" ({Format.Number(r.Target.Size)} B)");
@@ -37,7 +37,7 @@ public static class RetentionRenderer
         }
     }
 
-    public static void Backrefs(BackrefsResult r, ICommandOutput output)
+    public static void Backrefs(BackrefsResult r, TextOutput output)
     {
         if (r.InstancesOfType > 0 && r.Holder is not null)
             output.WriteLine($"{Format.Number(r.InstancesOfType)} live instances; {Format.Number(r.InstancesSharingHolder)} share the holder of this representative:");
@@ -49,49 +49,75 @@ public static class RetentionRenderer
             output.WriteLine("Not reachable from any root (garbage): its referrers are dead too.");
 
         var referrers = r.Edges.GroupBy(e => e.To).ToDictionary(g => g.Key, g => g.ToList());
-        var cuts = r.Cuts.ToDictionary(c => c.Node);
-        var shown = new HashSet<int>();
-        BackrefNode target = r.Nodes[0];
-        WriteNode(output, target);
+        var cuts = r.Cuts.GroupBy(c => c.Node).ToDictionary(g => g.Key, g => g.First());
+        var shown = new HashSet<int> { 0 };
+        WriteNode(output, r.Nodes[0]);
         output.WriteLine();
-        shown.Add(target.Id);
-        WriteChildren(target.Id, "");
 
-        void WriteChildren(int node, string indent)
+        // Depth-first with an explicit stack (a chain of a million referrers must not overflow ours).
+        // Each frame: the lines under one object (its roots, its referrers, a cut note) and their indentation.
+        List<object> LinesUnder(int node)
         {
-            var lines = new List<Action<string, bool>>();
-            foreach (string root in r.Nodes[node].Kind == "object" ? r.Nodes[node].Roots : [])
-                lines.Add((prefix, _) => output.WriteLine($"{prefix}◆ root: {root}"));
-            if (referrers.TryGetValue(node, out var edges))
-            {
-                foreach (BackrefEdge edge in edges)
-                {
-                    lines.Add((prefix, last) =>
-                    {
-                        BackrefNode from = r.Nodes[edge.From];
-                        output.Write($"{prefix}{(edge.Weak ? "(weak) " : "")}{edge.Label} ← ");
-                        WriteNode(output, from);
-                        if (!shown.Add(from.Id))
-                        {
-                            output.WriteLine("  (shown above: cycle or shared referrer)");
-                            return;
-                        }
-                        output.WriteLine();
-                        WriteChildren(from.Id, indent + (last ? "   " : "│  "));
-                    });
-                }
-            }
+            var lines = new List<object>();
+            if (r.Nodes[node].Kind == "object")
+                lines.AddRange(r.Nodes[node].Roots);
+            if (referrers.TryGetValue(node, out List<BackrefEdge>? edges))
+                lines.AddRange(edges);
             if (cuts.TryGetValue(node, out BackrefCut? cut))
-                lines.Add((prefix, _) => output.WriteLine($"{prefix}… {Format.Number(cut.Hidden)} more referrer{(cut.Hidden == 1 ? "" : "s")} ({cut.Reason})"));
-            for (int i = 0; i < lines.Count; i++)
+                lines.Add(cut);
+            return lines;
+        }
+
+        var stack = new Stack<TreeFrame>();
+        stack.Push(new TreeFrame(LinesUnder(0), "", 1));
+        while (stack.Count > 0)
+        {
+            TreeFrame frame = stack.Peek();
+            if (frame.Next == frame.Lines.Count)
             {
-                bool last = i == lines.Count - 1;
-                lines[i](indent + (last ? "└─ " : "├─ "), last);
+                stack.Pop();
+                continue;
+            }
+            object line = frame.Lines[frame.Next++];
+            bool last = frame.Next == frame.Lines.Count;
+            string prefix = frame.Indent + (frame.Depth > MaxIndentDepth ? $"[depth {frame.Depth}] " : "") + (last ? "└─ " : "├─ ");
+            switch (line)
+            {
+                case string root:
+                    output.WriteLine($"{prefix}◆ root: {root}");
+                    break;
+                case BackrefCut cut:
+                    output.WriteLine($"{prefix}… {Format.Number(cut.Hidden)} more referrer{(cut.Hidden == 1 ? "" : "s")} ({cut.Reason})");
+                    break;
+                case BackrefEdge edge:
+                    BackrefNode from = r.Nodes[edge.From];
+                    output.Write($"{prefix}{(edge.Weak ? "(weak) " : "")}{edge.Label} ← ");
+                    WriteNode(output, from);
+                    if (!shown.Add(from.Id))
+                    {
+                        output.WriteLine("  (shown above: cycle or shared referrer)");
+                        break;
+                    }
+                    output.WriteLine();
+                    string indent = frame.Depth >= MaxIndentDepth ? frame.Indent : frame.Indent + (last ? "   " : "│  ");
+                    stack.Push(new TreeFrame(LinesUnder(from.Id), indent, frame.Depth + 1));
+                    break;
             }
         }
     }
 
-    private static void WriteNode(ICommandOutput output, BackrefNode node)
+    /// <summary>Deeper than this, lines stop moving right and say their depth instead: a deep chain stays readable and small.</summary>
+    public const int MaxIndentDepth = 32;
+
+    private sealed class TreeFrame(List<object> lines, string indent, int depth)
+    {
+        public List<object> Lines { get; } = lines;
+        public string Indent { get; } = indent;
+        public int Depth { get; } = depth;
+        public int Next { get; set; }
+    }
+
+    private static void WriteNode(TextOutput output, BackrefNode node)
     {
         if (node.Object is null)
         {
@@ -102,7 +128,7 @@ public static class RetentionRenderer
         output.Write($" ({Format.Number(node.Object.Size)} B{(node.Live ? "" : ", dead")})");
     }
 
-    public static void Retained(RetainedCommandResult r, ICommandOutput output)
+    public static void Retained(RetainedCommandResult r, TextOutput output)
     {
         double percent = r.LiveBytes == 0 ? 0 : 100.0 * r.RetainedBytes / r.LiveBytes;
         output.WriteLine($"Retained by {r.Subject}:");
@@ -111,13 +137,13 @@ public static class RetentionRenderer
         output.WriteLine("Releasing it would free the retained bytes at the next full GC.");
     }
 
-    public static void Dominators(DominatorsCommandResult r, ICommandOutput output)
+    public static void Dominators(DominatorsCommandResult r, TextOutput output)
     {
         output.WriteLine($"Top {r.Rows.Count} retainers of {Format.Number(r.LiveBytes)} live bytes ({Format.Size(r.LiveBytes)}):");
         var table = new TextTable(("Retained", true), ("%", true), ("Address", false), ("Type", false), ("Holder", false));
         foreach (DominatorRow row in r.Rows)
             table.Add(Format.Number(row.RetainedBytes), row.RetainedPercent.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture),
                 Address.Format(row.Object.Address), FieldNames.Short(row.Object.Type), row.Holder);
-        output.Write(table.Render());
+        table.WriteTo(output);
     }
 }

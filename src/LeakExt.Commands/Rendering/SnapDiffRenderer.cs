@@ -5,7 +5,7 @@ namespace LeakExt.Commands.Rendering;
 
 public static class SnapDiffRenderer
 {
-    public static void Render(SnapDiffResult r, ICommandOutput output)
+    public static void Render(SnapDiffResult r, TextOutput output)
     {
         TotalsDelta t = r.Totals;
         output.WriteLine($"Growth from {r.A} to {r.B}" + (r.TypePattern is null ? "" : $", types matching '{r.TypePattern}'") + ":");
@@ -16,7 +16,7 @@ public static class SnapDiffRenderer
         totals.Add("Free bytes", Format.Number(t.FreeBytesA), Format.Number(t.FreeBytesB), Format.Signed(t.FreeBytesB - t.FreeBytesA));
         totals.Add("GC committed", Format.Number(t.CommittedBytesA), Format.Number(t.CommittedBytesB), Format.Signed(t.CommittedBytesB - t.CommittedBytesA));
         totals.Add("Finalizer queue", Format.Number(t.FinalizerQueueA), Format.Number(t.FinalizerQueueB), Format.Signed(t.FinalizerQueueB - t.FinalizerQueueA));
-        output.Write(totals.Render());
+        totals.WriteTo(output);
         output.WriteLine();
 
         if (r.By == "holder")
@@ -36,10 +36,10 @@ public static class SnapDiffRenderer
             table.Add(Format.Signed(row.DeltaCount), Format.Signed(row.DeltaBytes), Format.Number(row.CountA), Format.Number(row.CountB),
                 Format.Number(row.BytesA), Format.Number(row.BytesB), row.Change is "new" or "vanished" ? row.Change : "",
                 SnapshotRenderer.TypeLabel(row.Type, row.Module));
-        output.Write(table.Render());
+        table.WriteTo(output);
     }
 
-    private static void RenderHolders(SnapDiffResult r, ICommandOutput output)
+    private static void RenderHolders(SnapDiffResult r, TextOutput output)
     {
         if (r.Holders.Count == 0)
         {
@@ -56,7 +56,7 @@ public static class SnapDiffRenderer
             foreach (HolderTypeRow row in holder.Types)
                 table.Add(Format.Signed(row.DeltaCount), Format.Signed(row.DeltaBytes), Format.Number(row.CountA), Format.Number(row.CountB),
                     row.Example, SnapshotRenderer.TypeLabel(row.Type, row.Module));
-            output.Write(table.Render());
+            table.WriteTo(output);
         }
     }
 }

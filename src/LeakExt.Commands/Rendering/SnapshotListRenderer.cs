@@ -5,7 +5,7 @@ namespace LeakExt.Commands.Rendering;
 
 public static class SnapshotListRenderer
 {
-    public static void Render(SnapshotListResult r, ICommandOutput output)
+    public static void Render(SnapshotListResult r, TextOutput output)
     {
         if (r.Action is not null)
             output.WriteLine(r.Action);
@@ -18,6 +18,6 @@ public static class SnapshotListRenderer
         foreach (SnapshotListRow row in r.Snapshots)
             table.Add("#" + row.Id, row.Name ?? "", row.TakenAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
                 Format.Number(row.LiveCount), Format.Number(row.LiveBytes), Format.Number(row.TypeCount), row.Source, row.File ?? "");
-        output.Write(table.Render());
+        table.WriteTo(output);
     }
 }

@@ -5,7 +5,7 @@ namespace LeakExt.Commands.Rendering;
 
 public static class SnapshotRenderer
 {
-    public static void Render(SnapshotResult r, ICommandOutput output)
+    public static void Render(SnapshotResult r, TextOutput output)
     {
         string name = r.Name is null ? "" : $" ({r.Name})";
         output.WriteLine($"Snapshot #{r.Id}{name} of {r.Source}: .NET {r.RuntimeVersion}, {(r.ServerGc ? "server" : "workstation")} GC, " +
@@ -22,14 +22,14 @@ public static class SnapshotRenderer
         totals.Add("Committed", "", Format.Number(t.CommittedBytes), Format.Size(t.CommittedBytes) + " in regions in use (SOS eeheap -gc)");
         totals.Add("Free regions", "", Format.Number(t.FreeRegionBytes), Format.Size(t.FreeRegionBytes) + " kept by the GC for reuse");
         totals.Add("GC memory", "", Format.Number(t.GcMemoryBytes), Format.Size(t.GcMemoryBytes) + " committed by the GC in all");
-        output.Write(totals.Render());
+        totals.WriteTo(output);
         output.WriteLine();
 
         var generations = new TextTable(("Generation", false), ("Live", true), ("Live bytes", true), ("Dead", true), ("Dead bytes", true), ("Free bytes", true));
         foreach (GenerationTotals g in t.Generations)
             generations.Add(g.Generation, Format.Number(g.LiveCount), Format.Number(g.LiveBytes), Format.Number(g.DeadCount),
                 Format.Number(g.DeadBytes), Format.Number(g.FreeBytes));
-        output.Write(generations.Render());
+        generations.WriteTo(output);
         output.WriteLine();
 
         if (r.Memory is { } m)
@@ -55,7 +55,7 @@ public static class SnapshotRenderer
         foreach (TypeRow row in r.Types)
             types.Add(Format.Number(row.Count), Format.Number(row.Bytes), Gen(row, "gen0"), Gen(row, "gen1"), Gen(row, "gen2"),
                 Gen(row, "loh"), Gen(row, "poh"), Gen(row, "frozen"), TypeLabel(row.Type, row.Module));
-        output.Write(types.Render());
+        types.WriteTo(output);
 
         if (r.Holders.Count > 0)
         {
@@ -65,7 +65,7 @@ public static class SnapshotRenderer
             var holders = new TextTable(("Count", true), ("Bytes", true), ("Type", false), ("Holder", false));
             foreach (HolderRow row in r.Holders)
                 holders.Add(Format.Number(row.Count), Format.Number(row.Bytes), FieldNamesShort(row.Type), row.Holder);
-            output.Write(holders.Render());
+            holders.WriteTo(output);
         }
     }
 

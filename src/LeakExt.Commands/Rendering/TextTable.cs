@@ -1,9 +1,14 @@
 using System.Globalization;
 using System.Text;
+using LeakExt.Commands.Framework;
 
 namespace LeakExt.Commands.Rendering;
 
-/// <summary>A plain-text table: right-aligned numbers, left-aligned text, two spaces between columns, no trailing blanks.</summary>
+/// <summary>
+/// A plain-text table: right-aligned numbers, left-aligned text, two spaces between columns, no
+/// trailing blanks. Cells are measured as the terminal will show them, escaped (<see cref="TerminalText"/>):
+/// a name with a control character or a bidi mark still lines up.
+/// </summary>
 public sealed class TextTable(params (string Header, bool RightAligned)[] columns)
 {
     private readonly List<string[]> _rows = new();
@@ -12,21 +17,24 @@ public sealed class TextTable(params (string Header, bool RightAligned)[] column
 
     public int RowCount => _rows.Count;
 
-    public string Render()
+    public void WriteTo(TextOutput output)
     {
         int[] widths = columns.Select(c => c.Header.Length).ToArray();
+        var shown = new List<string[]>(_rows.Count);
         foreach (string[] row in _rows)
-            for (int i = 0; i < row.Length; i++)
-                widths[i] = Math.Max(widths[i], row[i].Length);
+        {
+            string[] cells = Array.ConvertAll(row, TerminalText.Escape);
+            for (int i = 0; i < cells.Length; i++)
+                widths[i] = Math.Max(widths[i], cells[i].Length);
+            shown.Add(cells);
+        }
 
-        var text = new StringBuilder();
-        AppendRow(text, columns.Select(c => c.Header).ToArray(), widths);
-        foreach (string[] row in _rows)
-            AppendRow(text, row, widths);
-        return text.ToString();
+        output.WriteLine(Line(columns.Select(c => c.Header).ToArray(), widths));
+        foreach (string[] row in shown)
+            output.WriteLine(Line(row, widths));
     }
 
-    private void AppendRow(StringBuilder text, string[] cells, int[] widths)
+    private string Line(string[] cells, int[] widths)
     {
         var line = new StringBuilder();
         for (int i = 0; i < cells.Length; i++)
@@ -39,7 +47,7 @@ public sealed class TextTable(params (string Header, bool RightAligned)[] column
             else
                 line.Append(last ? cells[i] : cells[i].PadRight(widths[i]));
         }
-        text.Append(line.ToString().TrimEnd()).Append('\n');
+        return line.ToString().TrimEnd();
     }
 }
 

@@ -52,10 +52,13 @@ public sealed record GrowthReport(
 /// </summary>
 public static class GrowthAnalyzer
 {
-    public static GrowthReport Analyze(IReadOnlyList<StoredSnapshot> series, int top)
+    /// <param name="mixed">Accept snapshots of different processes, runtime versions or pointer sizes (see <see cref="RequireOneProcess"/>).</param>
+    public static GrowthReport Analyze(IReadOnlyList<StoredSnapshot> series, int top, bool mixed = false)
     {
         if (series.Count < 2)
             throw new LeakExtException($"heapgrowth needs at least two snapshots (a trend needs three); this series has {series.Count}.");
+        if (!mixed)
+            RequireOneProcess(series);
         Snapshot[] snapshots = series.Select(s => s.Snapshot).ToArray();
         double[] times = snapshots.Select(s => (s.Info.TakenAt - snapshots[0].Info.TakenAt).TotalSeconds).ToArray();
         string[] labels = series.Select(s => s.Label).ToArray();
@@ -88,6 +91,27 @@ public static class GrowthAnalyzer
         string? note = series.Count < 3 ? "A trend needs at least three snapshots: take another one and run !heapgrowth again."
             : verdict.Evidence?.MoreSnapshots is int more && verdict.Name == "none" ? $"Live bytes need about {more} more snapshot{(more == 1 ? "" : "s")} at this pace to tell a trend from noise." : null;
         return new GrowthReport(verdict.Name, verdict.Reason, note, totals, seriesVerdicts, types, suspects) { Evidence = verdict.Evidence };
+    }
+
+    /// <summary>
+    /// A trend is one process's memory over time: a snapshot of another process (a restart, a
+    /// stray file in the folder), another runtime version or pointer size is refused, naming it.
+    /// </summary>
+    private static void RequireOneProcess(IReadOnlyList<StoredSnapshot> series)
+    {
+        SnapshotInfo first = series[0].Snapshot.Info;
+        static string Process(int? pid) => pid is int id ? $"process {id}" : "an unknown process";
+        foreach (StoredSnapshot stored in series.Skip(1))
+        {
+            SnapshotInfo info = stored.Snapshot.Info;
+            string? difference =
+                info.ProcessId != first.ProcessId ? $"is from {Process(info.ProcessId)}, the series before it from {Process(first.ProcessId)}"
+                : info.RuntimeVersion != first.RuntimeVersion ? $"is from .NET {info.RuntimeVersion}, the series before it from .NET {first.RuntimeVersion}"
+                : info.PointerSize != first.PointerSize ? $"has {info.PointerSize * 8}-bit pointers, the series before it {first.PointerSize * 8}-bit"
+                : null;
+            if (difference is not null)
+                throw new LeakExtException($"heapgrowth: {(stored.File is { } file ? $"'{file}'" : stored.Label)} {difference}; pass -mixed to treat them as one series anyway.");
+        }
     }
 
     private static SeriesVerdict Describe(MeasuredSeries m, string[] labels) => new(m.Name, Trends.Name(m.Fit.Trend), m.Values)

@@ -24,25 +24,32 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
         return node;
     }
 
-    /// <summary>All instances of types whose name matches (exact name first, then the glob/substring rules of -type).</summary>
-    public List<int> InstancesOf(string command, string pattern, bool liveOnly)
+    /// <summary>All instances of types whose name matches (exact name first, then the glob/substring rules of <see cref="TypePattern"/>).</summary>
+    public List<int> InstancesOf(string command, string pattern, bool liveOnly, CancellationToken cancellationToken)
     {
-        var exact = new HashSet<int>();
-        var matching = new HashSet<int>();
-        Func<string, bool> matches = SnapshotDiffer.TypeMatcher(pattern);
+        TypePattern matcher = TypePattern.Parse(pattern, command);
+        // Per type id: exactly named, or matching the pattern (1 B each); then one pass over the objects.
+        bool[] exact = new bool[_index.Types.Count], matching = new bool[_index.Types.Count];
+        bool anyExact = false;
         for (int t = 0; t < _index.Types.Count; t++)
         {
+            if ((t & 1023) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
             string name = SnapshotBuilder.TypeName(_index.Types[t]);
             if (name == pattern)
-                exact.Add(t);
-            else if (matches(name))
-                matching.Add(t);
+                anyExact = exact[t] = true;
+            else if (matcher.Matches(name))
+                matching[t] = true;
         }
-        HashSet<int> chosen = exact.Count > 0 ? exact : matching;
+        bool[] chosen = anyExact ? exact : matching;
         var nodes = new List<int>();
         for (int i = 0; i < _index.ObjectCount; i++)
-            if (chosen.Contains(_index.TypeIds[i]) && (!liveOnly || analysis.IsLive(i)))
+        {
+            if ((i & 0xFFFFF) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
+            if (chosen[_index.TypeIds[i]] && (!liveOnly || analysis.IsLive(i)))
                 nodes.Add(i);
+        }
         if (nodes.Count == 0)
             throw new LeakExtException($"{command}: no {(liveOnly ? "live " : "")}objects of a type matching '{pattern}'.");
         return nodes;

@@ -23,7 +23,8 @@ public static class HolderDiffer
     {
         if (a.Snapshot.Holders.Count == 0 || b.Snapshot.Holders.Count == 0)
             throw new LeakExtException($"{(a.Snapshot.Holders.Count == 0 ? a.Label : b.Label)} has no holder data (saved by an earlier LeakExt); take it again to diff by holder.");
-        Func<string, bool> matches = SnapshotDiffer.TypeMatcher(typePattern);
+        TypePattern? pattern = TypePattern.ParseOptional(typePattern, "snapdiff");
+        Func<string, bool> matches = pattern is null ? _ => true : pattern.Matches;
         var before = a.Snapshot.Holders.Where(h => matches(h.Type)).ToDictionary(h => (h.Holder, h.Type, h.Module));
         var after = b.Snapshot.Holders.Where(h => matches(h.Type)).ToDictionary(h => (h.Holder, h.Type, h.Module));
 

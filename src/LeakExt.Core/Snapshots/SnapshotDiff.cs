@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace LeakExt.Core.Snapshots;
 
 public enum DiffSort
@@ -34,10 +32,10 @@ public sealed record SnapshotDiff(
 public static class SnapshotDiffer
 {
     /// <param name="top">Rows to keep (0 = all).</param>
-    /// <param name="typePattern">Only types whose name matches: a glob with * and ?, or else a substring (case-insensitive).</param>
+    /// <param name="typePattern">Only types whose name matches (<see cref="TypePattern"/>); null for all.</param>
     public static SnapshotDiff Compare(StoredSnapshot a, StoredSnapshot b, int top = 0, string? typePattern = null, DiffSort sort = DiffSort.Bytes)
     {
-        Func<string, bool> matches = TypeMatcher(typePattern);
+        TypePattern? pattern = TypePattern.ParseOptional(typePattern, "snapdiff");
         Dictionary<TypeKey, TypeStats> before = LiveTypes(a.Snapshot);
         Dictionary<TypeKey, TypeStats> after = LiveTypes(b.Snapshot);
 
@@ -45,7 +43,7 @@ public static class SnapshotDiffer
         int newTypes = 0, vanished = 0;
         foreach (TypeKey key in before.Keys.Union(after.Keys))
         {
-            if (!matches(key.Type))
+            if (pattern is not null && !pattern.Matches(key.Type))
                 continue;
             before.TryGetValue(key, out TypeStats? x);
             after.TryGetValue(key, out TypeStats? y);
@@ -80,22 +78,5 @@ public static class SnapshotDiffer
             if (row.Count > 0)
                 map[row.Key] = row;
         return map;
-    }
-
-    /// <summary>Type name filter: alternatives separated by '|', each a glob with * and ?, or else a substring; case-insensitive.</summary>
-    public static Func<string, bool> TypeMatcher(string? pattern)
-    {
-        if (string.IsNullOrWhiteSpace(pattern))
-            return _ => true;
-        if (pattern.Contains('|'))
-        {
-            Func<string, bool>[] alternatives = pattern.Split('|', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(TypeMatcher).ToArray();
-            return name => alternatives.Any(matches => matches(name));
-        }
-        if (pattern.IndexOfAny(['*', '?']) < 0)
-            return name => name.Contains(pattern, StringComparison.OrdinalIgnoreCase);
-        string regex = "^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$";
-        var compiled = new Regex(regex, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-        return name => compiled.IsMatch(name);
     }
 }

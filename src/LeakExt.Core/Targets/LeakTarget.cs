@@ -28,6 +28,9 @@ public sealed class LeakTarget : IDisposable
     /// <summary>True when we attached with ptrace ourselves (not when a debugger host owns the process).</summary>
     private bool _ptraceAttached;
 
+    /// <summary>The process was stopped (state T) before we attached: it stays stopped after the detach.</summary>
+    private bool _stoppedBeforeAttach;
+
     /// <summary>False when the runtime and data target belong to a debugger host, which disposes them.</summary>
     private bool _ownsRuntime = true;
 
@@ -94,6 +97,7 @@ public sealed class LeakTarget : IDisposable
 
     public static LeakTarget Attach(int processId, SymbolPath? symbolPath = null)
     {
+        bool stopped = ProcessStatus.IsStopped(processId);
         DataTarget dataTarget;
         try
         {
@@ -117,8 +121,9 @@ public sealed class LeakTarget : IDisposable
         }
 
         LeakTarget target = FromDataTarget(dataTarget, $"process {processId}", processId, isLive: true, coreFile: null,
-            noRuntime: $"process {processId} has no .NET runtime loaded; is it a .NET process?", ptraceAttached: true);
+            noRuntime: $"process {processId} has no .NET runtime loaded; is it a .NET process?", ptraceAttached: true, stoppedBeforeAttach: stopped);
         target._ptraceAttached = true;
+        target._stoppedBeforeAttach = stopped;
         return target;
     }
 
@@ -185,7 +190,7 @@ public sealed class LeakTarget : IDisposable
     }
 
     private static LeakTarget FromDataTarget(DataTarget dataTarget, string description, int? processId, bool isLive, ElfCoreFile? coreFile,
-        string? noRuntime = null, bool ptraceAttached = false)
+        string? noRuntime = null, bool ptraceAttached = false, bool stoppedBeforeAttach = false)
     {
         try
         {
@@ -222,7 +227,7 @@ public sealed class LeakTarget : IDisposable
         {
             dataTarget.Dispose();
             if (ptraceAttached && processId is int pid)
-                PtraceGuard.DetachLeftovers(pid);
+                PtraceGuard.DetachLeftovers(pid, stoppedBeforeAttach);
             throw;
         }
     }
@@ -234,7 +239,7 @@ public sealed class LeakTarget : IDisposable
         Runtime.Dispose();
         DataTarget.Dispose();
         if (_ptraceAttached && ProcessId is int pid)
-            PtraceGuard.DetachLeftovers(pid);
+            PtraceGuard.DetachLeftovers(pid, _stoppedBeforeAttach);
     }
 
     internal static string OneLine(string message)

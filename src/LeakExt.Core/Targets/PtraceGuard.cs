@@ -4,11 +4,12 @@ using System.Runtime.InteropServices;
 namespace LeakExt.Core.Targets;
 
 /// <summary>
-/// The promise that a live target is never left stopped. ClrMD detaches the threads it recorded
-/// when it attached; a thread it attached to but failed to record (a racing clone, a failed wait)
-/// stays in tracing stop under our thread, and a stop signal still pending at detach leaves the
-/// process in a group stop. After every detach we detach any thread still traced by us (from this
-/// same thread, as ptrace requires), then send SIGCONT.
+/// The promise that a live target is left as the user left it. ClrMD detaches the threads it
+/// recorded when it attached; a thread it attached to but failed to record (a racing clone, a
+/// failed wait) stays in tracing stop under our thread, and a stop signal still pending at detach
+/// leaves the process in a group stop. After every detach we detach any thread still traced by us
+/// (from this same thread, as ptrace requires), then send SIGCONT — unless the process was stopped
+/// (SIGSTOP, Ctrl-Z: state T) before we attached: then it is stopped again if it is not.
 /// </summary>
 internal static partial class PtraceGuard
 {
@@ -29,8 +30,13 @@ internal static partial class PtraceGuard
     private static partial int kill(int pid, int signal);
 
     private const int SignalContinue = 18;   // SIGCONT on Linux (x86-64 and arm64)
-    /// <summary>Detaches every thread of <paramref name="processId"/> still traced by the calling thread; returns how many.</summary>
-    public static int DetachLeftovers(int processId)
+    private const int SignalStop = 19;       // SIGSTOP on Linux (x86-64 and arm64)
+
+    /// <summary>
+    /// Detaches every thread of <paramref name="processId"/> still traced by the calling thread; returns how many.
+    /// <paramref name="leaveStopped"/>: the process was stopped before we attached, and stays so.
+    /// </summary>
+    public static int DetachLeftovers(int processId, bool leaveStopped)
     {
         if (!OperatingSystem.IsLinux())
             return 0;
@@ -58,6 +64,12 @@ internal static partial class PtraceGuard
             if (!tracedByUs)
                 break;
             Thread.Sleep(10);
+        }
+        if (leaveStopped)
+        {
+            // The user's stop: the detach may have let it run; stop it again (a no-op for a stopped process).
+            kill(processId, SignalStop);
+            return detached;
         }
         // A SIGSTOP that ptrace sent on attach and nobody consumed would, after the detach, put the
         // process into a group stop: continue it. For a running process SIGCONT changes nothing.

@@ -69,11 +69,11 @@ public sealed class TargetSession : IDisposable
         List<int> instances;
         try
         {
-            instances = queries.InstancesOf("backrefs", typePattern!, liveOnly: true);
+            instances = queries.InstancesOf("backrefs", typePattern!, liveOnly: true, cancellationToken);
         }
         catch (LeakExtException)
         {
-            instances = queries.InstancesOf("backrefs", typePattern!, liveOnly: false);
+            instances = queries.InstancesOf("backrefs", typePattern!, liveOnly: false, cancellationToken);
         }
         var byHolder = instances.GroupBy(i => analysis.Retention.Holder(i) < 0 ? -1 : analysis.Retention.Rules.Table.State(analysis.Retention.Holder(i)).Text)
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Min()).First();
@@ -92,7 +92,7 @@ public sealed class TargetSession : IDisposable
             ObjectRef described = queries.Describe(node);
             return queries.Retained($"{described.Type} 0x{at:x}", [node], cancellationToken);
         }
-        List<int> instances = queries.InstancesOf("retained", typePattern!, liveOnly: true);
+        List<int> instances = queries.InstancesOf("retained", typePattern!, liveOnly: true, cancellationToken);
         return queries.Retained($"all {instances.Count:N0} live instances of '{typePattern}'", instances, cancellationToken);
     }
 

@@ -26,7 +26,7 @@ public sealed class RenderingTests
     {
         (StoredSnapshot a, StoredSnapshot b) = Pair();
         var output = new StringCommandOutput();
-        SnapDiffRenderer.Render(SnapDiffResult.From(SnapshotDiffer.Compare(a, b), DiffSort.Bytes, null), output);
+        SnapDiffRenderer.Render(SnapDiffResult.From(SnapshotDiffer.Compare(a, b), DiffSort.Bytes, null), new TextOutput(output));
         Golden.Check("snapdiff.txt", output.Text);
     }
 
@@ -35,7 +35,7 @@ public sealed class RenderingTests
     {
         (_, StoredSnapshot b) = Pair();
         var output = new StringCommandOutput();
-        SnapshotRenderer.Render(SnapshotResult.From(b, 20), output);
+        SnapshotRenderer.Render(SnapshotResult.From(b, 20), new TextOutput(output));
         Golden.Check("snapshot.txt", output.Text);
     }
 

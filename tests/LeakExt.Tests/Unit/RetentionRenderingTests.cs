@@ -36,7 +36,7 @@ public sealed class RetentionRenderingTests
     public void Backrefs_text_tree()
     {
         var output = new StringCommandOutput();
-        RetentionRenderer.Backrefs(Sample(), output);
+        RetentionRenderer.Backrefs(Sample(), new TextOutput(output));
         Golden.Check("backrefs.txt", output.Text);
     }
 
