@@ -101,15 +101,17 @@ public sealed class LeakTarget : IDisposable
         DataTarget dataTarget;
         try
         {
-            dataTarget = DataTarget.AttachToProcess(processId, suspend: true, CreateOptions(symbolPath));
+            DataTarget attached = DataTarget.AttachToProcess(processId, suspend: true, CreateOptions(symbolPath));
             // ClrMD can miss a thread that races with its attach; that thread's registers, and so its
             // stack roots, would be missing. Attach again (a few times) until every thread is stopped.
             for (int attempt = 1; attempt < 4 && PtraceGuard.ThreadsNotStoppedByUs(processId) > 0; attempt++)
             {
-                dataTarget.Dispose();
-                PtraceGuard.DetachLeftovers(processId);
-                dataTarget = DataTarget.AttachToProcess(processId, suspend: true, CreateOptions(symbolPath));
+                attached.Dispose();
+                PtraceGuard.DetachLeftovers(processId, stopped);
+                attached = DataTarget.AttachToProcess(processId, suspend: true, CreateOptions(symbolPath));
             }
+            // ClrMD attached (and detaches on dispose); we read through a reader that cannot throw into the DAC.
+            dataTarget = new DataTarget(new LiveProcessReader(attached.DataReader), CreateOptions(symbolPath));
         }
         catch (Exception ex) when (ex is ArgumentException)
         {
