@@ -3,8 +3,8 @@ using LeakExt.Core.Files;
 
 namespace LeakExt.Tests.Hostile;
 
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 /// <summary>The one file writer: regular files only, exclusive unpredictable temporary files, -force to replace, nothing left behind.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class OutputFileTests : IDisposable
 {
     private readonly Planted _planted = new();
