@@ -131,7 +131,8 @@ public static class LeakExtApp
         return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
     }
 
-    private static Option<bool> ForceOption() => new("--force") { Description = OutputFileOption.Help };
+    /// <summary>--force, also spelled -force as inside a session (heapgrowth passes it on to the session's command).</summary>
+    private static Option<bool> ForceOption() => new("--force", "-force") { Description = OutputFileOption.Help };
 
     private static string Quote(string text) => text.Contains(' ') || text.Contains('"') ? "\"" + text.Replace("\"", "\\\"") + "\"" : text;
 

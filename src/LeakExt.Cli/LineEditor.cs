@@ -1,4 +1,5 @@
 using System.Text;
+using LeakExt.Core.Files;
 
 namespace LeakExt.Cli;
 
@@ -24,6 +25,9 @@ internal sealed class LineEditor
         {
             string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
             _historyFile = home.Length > 0 ? Path.Combine(home, ".leakext_history") : null;
+            // A history that is a link, a FIFO or a device is not ours to read or append to.
+            if (_historyFile is not null && FileProbe.Inspect(_historyFile).Kind is not (FileKind.Regular or FileKind.Missing))
+                _historyFile = null;
             try
             {
                 if (_historyFile is not null && File.Exists(_historyFile))

@@ -33,6 +33,28 @@ public static class OutputFileOption
     public static OptionSpec<TOptions> Force<TOptions>(Action<TOptions> set) => OptionSpec<TOptions>.Flag("force", Help, set);
 
     public static LeakExt.Core.Files.OutputOptions Rules(bool force) => new(force, "-force");
+
+    /// <summary>The rules of <see cref="LeakExt.Core.Files.OutputFile"/> for users: the last section of docs/commands.md.</summary>
+    public const string Documentation = """
+        ## Output files
+
+        `snapshot -save`, `backrefs -dot` and `-svg`, `heapgrowth -html`, and the standalone host's `leakext dump`,
+        `leakext record --out` and `leakext heapgrowth --html` write through one writer, by these rules:
+
+        - The file's folder must exist; it is never made (`record --out DIR` makes `DIR` itself, never its parents).
+        - The name must be free or a regular file. A folder, a FIFO, a socket, a device or a symbolic link is refused
+          with one line, a link even when it points to a regular file: LeakExt neither writes through links nor
+          replaces them (name the file itself).
+        - An existing file is replaced only with `-force` (`--force` in the standalone host's own commands); without
+          it the command stops with one line, before it walks the heap.
+        - The content goes to a temporary file beside the target, `.NAME.RANDOM.tmp`, created exclusively (it fails
+          rather than open anything planted at that name) under a random name, flushed to disk, then renamed over the
+          target in one step. On any failure (a full disk, Ctrl-C, a write error) it is deleted and the target is left
+          as it was. `-svg` reads Graphviz's output from a pipe: `dot` never opens the file.
+        - Dumps are readable by their owner only (0600): they hold the process's memory.
+
+        Each refusal is one line on stderr and exit code 1 (the batch stops there).
+        """;
 }
 
 /// <summary>A positional argument (help only; the command's binder receives them in order).</summary>

@@ -15,6 +15,22 @@ namespace LeakExt.Commands.Framework;
 /// </summary>
 public static class TerminalText
 {
+    /// <summary>The rule for users: a section of docs/commands.md.</summary>
+    public const string Documentation = """
+        ## Names from the target and from files
+
+        Type, field, module and holder names come from the target, snapshot names and everything else in a `.leaksnap`
+        file from whoever wrote it: they may hold anything. Text output (every host, WinDbg's DML included) shows the
+        characters a terminal would act on escaped: C0 controls as `\e` `\r` `\n` `\t` `\a` `\b` `\f` `\v` `\0` or
+        `\x1F`, DEL and C1 controls as `\x7F` `\x9B`, the bidirectional controls U+061C, U+200E/F, U+202A–U+202E,
+        U+2066–U+2069 and the separators U+2028/9 as `\u202E`. Tables line up on the escaped text. DOT, SVG and HTML
+        show the same escapes; JSON carries the names as they are, escaped the JSON way (`\u001B`, `\u202E`).
+
+        `-type` patterns are matched by LeakExt's own glob (`*`, `?`, `A|B`, else a substring), never by a regular
+        expression: no backtracking, at most the name's length times the pattern's per name, so `*L*L*L*X` against a
+        1,000-character name answers at once. An empty pattern or alternative is an error.
+        """;
+
     public static string Escape(string text)
     {
         int first = FirstUnsafe(text);

@@ -133,7 +133,7 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
         var paths = new List<RootPath>();
         if (live)
         {
-            RootPath chosen = PathFromParents(target);
+            RootPath chosen = PathFromParents(target, cancellationToken);
             paths.Add(chosen);
             if (count > 1)
             {
@@ -144,12 +144,14 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
         return new RootPathsResult(Describe(target), live, live ? _retention.HolderText(target) : null, paths);
     }
 
-    private RootPath PathFromParents(int target)
+    private RootPath PathFromParents(int target, CancellationToken cancellationToken)
     {
         var chain = new List<int>();
         int node = target;
         while (node >= 0)
         {
+            if ((chain.Count & 0xFFF) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
             chain.Add(node);
             int parent = _retention.Parent(node);
             if (RetentionResult.IsRoot(parent))
@@ -157,14 +159,19 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
             node = parent;
         }
         chain.Reverse();
-        return new RootPath(_retention.RootName(_retention.Parent(chain[0])), Hops(chain));
+        return new RootPath(_retention.RootName(_retention.Parent(chain[0])), Hops(chain, cancellationToken));
     }
 
-    private List<PathHop> Hops(List<int> chain)
+    /// <summary>The path's objects and the fields between them: a block read per hop, so a path of a million hops checks for Ctrl-C.</summary>
+    private List<PathHop> Hops(List<int> chain, CancellationToken cancellationToken)
     {
         var hops = new List<PathHop>(chain.Count);
         for (int i = 0; i < chain.Count; i++)
+        {
+            if ((i & 0xFFF) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
             hops.Add(new PathHop(Describe(chain[i]), i == 0 ? null : FieldBetween(chain[i - 1], chain[i])));
+        }
         return hops;
     }
 
@@ -198,7 +205,7 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
                     // The runtime's array of statics holds what the named static roots hold: no second path.
                     if (root.StartsWith(RootSet.StaticsTable, StringComparison.Ordinal) && chain.Count > 1 && analysis.IsRootNode(chain[1]))
                         continue;
-                    found.Add(new RootPath(root, Hops(chain)));
+                    found.Add(new RootPath(root, Hops(chain, cancellationToken)));
                 }
             }
             foreach (int referrer in analysis.Graph.Predecessors(node))

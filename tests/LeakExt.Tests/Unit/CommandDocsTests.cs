@@ -20,6 +20,8 @@ public sealed class CommandDocsTests
         {
             text.Append("\n## ").Append(command.Name).Append("\n\n```\n").Append(command.HelpText.TrimEnd()).Append("\n```\n");
         }
+        text.Append('\n').Append(OutputFileOption.Documentation.TrimEnd()).Append('\n');
+        text.Append('\n').Append(TerminalText.Documentation.TrimEnd()).Append('\n');
         Golden.CheckFile(Path.Combine(Repository.Root, "docs", "commands.md"), text.ToString());
     }
 }
