@@ -6,6 +6,7 @@ using LeakExt.Core.Targets;
 using LeakExt.Tests.Cli;
 using LeakExt.Tests.Hosts;
 using LeakExt.Tests.Infrastructure;
+using HostileNames;
 using Microsoft.Diagnostics.Runtime;
 
 namespace LeakExt.Tests.Hostile;
@@ -20,20 +21,9 @@ public sealed class HostileNamesDumpTests(DumpFixture fixture)
 {
     private string Dump => fixture.Dumps("HostileNames").Single();
 
-    private const string Field = "next\u001b[31m\r\u202E";
-    private static readonly string LongName = "Hostile.Long" + new string('L', 1000 - "Hostile.Long".Length - 2) + "Q9";
-
-    /// <summary>The names the target defines and how many instances of each it keeps (its picture).</summary>
-    private static readonly (string Name, int Count)[] Types =
-    [
-        ("Hostile.Title\u001b]0;pwned\u0007", 1),
-        ("Hostile.Clear\u001b[2J", 2),
-        ("Hostile.Carriage\rOverwrite", 3),
-        ("Hostile.Reversed\u202Etxt.exe", 4),
-        ("Hostile.Marks\u200E\u2066x\u2069", 5),
-        ("Hostile.Pipe|Star*Name", 6),
-        (LongName, 7),
-    ];
+    private static readonly string Field = Names.Field;
+    private static readonly string LongName = Names.LongName;
+    private static readonly (string Name, int Count)[] Types = Names.Types;
 
     /// <summary>No character a terminal acts on: only printable text and our own line breaks.</summary>
     private static void AssertTerminalSafe(string text)
@@ -129,7 +119,7 @@ public sealed class HostileNamesDumpTests(DumpFixture fixture)
             link = next;
             length++;
         }
-        Assert.Equal(100_000, length);
+        Assert.Equal(Names.ChainLength, length);
         return link.Address;
     }
 

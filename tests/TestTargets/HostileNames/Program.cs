@@ -9,7 +9,8 @@
 //                                                       ├─► "Hostile.Pipe|Star*Name"           ×6  (pattern characters)
 //                                                       └─► "Hostile.Long" + L…L + "Q9" (1,000 characters) ×7
 //        each instance's field "next\e[31m\r\u202E" (a hostile field name) ─► one "Hostile.Payload" (×28 in all)
-//   static HostileNames.Program.s_chain ─► Link ─► Link ─► … ─► Link   (ChainLength Links; the last one is the deepest)
+//   static HostileNames.Program.s_chain ─► Link ─► Link ─► … ─► Link   (Names.ChainLength = 100,000 Links; the last is the deepest)
+// The names and counts are in Names.cs, which the tests compile too.
 using System.Reflection;
 using System.Reflection.Emit;
 using System.Runtime.CompilerServices;
@@ -24,22 +25,6 @@ public sealed class Link
 
 public static class Program
 {
-    public const int ChainLength = 100_000;
-    public const string HostileField = "next\u001b[31m\r\u202E";
-    public static readonly string LongName = "Hostile.Long" + new string('L', 1000 - "Hostile.Long".Length - 2) + "Q9";
-
-    /// <summary>The hostile type names and how many instances of each the program keeps.</summary>
-    public static readonly (string Name, int Count)[] Types =
-    [
-        ("Hostile.Title\u001b]0;pwned\u0007", 1),
-        ("Hostile.Clear\u001b[2J", 2),
-        ("Hostile.Carriage\rOverwrite", 3),
-        ("Hostile.Reversed\u202Etxt.exe", 4),
-        ("Hostile.Marks\u200E\u2066x\u2069", 5),
-        ("Hostile.Pipe|Star*Name", 6),
-        (LongName, 7),
-    ];
-
     private static readonly List<object> s_keep = new();
     private static Link? s_chain;
 
@@ -48,10 +33,10 @@ public static class Program
         ModuleBuilder module = AssemblyBuilder.DefineDynamicAssembly(new AssemblyName("HostileEmitted"), AssemblyBuilderAccess.Run)
             .DefineDynamicModule("HostileEmitted");
         Type payload = Define(module, "Hostile.Payload", field: null);
-        foreach ((string name, int count) in Types)
+        foreach ((string name, int count) in Names.Types)
         {
-            Type type = Define(module, name, HostileField);
-            FieldInfo next = type.GetField(HostileField)!;
+            Type type = Define(module, name, Names.Field);
+            FieldInfo next = type.GetField(Names.Field)!;
             for (int i = 0; i < count; i++)
             {
                 object instance = Activator.CreateInstance(type)!;
@@ -80,7 +65,7 @@ public static class Program
     {
         s_chain = new Link();
         Link last = s_chain;
-        for (int i = 1; i < ChainLength; i++)
+        for (int i = 1; i < Names.ChainLength; i++)
         {
             last.Next = new Link();
             last = last.Next;
