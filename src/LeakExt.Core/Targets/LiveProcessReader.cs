@@ -7,8 +7,9 @@ namespace LeakExt.Core.Targets;
 /// <summary>
 /// A live process's memory, read through ClrMD's own reader, that never throws. ClrMD's Linux reader
 /// throws once the process has exited, and a throw inside the runtime's DAC, which reads through a
-/// callback, ends our whole process (the host with it). Here a failed read reads nothing, as
-/// unmapped memory does: the walk fails on its own terms and the caller finds the process gone.
+/// callback, ends our whole process (the host with it). Here a read that fails because the process
+/// has exited reads nothing, as unmapped memory does: the walk fails on its own terms and the
+/// caller finds the process gone.
 /// </summary>
 internal sealed class LiveProcessReader(IDataReader inner) : IDataReader, IThreadReader, IDisposable
 {
@@ -97,8 +98,14 @@ internal sealed class LiveProcessReader(IDataReader inner) : IDataReader, IThrea
         }
     }
 
-    /// <summary>What ClrMD's reader throws for a process that exited or cannot be read any more.</summary>
-    private static bool Gone(Exception ex) => ex is InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException;
+    /// <summary>
+    /// A failure because the process is gone: ClrMD's reader says so with InvalidOperationException
+    /// ("The process has exited", already while the kernel tears it down); anything else counts only
+    /// once the process is seen gone. Other failures of a running process are ClrMD's to report, as
+    /// they would be without this reader.
+    /// </summary>
+    private bool Gone(Exception ex) =>
+        ex is InvalidOperationException || (ex is IOException or UnauthorizedAccessException or ArgumentException && ProcessStatus.HasExited(inner.ProcessId));
 
     public void Dispose() => (inner as IDisposable)?.Dispose();
 }

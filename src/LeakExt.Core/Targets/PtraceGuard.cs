@@ -67,8 +67,11 @@ internal static partial class PtraceGuard
         }
         if (leaveStopped)
         {
-            // The user's stop: the detach may have let it run; stop it again (a no-op for a stopped process).
+            // The user's stop: the detach may have let it run; stop it again (a no-op for a stopped process),
+            // and wait until the kernel shows it stopped, so that the next attach sees it as the user left it.
             kill(processId, SignalStop);
+            for (int wait = 0; wait < 400 && ProcessStatus.State(processId) is not ('T' or null); wait++)
+                Thread.Sleep(5);
             return detached;
         }
         // A SIGSTOP that ptrace sent on attach and nobody consumed would, after the detach, put the
