@@ -30,6 +30,19 @@ public static class Program
 
     public static int Main()
     {
+        BuildHostile();
+        BuildChain();
+
+        Checkpoint.Reach(1, "built");
+        GC.KeepAlive(s_keep);
+        GC.KeepAlive(s_chain);
+        return 0;
+    }
+
+    /// <summary>In a frame of its own, so that no local of Main's holds an instance: only s_keep does.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void BuildHostile()
+    {
         ModuleBuilder module = AssemblyBuilder.DefineDynamicAssembly(new AssemblyName("HostileEmitted"), AssemblyBuilderAccess.Run)
             .DefineDynamicModule("HostileEmitted");
         Type payload = Define(module, "Hostile.Payload", field: null);
@@ -44,12 +57,6 @@ public static class Program
                 s_keep.Add(instance);
             }
         }
-        BuildChain();
-
-        Checkpoint.Reach(1, "built");
-        GC.KeepAlive(s_keep);
-        GC.KeepAlive(s_chain);
-        return 0;
     }
 
     private static Type Define(ModuleBuilder module, string name, string? field)
