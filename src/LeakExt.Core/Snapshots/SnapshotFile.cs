@@ -192,7 +192,9 @@ public static class SnapshotFile
             w.Write(value);
     }
 
-    public static Snapshot Read(string path, CancellationToken cancellationToken = default)
+    public static Snapshot Read(string path) => Read(path, CancellationToken.None);
+
+    public static Snapshot Read(string path, CancellationToken cancellationToken)
     {
         byte[] bytes = InputFile.ReadAll(path, MaxFileBytes, "snapshot file", $"a {Extension} file", cancellationToken);
         if (bytes.Length < HeaderSize || !bytes.AsSpan(0, 8).SequenceEqual(Magic))
