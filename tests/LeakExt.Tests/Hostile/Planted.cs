@@ -1,27 +1,14 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using LeakExt.Tests.Infrastructure;
 
 namespace LeakExt.Tests.Hostile;
 
 /// <summary>A test of FIFOs, sockets, devices or signals: Linux only (elsewhere it says so and skips).</summary>
-public sealed class LinuxFactAttribute : FactAttribute
-{
-    public LinuxFactAttribute()
-    {
-        if (!OperatingSystem.IsLinux())
-            Skip = "FIFOs, sockets, /dev and signals as tested here are Linux's";
-    }
-}
+public sealed class LinuxFactAttribute() : FactUnlessAttribute(Planted.NotLinux);
 
 /// <inheritdoc cref="LinuxFactAttribute"/>
-public sealed class LinuxTheoryAttribute : TheoryAttribute
-{
-    public LinuxTheoryAttribute()
-    {
-        if (!OperatingSystem.IsLinux())
-            Skip = "FIFOs, sockets, /dev and signals as tested here are Linux's";
-    }
-}
+public sealed class LinuxTheoryAttribute() : TheoryUnlessAttribute(Planted.NotLinux);
 
 /// <summary>
 /// A scratch folder with the things an attacker plants where LeakExt will write or read: FIFOs,
@@ -40,6 +27,9 @@ internal sealed class Planted : IDisposable
     }
 
     public const string VictimText = "the user's precious data\n";
+
+    /// <summary>Why a test of FIFOs, sockets, /dev and signals skips here, or null on Linux.</summary>
+    public static string? NotLinux => OperatingSystem.IsLinux() ? null : "FIFOs, sockets, /dev and signals as tested here are Linux's";
 
     public string Folder { get; }
 
