@@ -61,7 +61,7 @@ public abstract class LeakExtCommand : CommandBase
             Session = State.Session,
             Output = new HostConsoleOutput(Console, Host.HostType),
             CancellationToken = Console.CancellationToken,
-            HostCommandName = name => name == HelpCommand.CommandName ? Help.HostName : name,
+            HostCommandName = name => name == HelpCommand.CommandName ? HelpCommand.HostedName : name,
         };
         CommandDispatcher.Run(CommandName, Arguments ?? [], context);
     }

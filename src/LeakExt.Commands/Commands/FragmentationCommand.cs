@@ -11,6 +11,7 @@ public sealed class FragmentationOptions : CommandOptions
 }
 
 /// <summary>!fragmentation: where free space sits inside the GC heap, and which pinned objects hold it open.</summary>
+[DeclaredCommand(90)]
 public sealed class FragmentationCommand : Command<FragmentationOptions, FragmentationResult>
 {
     public const string CommandName = "fragmentation";

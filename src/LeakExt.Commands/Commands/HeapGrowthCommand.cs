@@ -18,6 +18,7 @@ public sealed class HeapGrowthOptions : CommandOptions
 }
 
 /// <summary>!heapgrowth: is memory growing, at what pace, will it level off, and is it the managed heap at all.</summary>
+[DeclaredCommand(40)]
 public sealed class HeapGrowthCommand : Command<HeapGrowthOptions, HeapGrowthResult>
 {
     public const string CommandName = "heapgrowth";

@@ -10,6 +10,7 @@ public sealed class HelpOptions : CommandOptions
 }
 
 /// <summary>!help: the command list, or one command's usage.</summary>
+[DeclaredCommand(100, HostedName = HelpCommand.HostedName, HostedSummary = HelpCommand.HostedSummaryText)]
 public sealed class HelpCommand : Command<HelpOptions, HelpResult>
 {
     public const string CommandName = "help";
@@ -18,6 +19,11 @@ public sealed class HelpCommand : Command<HelpOptions, HelpResult>
 
     /// <summary>The one-line summary, a constant so host adapters can put it in attributes.</summary>
     public const string SummaryText = "Lists the commands, or shows one command's usage.";
+
+    /// <summary>Its name in dotnet-dump and SOS, whose own "help" lists every command of the host.</summary>
+    public const string HostedName = "leakext";
+
+    public const string HostedSummaryText = "Lists the LeakExt commands, or shows one's usage: leakext [COMMAND].";
 
     public override string Summary => SummaryText;
 

@@ -39,6 +39,7 @@ public sealed class RootPathOptions : CommandOptions
 }
 
 /// <summary>!rootpath: the shortest path(s) from a root to an object.</summary>
+[DeclaredCommand(60)]
 public sealed class RootPathCommand : Command<RootPathOptions, RootPathResult>
 {
     public const string CommandName = "rootpath";
@@ -86,6 +87,7 @@ public sealed class BackrefsOptions : ObjectOrTypeOptions
 }
 
 /// <summary>!backrefs: who refers to an object, up to a depth (objgraph's show_backrefs).</summary>
+[DeclaredCommand(50)]
 public sealed class BackrefsCommand : Command<BackrefsOptions, BackrefsResult>
 {
     public const string CommandName = "backrefs";
@@ -139,6 +141,7 @@ public sealed class BackrefsCommand : Command<BackrefsOptions, BackrefsResult>
 }
 
 /// <summary>!retained: how much memory an object (or all instances of a type) keeps alive.</summary>
+[DeclaredCommand(70)]
 public sealed class RetainedCommand : Command<ObjectOrTypeOptions, RetainedCommandResult>
 {
     public const string CommandName = "retained";
@@ -175,6 +178,7 @@ public sealed class DominatorsOptions : CommandOptions
 }
 
 /// <summary>!dominators: the objects that retain the most memory.</summary>
+[DeclaredCommand(80)]
 public sealed class DominatorsCommand : Command<DominatorsOptions, DominatorsCommandResult>
 {
     public const string CommandName = "dominators";

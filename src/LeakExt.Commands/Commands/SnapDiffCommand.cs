@@ -18,6 +18,7 @@ public sealed class SnapDiffOptions : CommandOptions
 }
 
 /// <summary>!snapdiff: what grew between two snapshots, types ranked by growth.</summary>
+[DeclaredCommand(30)]
 public sealed class SnapDiffCommand : Command<SnapDiffOptions, SnapDiffResult>
 {
     public const string CommandName = "snapdiff";

@@ -19,6 +19,7 @@ public sealed class SnapshotOptions : CommandOptions
 }
 
 /// <summary>!snapshot: marks the live objects and records the type histogram, totals and roots.</summary>
+[DeclaredCommand(10)]
 public sealed class SnapshotCommand : Command<SnapshotOptions, SnapshotResult>
 {
     public const string CommandName = "snapshot";

@@ -13,6 +13,7 @@ public sealed class SnapshotsOptions : CommandOptions
 }
 
 /// <summary>!snapshots: lists the session's snapshots; loads one from a file or drops one.</summary>
+[DeclaredCommand(20)]
 public sealed class SnapshotsCommand : Command<SnapshotsOptions, SnapshotListResult>
 {
     public const string CommandName = "snapshots";

@@ -19,14 +19,7 @@ public sealed class DotnetDumpTheoryAttribute() : TheoryUnlessAttribute(DotnetDu
 internal static class DotnetDumpHost
 {
     /// <summary>The adapter, built in the same configuration as these tests.</summary>
-    public static string Adapter
-    {
-        get
-        {
-            string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-            return Path.Combine(Repository.Root, "src", "LeakExt.DotnetDump", "bin", configuration, "net10.0", "LeakExt.DotnetDump.dll");
-        }
-    }
+    public static string Adapter => Path.Combine(Repository.Root, "src", "LeakExt.DotnetDump", "bin", Repository.Configuration, "net10.0", "LeakExt.DotnetDump.dll");
 
     /// <summary>Why the adapter cannot be tried in dotnet-dump here, or null. The adapter is built against the pinned tool, so with the tool it must exist.</summary>
     public static string? Unavailable => ExternalTools.DotnetDumpMissing;
@@ -164,27 +157,6 @@ public sealed class DotnetDumpHostTests(DumpFixture fixture)
         // In ASCII: the host's console drops anything else.
         Assert.Contains("Holder: static Retention.Cache.s_entries > Dictionary<Int32, CachedItem> values", output);
         Assert.DoesNotContain(output, c => c > 0x7F);
-    }
-}
-
-/// <summary>Every command in CommandTable reaches every host: the standalone REPL (through the dispatcher), WinDbg (an export each), DebugServices hosts (a command class each).</summary>
-public sealed class HostCoverageTests
-{
-    [Fact]
-    public void Every_command_is_declared_in_every_host_adapter()
-    {
-        string exports = File.ReadAllText(Path.Combine(Repository.Root, "src", "LeakExt.WinDbg", "Exports.cs"));
-        string dotnetDump = File.ReadAllText(Path.Combine(Repository.Root, "src", "LeakExt.DotnetDump", "Commands.cs"));
-        foreach (CommandDefinition command in CommandTable.All)
-        {
-            Assert.Contains($"[UnmanagedCallersOnly(EntryPoint = \"{command.Name}\")]", exports);
-            Assert.Matches($@"public static int \w+\(nint client, byte\* arguments\) => Run\(""{command.Name}"", client, arguments\);", exports);
-            string typeName = command.GetType().Name;
-            Assert.Contains($"[Command(Name = {(command.Name == "help" ? "HostName" : typeName + ".CommandName")}", dotnetDump);
-            Assert.Matches($@"protected override string CommandName => {typeName}\.CommandName;", dotnetDump);
-        }
-        Assert.Equal(CommandTable.All.Count, Regex.Matches(exports, "UnmanagedCallersOnly").Count);
-        Assert.Equal(CommandTable.All.Count, Regex.Matches(dotnetDump, @"\[Command\(").Count);
     }
 }
 

@@ -4,6 +4,9 @@ internal static class Repository
 {
     public static string Root { get; } = FindRoot();
 
+    /// <summary>The build configuration these tests were built in (their output folder's parent: bin/CONFIGURATION/net10.0).</summary>
+    public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+
     private static string FindRoot()
     {
         for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
