@@ -33,7 +33,7 @@ internal sealed class SessionHost(LeakSession session, TextReader stdin, TextWri
 
     public int RunRepl()
     {
-        var editor = new LineEditor(stdin, stdout, terminal);
+        var editor = new LineEditor(stdin, stdout, terminal, new Editing.ReplCompletion(session));
         interrupts.AtPrompt = () =>
         {
             stdout.WriteLine();
