@@ -60,7 +60,6 @@ public static class LeakExtApp
         dump.SetAction(parse => Guarded(stderr, () =>
         {
             int pid = DotnetProcesses.Resolve(parse.GetValue(dumpPid)!);
-            DotnetProcesses.RequireDotnet(pid);
             string written = DumpWriter.WriteHeapDump(pid, parse.GetValue(dumpFile)!, new OutputOptions(parse.GetValue(force), "--force"));
             stdout.WriteLine($"Wrote {written}");
             return 0;

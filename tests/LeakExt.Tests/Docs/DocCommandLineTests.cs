@@ -43,7 +43,7 @@ public sealed class DocCommandLineTests(DumpFixture fixture)
             IReadOnlyList<string> dumps = fixture.Dumps("Crawler");
             for (int i = 0; i < block.Files.Count; i++)
                 File.Copy(dumps[Math.Min(i, dumps.Count - 1)], Path.Combine(folder, block.Files[i]));
-            bool live = block.Commands.Any(c => StandInPids.Any(pid => Regex.IsMatch(c.Text, $@"\b{pid}\b", RegexOptions.None, TimeSpan.FromSeconds(1))));
+            bool live = block.Commands.Any(c => Words(c.Text).Any(StandInPids.Contains));
             if (live)
                 new CheckpointRunner { FileName = "dotnet", Arguments = [Repository.TargetProgram("Crawler"), "1"], NotAChild = true }
                     .Run((pid, _, _) => RunBlock(block, folder, pid.ToString(), failures));
@@ -75,7 +75,8 @@ public sealed class DocCommandLineTests(DumpFixture fixture)
             }
             foreach (string part in text.Split("&&", StringSplitOptions.TrimEntries))
             {
-                string[] words = Words(pid is null ? part : StandInPids.Aggregate(part, (t, p) => Regex.Replace(t, $@"\b{p}\b", pid, RegexOptions.None, TimeSpan.FromSeconds(1))));
+                // A stand-in PID is a word of its own (core.12345 is a file name).
+                string[] words = Words(part).Select(w => pid is not null && StandInPids.Contains(w) ? pid : w).ToArray();
                 (int code, string errors) = RunLeakext(folder, words[1..]);
                 if (code != 0 || errors.Contains("error:", StringComparison.Ordinal))
                     failures.Add($"{where}\n  exit code {code}: {errors.Trim()}");

@@ -32,7 +32,7 @@ internal sealed class TmuxTerminal : IDisposable
     }
 
     /// <summary>Types <paramref name="text"/> literally.</summary>
-    public void Type(string text) => Tmux("send-keys", "-t", "repl", "-l", text);
+    public void Type(string text) => Tmux("send-keys", "-t", "repl", "-l", "--", text);
 
     /// <summary>Presses keys by tmux's names: Enter, Tab, C-a, M-b, Up.</summary>
     public void Press(params string[] keys) => Tmux(["send-keys", "-t", "repl", .. keys]);
