@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.RegularExpressions;
+using LeakExt.Commands.Framework;
 using LeakExt.Core.Capture;
 using LeakExt.Core.Snapshots;
 using LeakExt.Tests.Cli;
@@ -164,37 +164,6 @@ public sealed class DocCommandLineTests(DumpFixture fixture)
         return line;
     }
 
-    /// <summary>Words as a POSIX shell splits them: spaces separate, single and double quotes group.</summary>
-    private static string[] Words(string text)
-    {
-        var words = new List<string>();
-        var word = new StringBuilder();
-        char quote = '\0';
-        bool any = false;
-        foreach (char c in text)
-        {
-            if (quote == '\0' && c is '"' or '\'')
-            {
-                quote = c;
-                any = true;
-            }
-            else if (c == quote)
-                quote = '\0';
-            else if (quote == '\0' && c == ' ')
-            {
-                if (any)
-                    words.Add(word.ToString());
-                word.Clear();
-                any = false;
-            }
-            else
-            {
-                word.Append(c);
-                any = true;
-            }
-        }
-        if (any)
-            words.Add(word.ToString());
-        return words.ToArray();
-    }
+    /// <summary>Words as a POSIX shell splits them here: spaces separate, single and double quotes group.</summary>
+    private static string[] Words(string text) => CommandLineSplitter.Split(text).ToArray();
 }
