@@ -1,5 +1,6 @@
 using LeakExt.Commands;
 using LeakExt.Commands.Framework;
+using LeakExt.Core.Targets;
 
 namespace LeakExt.Cli.Editing;
 
@@ -12,8 +13,8 @@ internal sealed record Completion(int Start, IReadOnlyList<string> Candidates)
 /// <summary>
 /// Tab completion at the leakext&gt; prompt, from the command declarations and the session:
 /// the first word completes to a command; "-…" to that command's options; the value of an option
-/// to what it takes — FILE and DIR to paths, T and PATTERN (-type) to the type names of the
-/// session's latest snapshot, a|b choices to the choices, -drop to the snapshots; snapdiff's and
+/// to what it takes — FILE and DIR to paths, T and PATTERN (-type) to type names (the session's
+/// latest snapshot's, else the dump's), a|b choices to the choices, -drop to the snapshots; snapdiff's and
 /// heapgrowth's arguments to snapshot names and paths; help's to commands. Text with a space
 /// (a generic type name) is put in double quotes when it is inserted (<see cref="Insertion"/>).
 /// </summary>
@@ -69,8 +70,18 @@ internal sealed class ReplCompletion(LeakSession session)
     private IEnumerable<string> SnapshotNames() =>
         session.Snapshots.All.SelectMany(s => s.Snapshot.Info.Name is { } name ? new[] { "#" + s.Id, name } : ["#" + s.Id]);
 
-    private IEnumerable<string> TypeNames() =>
-        session.Snapshots.All.Count == 0 ? [] : session.Snapshots.All[^1].Snapshot.Types.Select(t => t.Type);
+    /// <summary>
+    /// The session's latest snapshot's types; without one, on a dump, the heap's (<see cref="TargetSession.TypeNames"/>).
+    /// A live process is never attached (and suspended) for a Tab.
+    /// </summary>
+    private IEnumerable<string> TypeNames()
+    {
+        if (session.Snapshots.All.Count > 0)
+            return session.Snapshots.All[^1].Snapshot.Types.Select(t => t.Type);
+        if (session.Target is OpenTargetProvider dump)
+            return dump.Use(target => target.TypeNames(), CancellationToken.None);
+        return [];
+    }
 
     /// <summary>Files and folders (with a trailing '/') that start with what was typed; ~/ is the home folder.</summary>
     internal static IEnumerable<string> Paths(string typed)

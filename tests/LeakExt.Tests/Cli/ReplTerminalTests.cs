@@ -55,6 +55,12 @@ public sealed class ReplTerminalTests(DumpFixture fixture)
         terminal.Press("Tab");
         terminal.WaitForLastRow("leakext> snapdiff");
 
+        // Before any snapshot, the dump's loaded types.
+        terminal.Press("C-u");
+        terminal.Type("retained -type Crawler.WebCr");
+        terminal.Press("Tab");
+        terminal.WaitForLastRow("leakext> retained -type Crawler.WebCrawler");
+
         terminal.Press("C-u");
         terminal.Type("snapshot -top 1");
         terminal.Press("Enter");
