@@ -14,6 +14,7 @@ internal sealed class TmuxTerminal : IDisposable
 {
     private static int s_sessions;
     private readonly string _socket = $"leakext-test-{Environment.ProcessId}-{Interlocked.Increment(ref s_sessions)}";
+    private readonly string _socketPath;
 
     public static string? Unavailable =>
         ExternalTools.FindOnPath("tmux") is null ? "tmux is not installed: the REPL's terminal tests are skipped (.ci/run installs it)" : null;
@@ -29,6 +30,7 @@ internal sealed class TmuxTerminal : IDisposable
         arguments.Add(string.Join(' ', new[] { "dotnet", leakext }.Concat(leakextArguments).Select(Quote)));
         arguments.AddRange([";", "set-option", "-t", "repl", "remain-on-exit", "on"]);
         Tmux(arguments.ToArray());
+        _socketPath = Tmux("display-message", "-p", "#{socket_path}").Trim();
     }
 
     /// <summary>Types <paramref name="text"/> literally.</summary>
@@ -78,6 +80,9 @@ internal sealed class TmuxTerminal : IDisposable
         {
             // The server already ended with its last session.
         }
+        // A stopped server leaves its socket file behind.
+        if (_socketPath.Length > 0)
+            File.Delete(_socketPath);
     }
 
     private string Tmux(params string[] arguments)
