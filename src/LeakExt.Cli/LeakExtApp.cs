@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using LeakExt.Commands.Framework;
 using LeakExt.Core;
 using LeakExt.Core.Capture;
@@ -19,11 +20,11 @@ public static class LeakExtApp
     {
         using var interrupts = new InterruptHandler(registerSignals);
 
-        var symbolPath = new Option<string?>("--symbol-path", "-y")
+        var symbolPath = new Option<string?>("--symbol-path", "-y", "-symbol-path")
         {
             Description = "where to find the runtime's DAC: _NT_SYMBOL_PATH syntax (srv*CACHE*SERVER;DIR); default: $_NT_SYMBOL_PATH",
         };
-        var commands = new Option<string[]>("--command", "-c")
+        var commands = new Option<string[]>("--command", "-c", "-command")
         {
             Description = "run this LeakExt command (repeatable, in order) and exit instead of starting the REPL",
             Arity = ArgumentArity.OneOrMore,
@@ -39,11 +40,11 @@ public static class LeakExtApp
                 return RunSession(new LeakSession(target), parse.GetValue(commands), stdin, stdout, stderr, terminal, showProgress, interrupts);
         }));
 
-        var pidArgument = new Argument<int>("pid") { Description = "the process id of a running .NET process" };
+        var pidArgument = ProcessArgument();
         var attach = new Command("attach", "Attach to a live .NET process; it is suspended only while a command runs.") { pidArgument, commands, symbolPath };
         attach.SetAction(parse => Guarded(stderr, () =>
         {
-            int pid = parse.GetValue(pidArgument);
+            int pid = DotnetProcesses.Resolve(parse.GetValue(pidArgument)!);
             SymbolPath? path = SymbolPath.Resolve(parse.GetValue(symbolPath));
             // Check once up front that the process exists and runs .NET, then detach until a command needs it.
             Action<int, TimeSpan> retrying = (attempt, wait) => stderr.WriteLine("note: " + GcRetry.Describe($"process {pid}", attempt, wait));
@@ -52,21 +53,22 @@ public static class LeakExtApp
                 terminal, showProgress, interrupts);
         }));
 
-        var dumpPid = new Argument<int>("pid") { Description = "the process id of a running .NET process" };
+        var dumpPid = ProcessArgument();
         var dumpFile = new Argument<string>("file") { Description = "where to write the dump (its folder must exist)" };
         var force = ForceOption();
         var dump = new Command("dump", "Write a heap dump of a running .NET process (through its diagnostics port).") { dumpPid, dumpFile, force };
         dump.SetAction(parse => Guarded(stderr, () =>
         {
-            string written = DumpWriter.WriteHeapDump(parse.GetValue(dumpPid), parse.GetValue(dumpFile)!, new OutputOptions(parse.GetValue(force), "--force"));
+            int pid = DotnetProcesses.Resolve(parse.GetValue(dumpPid)!);
+            string written = DumpWriter.WriteHeapDump(pid, parse.GetValue(dumpFile)!, new OutputOptions(parse.GetValue(force), "--force"));
             stdout.WriteLine($"Wrote {written}");
             return 0;
         }));
 
-        var recordPid = new Argument<int>("pid") { Description = "the process id of a running .NET process" };
-        var every = new Option<string>("--every") { Description = "time between snapshots: 10s, 500ms, 2m, 1h (default 10s)", DefaultValueFactory = _ => "10s" };
-        var count = new Option<int>("--count") { Description = "how many snapshots (default 6)", DefaultValueFactory = _ => 6 };
-        var recordOut = new Option<string>("--out") { Description = "folder for the .leaksnap files (made if missing; its parent must exist)", Required = true };
+        var recordPid = ProcessArgument();
+        var every = new Option<string>("--every", "-every") { Description = "time between snapshots: 10s, 500ms, 2m, 1h (default 10s)", DefaultValueFactory = _ => "10s" };
+        var count = new Option<int>("--count", "-count") { Description = "how many snapshots (default 6)", DefaultValueFactory = _ => 6 };
+        var recordOut = new Option<string>("--out", "-out") { Description = "folder for the .leaksnap files (made if missing; its parent must exist)", Required = true };
         var recordForce = ForceOption();
         var record = new Command("record", "Snapshot a live process every interval into .leaksnap files (suspended only while each is taken).")
         {
@@ -77,15 +79,15 @@ public static class LeakExtApp
             int snapshots = parse.GetValue(count);
             if (snapshots < 1)
                 throw new LeakExtException($"--count must be at least 1, got {snapshots}.");
-            return new Recorder(stdout, stderr, interrupts).Run(parse.GetValue(recordPid), Recorder.ParseInterval(parse.GetValue(every)!), snapshots,
+            return new Recorder(stdout, stderr, interrupts).Run(DotnetProcesses.Resolve(parse.GetValue(recordPid)!), Recorder.ParseInterval(parse.GetValue(every)!), snapshots,
                 parse.GetValue(recordOut)!, SymbolPath.Resolve(parse.GetValue(symbolPath)), new OutputOptions(parse.GetValue(recordForce), "--force"));
         }));
 
         var growthArguments = new Argument<string[]>("snapshots") { Description = "a folder of .leaksnap files, or the files in time order", Arity = ArgumentArity.OneOrMore };
-        var growthTop = new Option<int>("--top") { Description = "suspects to show (default 10)", DefaultValueFactory = _ => 10 };
-        var growthHtml = new Option<string?>("--html") { Description = "also write a self-contained HTML report" };
-        var growthJson = new Option<bool>("--json") { Description = "print JSON instead of text" };
-        var growthMixed = new Option<bool>("--mixed") { Description = "accept snapshots of different processes, runtime versions or pointer sizes" };
+        var growthTop = new Option<int>("--top", "-top") { Description = "suspects to show (default 10)", DefaultValueFactory = _ => 10 };
+        var growthHtml = new Option<string?>("--html", "-html") { Description = "also write a self-contained HTML report" };
+        var growthJson = new Option<bool>("--json", "-json") { Description = "print JSON instead of text" };
+        var growthMixed = new Option<bool>("--mixed", "-mixed") { Description = "accept snapshots of different processes, runtime versions or pointer sizes" };
         var growthForce = ForceOption();
         var heapgrowth = new Command("heapgrowth", "Read a series of .leaksnap files (e.g. from 'leakext record'): leak, plateau, native growth, fragmentation or finalizer backlog.")
         {
@@ -107,15 +109,20 @@ public static class LeakExtApp
             return RunSession(new LeakSession(null), [string.Join(' ', line)], stdin, stdout, stderr, terminal, showProgress, interrupts);
         }));
 
-        var outOption = new Option<string>("--out") { Description = "folder for the demo's dumps and snapshots", DefaultValueFactory = _ => "demo-out" };
+        var outOption = new Option<string>("--out", "-out") { Description = "folder for the demo's dumps and snapshots", DefaultValueFactory = _ => "demo-out" };
         var demo = new Command("demo", "Run the bundled leaky crawler, dump it at 3 checkpoints, and hunt the leak with LeakExt's commands.") { outOption };
         demo.SetAction(parse => Guarded(stderr, () =>
             new DemoRunner(stdout, stderr, interrupts).Run(parse.GetValue(outOption)!)));
 
+        var ps = new Command("ps", "List the .NET processes you can attach to, dump or record (as dotnet-counters ps: by their diagnostics endpoints).");
+        ps.SetAction(parse => Guarded(stderr, () => ProcessList.Print(stdout)));
+
         var root = new RootCommand("LeakExt: memory-leak hunting for .NET. Snapshot the live managed heap of a dump or a process, and diff snapshots to see what grew.")
         {
-            analyze, attach, record, heapgrowth, dump, demo, commands,
+            analyze, attach, record, heapgrowth, dump, ps, demo, commands,
         };
+        foreach (HelpOption help in root.Options.OfType<HelpOption>())
+            help.Action = new HelpWithSessionCommands((System.CommandLine.Help.HelpAction)help.Action!);
         root.SetAction(parse => Guarded(stderr, () =>
         {
             string[]? batch = parse.GetValue(commands);
@@ -127,11 +134,20 @@ public static class LeakExtApp
             return RunSession(new LeakSession(null), batch, stdin, stdout, stderr, terminal, showProgress, interrupts);
         }));
 
-        ParseResult parsed = root.Parse(args);
+        // No POSIX bundling: "-html" is the option -html, never -h -t -m -l.
+        ParseResult parsed = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false });
+        if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction and not HelpWithSessionCommands)
+        {
+            stderr.WriteLine("error: " + TerminalText.Escape(CliMistakes.Describe(parsed, args)));
+            return CliMistakes.ExitUsage;
+        }
         return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
     }
 
     /// <summary>--force, also spelled -force as inside a session (heapgrowth passes it on to the session's command).</summary>
+    private static Argument<string> ProcessArgument() =>
+        new("pid") { Description = "a running .NET process: its id, or its name ('dotnet app.dll' is named app; 'leakext ps' lists them)" };
+
     private static Option<bool> ForceOption() => new("--force", "-force") { Description = OutputFileOption.Help };
 
     private static string Quote(string text) => text.Contains(' ') || text.Contains('"') ? "\"" + text.Replace("\"", "\\\"") + "\"" : text;

@@ -108,7 +108,8 @@ internal sealed class Recorder(TextWriter stdout, TextWriter stderr, InterruptHa
     {
         if (Directory.Exists(directory))
             return false;
-        string? parent = Path.GetDirectoryName(directory);
+        // "series/" names the folder series: its parent is the folder above, not series itself.
+        string? parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
         if (parent is null || !Directory.Exists(parent))
             throw new LeakExtException($"--out: the folder '{parent}' does not exist; create it first or record elsewhere.");
         if (File.Exists(directory) || new FileInfo(directory).LinkTarget is not null)

@@ -10,6 +10,9 @@ internal sealed class SessionHost(LeakSession session, TextReader stdin, TextWri
     public const int ExitFailure = 1;
     public const int ExitCancelled = 130;
 
+    /// <summary>How long a command runs before its progress line appears (tests make it zero).</summary>
+    public TimeSpan? ProgressDelay { get; init; }
+
     /// <summary>Runs the commands in order and stops at the first that fails.</summary>
     public int RunBatch(IReadOnlyList<string> commands)
     {
@@ -30,7 +33,7 @@ internal sealed class SessionHost(LeakSession session, TextReader stdin, TextWri
 
     public int RunRepl()
     {
-        var editor = new LineEditor(stdin, stdout, terminal);
+        var editor = new LineEditor(stdin, stdout, terminal, new Editing.ReplCompletion(session));
         interrupts.AtPrompt = () =>
         {
             stdout.WriteLine();
@@ -54,8 +57,9 @@ internal sealed class SessionHost(LeakSession session, TextReader stdin, TextWri
 
     public CommandDispatcher.Outcome RunOne(string commandLine)
     {
-        bool json = commandLine.Contains("-json", StringComparison.OrdinalIgnoreCase);
-        using ConsoleProgress? progress = showProgress && !json ? new ConsoleProgress(stderr) : null;
+        // -json prints one document and nothing else: no progress either.
+        bool json = commandLine.Split(' ').Any(word => word.Equals("-json", StringComparison.OrdinalIgnoreCase) || word.Equals("--json", StringComparison.OrdinalIgnoreCase));
+        using ConsoleProgress? progress = showProgress && !json ? new ConsoleProgress(stderr, ProgressDelay) : null;
         CancellationToken token = interrupts.BeginCommand();
         try
         {

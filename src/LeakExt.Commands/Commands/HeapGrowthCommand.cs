@@ -75,7 +75,7 @@ public sealed class HeapGrowthCommand : Command<HeapGrowthOptions, HeapGrowthRes
         if (references.Count > 0)
             return references.Select(reference => store.Resolve(reference, cancellationToken)).ToList();
         if (store.All.Count < 2)
-            throw new LeakExtException($"heapgrowth: the session has {store.All.Count} snapshot{(store.All.Count == 1 ? "" : "s")}; take more with !snapshot, or pass .leaksnap files or a folder.");
+            throw new LeakExtException($"heapgrowth: the session has {store.All.Count} snapshot{(store.All.Count == 1 ? "" : "s")}; take more with 'snapshot', or pass .leaksnap files or a folder.");
         return store.All.ToList();
     }
 

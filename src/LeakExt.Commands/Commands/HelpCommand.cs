@@ -44,7 +44,7 @@ public sealed class HelpCommand : Command<HelpOptions, HelpResult>
         if (options.Topic is null)
             return new HelpResult("help", null, null, entries);
         CommandDefinition command = CommandTable.Find(options.Topic)
-            ?? throw new LeakExtException($"help: unknown command '{options.Topic}'; run 'help' to list the commands.");
+            ?? throw new LeakExtException("help: " + CommandDispatcher.UnknownCommand(options.Topic, []));
         return new HelpResult("help", command.Name, command.HelpText, []);
     }
 
@@ -61,7 +61,7 @@ public sealed class HelpCommand : Command<HelpOptions, HelpResult>
             output.WriteLine($"  {entry.Name.PadRight(width)}  {FirstSentence(entry.Summary)}");
     }
 
-    private static string FirstSentence(string text)
+    public static string FirstSentence(string text)
     {
         int end = text.IndexOf(": ", StringComparison.Ordinal);
         int dot = text.IndexOf(". ", StringComparison.Ordinal);

@@ -79,7 +79,7 @@ public sealed class SnapDiffCommand : Command<SnapDiffOptions, SnapDiffResult>
         }
         else
         {
-            throw new LeakExtException("snapdiff: no snapshots yet; take one with !snapshot (or load files with !snapshots -load FILE).");
+            throw new LeakExtException("snapdiff: no snapshots yet; take one with 'snapshot' (or load files with 'snapshots -load FILE').");
         }
 
         SnapshotDiff diff = SnapshotDiffer.Compare(a, b, options.Top, options.TypePattern, options.Sort);

@@ -33,7 +33,7 @@ public sealed class SnapshotCommand : Command<SnapshotOptions, SnapshotResult>
 
     protected override IReadOnlyList<OptionSpec<SnapshotOptions>> Options { get; } =
     [
-        new("name", "N", "a name to refer to this snapshot by (e.g. in !snapdiff)", (o, v) => o.Name = v),
+        new("name", "N", "a name to refer to this snapshot by (e.g. in snapdiff)", (o, v) => o.Name = v),
         new("save", "FILE", "also write it to a .leaksnap file", (o, v) => o.SaveFile = v),
         new("top", "N", "types to list, by live bytes (default: 20 in text, all with -json; 0 = all)", (o, v) => o.Top = OptionValues.WholeNumber("snapshot", "top", v)),
         new("reader", "fast|clrmd", "heap reader: fast block reader (default) or ClrMD's per-object API (slower; a cross-check)",
@@ -53,7 +53,7 @@ public sealed class SnapshotCommand : Command<SnapshotOptions, SnapshotResult>
             if (name.StartsWith('#') || int.TryParse(name, out _))
                 throw new LeakExtException($"snapshot: -name '{name}' looks like an id; pick a name that is not a number.");
             if (store.All.FirstOrDefault(s => s.Snapshot.Info.Name == name) is { } clash)
-                throw new LeakExtException($"snapshot: {clash.Label} already has the name '{name}'; pick another or drop it with !snapshots -drop {clash.Id}.");
+                throw new LeakExtException($"snapshot: {clash.Label} already has the name '{name}'; pick another or drop it with 'snapshots -drop {clash.Id}'.");
         }
 
         OutputOptions rules = OutputFileOption.Rules(options.Force);

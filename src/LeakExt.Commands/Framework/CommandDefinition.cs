@@ -14,9 +14,15 @@ public abstract class CommandDefinition
     /// <summary>Usage, options and notes, generated from the declarations so they cannot drift.</summary>
     public abstract string HelpText { get; }
 
+    /// <summary>The options it accepts, -json and -h included (for "did you mean" and completion).</summary>
+    public abstract IReadOnlyList<OptionInfo> OptionList { get; }
+
     /// <summary>Parses the arguments, runs, and renders text or JSON to the context's output.</summary>
     public abstract void Invoke(IReadOnlyList<string> arguments, CommandContext context);
 }
+
+/// <summary>An option's name (without dashes) and the value it takes (FILE, N, T…; null for a flag).</summary>
+public sealed record OptionInfo(string Name, string? ValueName);
 
 /// <summary>
 /// A command with typed options and a result record. Subclasses declare options and arguments,
@@ -38,6 +44,9 @@ public abstract class Command<TOptions, TResult> : CommandDefinition
     }
 
     protected abstract TResult Run(TOptions options, CommandContext context);
+
+    public override IReadOnlyList<OptionInfo> OptionList =>
+        [.. Options.Select(o => new OptionInfo(o.Name, o.ValueName)), new("json", null), new("h", null)];
 
     protected abstract void RenderText(TResult result, TextOutput output);
 
@@ -91,7 +100,8 @@ public abstract class Command<TOptions, TResult> : CommandDefinition
             }
 
             OptionSpec<TOptions>? spec = Options.FirstOrDefault(o => string.Equals(o.Name, name, StringComparison.OrdinalIgnoreCase))
-                ?? throw new LeakExtException($"{Name}: unknown option '{token}'; run '{Name} -h' for usage.");
+                ?? throw new LeakExtException($"{Name}: unknown option '{token}'"
+                    + Suggestions.DidYouMean(name, Options.Select(o => o.Name).Append("json"), "-") + $"; run '{Name} -h' for usage.");
             if (spec.IsFlag)
             {
                 spec.Apply(options, "");

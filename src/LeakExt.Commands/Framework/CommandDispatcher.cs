@@ -43,7 +43,7 @@ public static class CommandDispatcher
         try
         {
             if (command is null)
-                throw new LeakExtException($"unknown command '{name}'; run 'help' to list the commands.");
+                throw new LeakExtException(UnknownCommand(name, arguments));
             command.Invoke(arguments, context);
             return Outcome.Succeeded;
         }
@@ -65,6 +65,11 @@ public static class CommandDispatcher
             return Outcome.Failed;
         }
     }
+
+    /// <summary>What an unknown name is: an SOS command (and what to use here), a typo of ours, or neither.</summary>
+    public static string UnknownCommand(string name, IReadOnlyList<string> arguments) =>
+        Suggestions.ForSosCommand(name, arguments)
+        ?? $"unknown command '{name}'{Suggestions.DidYouMean(name, CommandTable.All.Select(c => c.Name))}; run 'help' to list the commands.";
 
     /// <summary>Errors name files and types that may hold anything: escaped for the terminal (the JSON document escapes them itself).</summary>
     private static void Report(CommandContext context, bool json, string message)

@@ -3,29 +3,33 @@ using LeakExt.Core;
 
 namespace LeakExt.Commands.Framework;
 
-/// <summary>Splits a command line typed into a host into tokens: whitespace separates, double quotes group, \" is a quote.</summary>
+/// <summary>
+/// Splits a command line typed into a host into tokens: whitespace separates, double or single
+/// quotes group (-name "two words", -name 'two words'; each quote is literal inside the other), \" is a quote.
+/// </summary>
 public static class CommandLineSplitter
 {
     public static IReadOnlyList<string> Split(string line)
     {
         var tokens = new List<string>();
         var current = new StringBuilder();
-        bool inQuotes = false, hasToken = false;
+        char quote = '\0';
+        bool hasToken = false;
         for (int i = 0; i < line.Length; i++)
         {
             char c = line[i];
-            if (c == '\\' && i + 1 < line.Length && line[i + 1] == '"')
+            if (c == '\\' && i + 1 < line.Length && line[i + 1] == '"' && quote != '\'')
             {
                 current.Append('"');
                 hasToken = true;
                 i++;
             }
-            else if (c == '"')
+            else if ((c is '"' or '\'') && (quote == '\0' || quote == c))
             {
-                inQuotes = !inQuotes;
+                quote = quote == '\0' ? c : '\0';
                 hasToken = true;
             }
-            else if (char.IsWhiteSpace(c) && !inQuotes)
+            else if (char.IsWhiteSpace(c) && quote == '\0')
             {
                 if (hasToken)
                     tokens.Add(current.ToString());
@@ -38,7 +42,7 @@ public static class CommandLineSplitter
                 hasToken = true;
             }
         }
-        if (inQuotes)
+        if (quote != '\0')
             throw new LeakExtException("unterminated quote in the command line.");
         if (hasToken)
             tokens.Add(current.ToString());

@@ -11,7 +11,7 @@ public static class SnapshotListRenderer
             output.WriteLine(r.Action);
         if (r.Snapshots.Count == 0)
         {
-            output.WriteLine("No snapshots in this session; take one with !snapshot or load one with !snapshots -load FILE.");
+            output.WriteLine("No snapshots in this session; take one with 'snapshot' or load one with 'snapshots -load FILE'.");
             return;
         }
         var table = new TextTable(("Id", true), ("Name", false), ("Taken (UTC)", false), ("Live objects", true), ("Live bytes", true), ("Types", true), ("Source", false), ("File", false));

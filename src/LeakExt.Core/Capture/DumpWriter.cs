@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using LeakExt.Core.Files;
+using LeakExt.Core.Targets;
 using Microsoft.Diagnostics.NETCore.Client;
 
 namespace LeakExt.Core.Capture;
@@ -24,6 +25,9 @@ public static partial class DumpWriter
             }
             catch (Exception ex) when (ex is ServerNotAvailableException or UnsupportedCommandException or ServerErrorException or TimeoutException)
             {
+                // Gone, or never a .NET process: say which in one line.
+                if (ex is ServerNotAvailableException)
+                    DotnetProcesses.RequireDotnet(processId);
                 throw new LeakExtException($"could not write a dump of process {processId}: {ex.Message.ReplaceLineEndings(" ")} (is it a .NET process of the same user?).", ex);
             }
         });

@@ -88,7 +88,7 @@ public static class GrowthAnalyzer
         var seriesVerdicts = new List<SeriesVerdict> { Describe(liveSeries, labels), Describe(gcSeries, labels), Describe(freeSeries, labels), Describe(queueSeries, labels) };
         if (nativeSeries is not null)
             seriesVerdicts.Add(Describe(nativeSeries, labels));
-        string? note = series.Count < 3 ? "A trend needs at least three snapshots: take another one and run !heapgrowth again."
+        string? note = series.Count < 3 ? "A trend needs at least three snapshots: take another one and run 'heapgrowth' again."
             : verdict.Evidence?.MoreSnapshots is int more && verdict.Name == "none" ? $"Live bytes need about {more} more snapshot{(more == 1 ? "" : "s")} at this pace to tell a trend from noise." : null;
         return new GrowthReport(verdict.Name, verdict.Reason, note, totals, seriesVerdicts, types, suspects) { Evidence = verdict.Evidence };
     }

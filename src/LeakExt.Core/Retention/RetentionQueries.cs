@@ -20,7 +20,7 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
         if (node < 0 && _index.IndexOfContaining(address, out ulong start) >= 0)
             throw new LeakExtException($"{command}: 0x{address:x} is inside the object at 0x{start:x}; pass the object's address.");
         if (node < 0)
-            throw new LeakExtException($"{command}: no object starts at 0x{address:x} in the GC heap; check the address (e.g. from !snapdiff -by holder).");
+            throw new LeakExtException($"{command}: no object starts at 0x{address:x} in the GC heap; check the address (e.g. from 'snapdiff -by holder').");
         return node;
     }
 

@@ -61,6 +61,6 @@ public sealed class SnapshotStore
     }
 
     private string Known() => _items.Count == 0
-        ? "none taken yet (run !snapshot)"
+        ? "none taken yet (run 'snapshot')"
         : "known: " + string.Join(", ", _items.Select(s => s.Label));
 }

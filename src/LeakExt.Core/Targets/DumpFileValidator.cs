@@ -47,7 +47,26 @@ public static class DumpFileValidator
             return DumpFormat.MachOCore;
         }
 
+        if (IsHeapSnapshotOrTrace(head, path) is { } what)
+            throw new LeakExtException($"'{path}' is {what}, not a dump; LeakExt reads process dumps (ELF core, Windows minidump, Mach-O core): " +
+                                       "write one with 'leakext dump PID FILE' or 'dotnet-dump collect --type Heap'.");
         throw new LeakExtException($"'{path}' is not a dump (expected an ELF core, a Windows minidump or a Mach-O core).");
+    }
+
+    /// <summary>
+    /// dotnet-gcdump's .gcdump and EventPipe's .nettrace are FastSerialization streams: a length-prefixed
+    /// "!FastSerialization.1" (gcdump), or "Nettrace" before it. They hold a sampled object graph or
+    /// events, not the process's memory, so no LeakExt command can read them.
+    /// </summary>
+    private static string? IsHeapSnapshotOrTrace(ReadOnlySpan<byte> head, string path)
+    {
+        ReadOnlySpan<byte> serialization = "!FastSerialization"u8;
+        bool nettrace = head.StartsWith("Nettrace"u8);
+        if (nettrace)
+            return "an EventPipe trace (.nettrace)";
+        if (head.IndexOf(serialization) >= 0 || path.EndsWith(".gcdump", StringComparison.OrdinalIgnoreCase))
+            return "a dotnet-gcdump heap graph (.gcdump)";
+        return null;
     }
 
     private static void ValidateMinidump(string path, long length, ReadOnlySpan<byte> head)

@@ -161,5 +161,28 @@ public sealed class TargetSession : IDisposable
         return info.Version.Major > 0 ? info.Version.ToString() : "unknown";
     }
 
+    /// <summary>
+    /// Type names for completion: every type of the walked heap once a command has walked it (generic
+    /// instantiations and arrays included); before that, the types the modules have loaded (their
+    /// typedefs: no walk, so a Tab stays instant on a big heap).
+    /// </summary>
+    public IReadOnlyList<string> TypeNames()
+    {
+        if (_liveHeap is { } heap)
+        {
+            var names = new List<string>(heap.Index.Types.Count);
+            for (int id = 0; id < heap.Index.Types.Count; id++)
+                if (heap.Index.Types[id]?.Name is { } name)
+                    names.Add(name);
+            return names;
+        }
+        var loaded = new List<string>();
+        foreach (ClrModule module in Target.Runtime.EnumerateModules())
+            foreach ((ulong methodTable, _) in module.EnumerateTypeDefToMethodTableMap())
+                if (Target.Runtime.Heap.GetTypeByMethodTable(methodTable)?.Name is { } name)
+                    loaded.Add(name);
+        return loaded;
+    }
+
     public void Dispose() => Target.Dispose();
 }

@@ -141,7 +141,7 @@ public sealed class BadInputTests(DumpFixture fixture)
     {
         CliResult result = CliRunner.Run("-c", "snapdiff -json");
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal("snapdiff: no snapshots yet; take one with !snapshot (or load files with !snapshots -load FILE).",
+        Assert.Equal("snapdiff: no snapshots yet; take one with 'snapshot' (or load files with 'snapshots -load FILE').",
             Sessions.Json(result.Out).GetProperty("error").GetString());
     }
 }

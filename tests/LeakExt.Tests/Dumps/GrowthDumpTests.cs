@@ -171,7 +171,7 @@ public sealed class GrowthDumpTests(DumpFixture fixture)
         store.Add(Sessions.Snapshot(dumps[1]));
         GrowthReport report = GrowthAnalyzer.Analyze(store.All, 10);
         Assert.Equal("insufficient", report.Verdict);
-        Assert.Equal("A trend needs at least three snapshots: take another one and run !heapgrowth again.", report.Note);
+        Assert.Equal("A trend needs at least three snapshots: take another one and run 'heapgrowth' again.", report.Note);
         Assert.Equal("insufficient", Suspect(report, "Growth.LeakedOrder").Verdict);
     }
 }
