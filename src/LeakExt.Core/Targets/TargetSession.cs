@@ -111,10 +111,14 @@ public sealed class TargetSession : IDisposable
         return _liveHeap;
     }
 
+    /// <summary>The phases of the last snapshot taken (the marked heap's, then the histogram's and the memory map's), for the benchmark.</summary>
+    internal PhaseTimes? LastSnapshotPhases { get; private set; }
+
     public Snapshot TakeSnapshot(string? name, HeapReaderKind reader, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         LiveHeap heap = GetLiveHeap(reader, progress, cancellationToken);
+        var phases = new PhaseTimes();
         ClrRuntime runtime = Target.Runtime;
         var info = new SnapshotInfo(
             name,
@@ -128,11 +132,17 @@ public sealed class TargetSession : IDisposable
             heap.Reader == HeapReaderKind.Fast ? "fast" : "clrmd",
             Math.Round(clock.Elapsed.TotalSeconds, 3));
         var map = Growth.RuntimeMemoryMap.Read(runtime);
-        return SnapshotBuilder.Build(heap, info, map.Gc) with
-        {
-            Memory = ReadProcessMemory(map),
-            Pinning = Growth.FragmentationAnalyzer.Summarize(heap),
-        };
+        Growth.ProcessMemory? memory = ReadProcessMemory(map);
+        phases.Lap("memory map");
+        Snapshot snapshot = SnapshotBuilder.Build(heap, info, map.Gc);
+        phases.Lap("histogram");
+        snapshot = snapshot with { Memory = memory, Pinning = Growth.FragmentationAnalyzer.Summarize(heap) };
+        phases.Lap("pinning");
+        var all = new PhaseTimes();
+        all.AddAll(heap.Phases);
+        all.AddAll(phases);
+        LastSnapshotPhases = all;
+        return snapshot;
     }
 
     private Growth.ProcessMemory? ReadProcessMemory(Growth.RuntimeMemoryMap map)
