@@ -20,19 +20,23 @@ internal sealed record Measurement(string Name, double Seconds, long PeakRss, lo
 internal static class ChildRun
 {
     /// <summary>
-    /// A program started in the background by a non-interactive shell ignores SIGINT, and so would
-    /// every child it starts (an ignored signal stays ignored through exec, and .NET installs no
-    /// handler for it): back to the default, so the Ctrl-C measurements reach the commands.
+    /// A program started in the background by a non-interactive shell ignores SIGINT, and so does
+    /// every child it starts (an ignored signal stays ignored through exec, and the runtime then
+    /// installs no handler for it): a run that is to be interrupted starts through
+    /// `env --default-signal=INT`, which puts the default back and execs the command (same process).
     /// </summary>
-    static ChildRun() => _ = Signal(SigInt, IntPtr.Zero);
-
     public static Measurement Run(string name, string file, IEnumerable<string> arguments, TimeSpan? interruptAfter = null,
         IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(file)
+        var start = new ProcessStartInfo(interruptAfter is null ? file : "env")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
         };
+        if (interruptAfter is not null)
+        {
+            start.ArgumentList.Add("--default-signal=INT");
+            start.ArgumentList.Add(file);
+        }
         foreach (string argument in arguments)
             start.ArgumentList.Add(argument);
         start.Environment["DOTNET_gcServer"] = "0";
@@ -94,9 +98,6 @@ internal static class ChildRun
     private static long Kilobytes(string line) => long.Parse(line.Split(':')[1].Trim().Split(' ')[0]) * 1024;
 
     private const int SigInt = 2;
-
-    [DllImport("libc", EntryPoint = "signal")]
-    private static extern IntPtr Signal(int signal, IntPtr handler);
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);

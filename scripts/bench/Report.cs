@@ -42,13 +42,14 @@ internal static class Report
         if (r.Interrupts.Count > 0)
         {
             text.AppendLine();
-            text.AppendLine($"Ctrl-C (SIGINT) during each command: the process ended at most **{Seconds(r.Interrupts.Max(i => i.Latency))}** later " +
-                            $"(exit codes {string.Join(", ", r.Interrupts.Select(i => i.ExitCode).Distinct())}).");
+            int cancelled = r.Interrupts.Count(i => i.ExitCode == 130);
+            text.AppendLine($"Ctrl-C (SIGINT) during each command: the process ended at most **{Seconds(r.Interrupts.Max(i => i.Latency))}** later; " +
+                            $"{cancelled} of {r.Interrupts.Count} runs ended as cancelled (exit code 130), the others had finished first.");
             text.AppendLine();
-            text.AppendLine("| command | SIGINT at | ended after |");
-            text.AppendLine("|---|---:|---:|");
+            text.AppendLine("| command | SIGINT at | ended after | exit code |");
+            text.AppendLine("|---|---:|---:|---:|");
             foreach (InterruptRow row in r.Interrupts)
-                text.AppendLine($"| {row.Command} | {Seconds(row.After)} | {Seconds(row.Latency)} |");
+                text.AppendLine($"| {row.Command} | {Seconds(row.After)} | {Seconds(row.Latency)} | {row.ExitCode} |");
         }
 
         if (r.Shapes.Count > 0)

@@ -29,10 +29,10 @@ internal static class FragmentationAnalyzer
     /// <summary>The free blocks whose neighbours count in a snapshot's <see cref="PinningSummary"/>.</summary>
     public const int LargestBlocksSummarized = 10;
 
-    public static FragmentationReport Analyze(LiveHeap heap, int top)
+    public static FragmentationReport Analyze(LiveHeap heap, int top, CancellationToken cancellationToken = default)
     {
         HeapIndex index = heap.Index;
-        (Walker visitor, List<FreeBySegment> segments) = Walk(heap, Math.Max(top, LargestBlocksSummarized));
+        (Walker visitor, List<FreeBySegment> segments) = Walk(heap, Math.Max(top, LargestBlocksSummarized), cancellationToken);
 
         var generations = new List<FreeByGeneration>();
         for (int g = 0; g < HeapGenerations.Count; g++)
@@ -52,9 +52,9 @@ internal static class FragmentationAnalyzer
     }
 
     /// <summary>Pinned objects, the free bytes right before them, and how many of the largest free blocks end at one.</summary>
-    public static PinningSummary Summarize(LiveHeap heap)
+    public static PinningSummary Summarize(LiveHeap heap, CancellationToken cancellationToken = default)
     {
-        (Walker visitor, _) = Walk(heap, LargestBlocksSummarized);
+        (Walker visitor, _) = Walk(heap, LargestBlocksSummarized, cancellationToken);
         long freeBeforePinned = 0;
         foreach (var pinned in visitor.Pinned)
             freeBeforePinned += pinned.FreeBefore;
@@ -66,7 +66,7 @@ internal static class FragmentationAnalyzer
     /// One pass over the index, a thread per run of segments (each segment's state is its own):
     /// free space per generation and segment, the largest free blocks and the pinned objects.
     /// </summary>
-    private static (Walker Visitor, List<FreeBySegment> Segments) Walk(LiveHeap heap, int largest)
+    private static (Walker Visitor, List<FreeBySegment> Segments) Walk(LiveHeap heap, int largest, CancellationToken cancellationToken)
     {
         HeapIndex index = heap.Index;
         var pinnedBy = new Dictionary<int, string>();
@@ -84,11 +84,12 @@ internal static class FragmentationAnalyzer
         (int First, int Count)[] runs = FastHeapWalker.Partition(index.Segments, Parallelism.Workers);
         var parts = new Walker[runs.Length];
         var segments = new FreeBySegment[index.Segments.Length];
-        Parallelism.For(runs.Length, CancellationToken.None, r =>
+        Parallelism.For(runs.Length, cancellationToken, r =>
         {
             var visitor = new Walker(index, pinnedBy, pinnedNodes, largest);
             for (int s = runs[r].First; s < runs[r].First + runs[r].Count; s++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 HeapSegmentInfo segment = index.Segments[s];
                 visitor.Begin(segment);
                 index.ForEachInSegment(s, ref visitor, heap.Marks.MarkBits);

@@ -362,8 +362,13 @@ internal static class RetentionMarker
                 ulong[] targets = _references.Targets;
                 int[] offsets = _references.Offsets;
                 for (int i = 0; i < found; i++)
+                {
                     if (Visit(targets[i], current, state, type, offsets[i]) == Outcome.Invalid)
                         _invalid++;
+                    // One array can hold tens of millions of references: Ctrl-C is checked inside it too.
+                    if ((i & 0xFFFF) == 0xFFFF)
+                        _cancellationToken.ThrowIfCancellationRequested();
+                }
                 if (_hiddenSources is not null && _hiddenSources[current])
                 {
                     (int start, int count) = _hidden.From(address);

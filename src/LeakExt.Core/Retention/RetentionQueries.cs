@@ -411,9 +411,9 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
         return new RetainedResult(subject, set.Count, shallow, setCount, setBytes, liveBytes);
     }
 
-    public DominatorsResult TopDominators(int top, CancellationToken cancellationToken)
+    public DominatorsResult TopDominators(int top, CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null)
     {
-        long[] retained = analysis.RetainedSizes(cancellationToken);
+        long[] retained = analysis.RetainedSizes(cancellationToken, progress);
         long liveBytes = LiveBytes();
         var best = new PriorityQueue<int, long>();
         for (int i = 0; i < retained.Length; i++)

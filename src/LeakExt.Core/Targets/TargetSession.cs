@@ -98,11 +98,11 @@ public sealed class TargetSession : IDisposable
 
     /// <summary>Free space in the GC heap by generation and segment, and the pinned objects next to it.</summary>
     public Growth.FragmentationReport Fragmentation(int top, IProgress<WalkProgress>? progress, CancellationToken cancellationToken) =>
-        Growth.FragmentationAnalyzer.Analyze(GetLiveHeap(_liveHeap?.Reader ?? DefaultReader, progress, cancellationToken), top);
+        Growth.FragmentationAnalyzer.Analyze(GetLiveHeap(_liveHeap?.Reader ?? DefaultReader, progress, cancellationToken), top, cancellationToken);
 
     /// <summary>The objects that retain the most memory, by the dominator tree.</summary>
     public DominatorsResult Dominators(int top, IProgress<WalkProgress>? progress, CancellationToken cancellationToken) =>
-        Queries(progress, cancellationToken).TopDominators(top, cancellationToken);
+        Queries(progress, cancellationToken).TopDominators(top, cancellationToken, progress);
 
     internal LiveHeap GetLiveHeap(HeapReaderKind reader, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
     {
@@ -131,12 +131,15 @@ public sealed class TargetSession : IDisposable
             runtime.Heap.SubHeaps.Length,
             heap.Reader == HeapReaderKind.Fast ? "fast" : "clrmd",
             Math.Round(clock.Elapsed.TotalSeconds, 3));
+        progress?.Report(new WalkProgress("reading the memory map", 0, 0));
         var map = Growth.RuntimeMemoryMap.Read(runtime);
         Growth.ProcessMemory? memory = ReadProcessMemory(map);
         phases.Lap("memory map");
-        Snapshot snapshot = SnapshotBuilder.Build(heap, info, map.Gc);
+        progress?.Report(new WalkProgress("counting types and holders", 0, 0));
+        Snapshot snapshot = SnapshotBuilder.Build(heap, info, map.Gc, cancellationToken);
         phases.Lap("histogram");
-        snapshot = snapshot with { Memory = memory, Pinning = Growth.FragmentationAnalyzer.Summarize(heap) };
+        progress?.Report(new WalkProgress("finding pinned objects", 0, 0));
+        snapshot = snapshot with { Memory = memory, Pinning = Growth.FragmentationAnalyzer.Summarize(heap, cancellationToken) };
         phases.Lap("pinning");
         var all = new PhaseTimes();
         all.AddAll(heap.Phases);
