@@ -48,8 +48,10 @@ internal sealed class LiveHeap
             index = FastHeapWalker.Build(heap, segments, memory, types, progress, cancellationToken);
             phases.Lap("segment walk");
             var references = new FastReferenceReader(index, memory);
+            // A reader per marking thread: each keeps its own MethodTable cache.
+            Func<FastReferenceReader> readers = () => new FastReferenceReader(index, memory);
             if (holders)
-                marks = (retention = MarkWithHolders(heap, index, roots, references, phases, progress, cancellationToken)).Marks;
+                marks = (retention = MarkWithHolders(heap, index, roots, references, phases, progress, cancellationToken, readers)).Marks;
             else
                 marks = LiveMarker.Mark(index, roots, references, progress, cancellationToken);
         }
@@ -59,7 +61,7 @@ internal sealed class LiveHeap
             phases.Lap("segment walk");
             var references = new ClrMdReferenceReader(heap, types);
             if (holders)
-                marks = (retention = MarkWithHolders(heap, index, roots, references, phases, progress, cancellationToken)).Marks;
+                marks = (retention = MarkWithHolders(heap, index, roots, references, phases, progress, cancellationToken, null)).Marks;
             else
                 marks = LiveMarker.Mark(index, roots, references, progress, cancellationToken);
         }
@@ -73,10 +75,10 @@ internal sealed class LiveHeap
     }
 
     private static RetentionResult MarkWithHolders<TReader>(ClrHeap heap, HeapIndex index, RootSet roots, TReader references, PhaseTimes phases,
-        IProgress<WalkProgress>? progress, CancellationToken cancellationToken) where TReader : IReferenceReader
+        IProgress<WalkProgress>? progress, CancellationToken cancellationToken, Func<TReader>? readers) where TReader : IReferenceReader
     {
         IReadOnlyDictionary<ulong, string> owners = NamedOwners.Find(heap, index, cancellationToken);
         phases.Lap("named owners");
-        return RetentionMarker.Mark(index, roots, references, owners, progress, cancellationToken);
+        return RetentionMarker.Mark(index, roots, references, owners, progress, cancellationToken, readers);
     }
 }
