@@ -112,9 +112,11 @@ internal static class InProcess
         var types = Enumerable.Range(0, 100_000).Select(i =>
             new TypeStats($"Generated.Namespace.Type{i}<System.String, System.Int32>", "Generated.dll", i + 1, (i + 1) * 24L,
                 [i + 1, 0, 0, 0, 0, 0], [(i + 1) * 24L, 0, 0, 0, 0, 0], 0, 0)).ToArray();
-        var generations = HeapGenerations.Names.Select(g => new GenerationTotals(g, 0, 0, 0, 0, 0, 0)).ToArray();
+        // Totals that match the rows (all in gen0): a reader refuses a file whose totals do not.
+        long count = types.Sum(t => t.Count), bytes = types.Sum(t => t.Bytes);
+        var generations = HeapGenerations.Names.Select((g, i) => new GenerationTotals(g, i == 0 ? count : 0, i == 0 ? bytes : 0, 0, 0, 0, 0)).ToArray();
         var snapshot = new Snapshot(new SnapshotInfo("bench", DateTimeOffset.UtcNow, "bench", null, "10.0", 8, false, 1, "fast", 0),
-            new HeapTotals(0, 0, 0, 0, 0, 0, 0, 0, generations), types, new Dictionary<string, long>(), 0, 0, new SnapshotDiagnostics(0, 0, 0, 0));
+            new HeapTotals(count, bytes, 0, 0, 0, 0, 0, 0, generations), types, new Dictionary<string, long>(), 0, 0, new SnapshotDiagnostics(0, 0, 0, 0));
         string path = Path.Combine(directory, "rows-100k.leaksnap");
         SnapshotFile.Write(snapshot, path, new OutputOptions(Force: true));
         var times = new List<double>();

@@ -43,13 +43,13 @@ internal static class Report
         {
             text.AppendLine();
             int cancelled = r.Interrupts.Count(i => i.ExitCode == 130);
-            text.AppendLine($"Ctrl-C (SIGINT) during each command: the process ended at most **{Seconds(r.Interrupts.Max(i => i.Latency))}** later; " +
+            text.AppendLine($"Ctrl-C (SIGINT) during each command: the process ended at most **{Seconds(r.Interrupts.Max(i => i.Latency ?? 0))}** later; " +
                             $"{cancelled} of {r.Interrupts.Count} runs ended as cancelled (exit code 130), the others had finished first.");
             text.AppendLine();
             text.AppendLine("| command | SIGINT at | ended after | exit code |");
             text.AppendLine("|---|---:|---:|---:|");
             foreach (InterruptRow row in r.Interrupts)
-                text.AppendLine($"| {row.Command} | {Seconds(row.After)} | {Seconds(row.Latency)} | {row.ExitCode} |");
+                text.AppendLine($"| {row.Command} | {Seconds(row.After)} | {(row.Latency is { } latency ? Seconds(latency) : "finished first")} | {row.ExitCode} |");
         }
 
         if (r.Shapes.Count > 0)

@@ -23,7 +23,8 @@ internal sealed record PhaseBreakdown(double Open, double Snapshot, long Snapsho
     IReadOnlyList<PhaseRow> SnapshotPhases, IReadOnlyDictionary<string, double> Retention);
 
 /// <summary>SIGINT sent <see cref="After"/> seconds into a command: how long the process took to end, and its exit code (130: cancelled).</summary>
-internal sealed record InterruptRow(string Command, double After, double Latency, int ExitCode);
+/// <summary>Latency is null when the command had finished before the SIGINT came.</summary>
+internal sealed record InterruptRow(string Command, double After, double? Latency, int ExitCode);
 
 /// <summary>A heap shape against the plain heap, paired in the same runs: cost per object and memory.</summary>
 internal sealed record ShapeRow(string Shape, long Objects, long Live, double SnapshotSeconds, double NanosecondsPerObject,

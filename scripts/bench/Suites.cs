@@ -94,9 +94,9 @@ internal sealed class Suites(BenchOptions options, Tools tools, Heaps heaps)
             foreach (double fraction in new[] { 0.2, 0.4, 0.6, 0.8 })
             {
                 Measurement m = run(TimeSpan.FromSeconds(median * fraction));
-                double latency = m.SecondsAfterInterrupt ?? double.NaN;
+                double? latency = m.SecondsAfterInterrupt;
                 result.Add(new InterruptRow(name, Math.Round(median * fraction, 3), latency, m.ExitCode));
-                Console.WriteLine($"  Ctrl-C {name} at {median * fraction:0.00} s: ended {latency * 1000:0} ms later, exit code {m.ExitCode}");
+                Console.WriteLine($"  Ctrl-C {name} at {median * fraction:0.00} s: {(latency is { } l ? $"ended {l * 1000:0} ms later" : "had finished first")}, exit code {m.ExitCode}");
             }
         }
         return result;
