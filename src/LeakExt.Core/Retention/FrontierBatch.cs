@@ -22,12 +22,15 @@ internal struct MarkWord
 /// Layout: per batch entry the object (8 B), its index, parent, parent state, parent type,
 /// reference offset, type id and candidate end (4 B each); per candidate reference the address
 /// (8 B), its global mark slot (word × 64 + bit, 8 B), object index and offset (4 B each). Bounded
-/// by the batch (objects larger than <see cref="LargeObjectBytes"/> are left to the marker), so a
-/// few MiB whatever the heap's size.
+/// by the batch (objects larger than <see cref="LargeObjectBytes"/>, and entries past <see cref="MaxCandidates"/>
+/// buffered references, are left to the marker), so at most about 7 MiB per worker whatever the heap's size.
 /// </summary>
 internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
 {
-    public const int Capacity = 1 << 15;
+    public const int Capacity = 1 << 12;
+
+    /// <summary>References one worker buffers per batch (6 MiB); the entries after it are read by the marker itself.</summary>
+    public const int MaxCandidates = 1 << 18;
 
     /// <summary>Objects at least this large (arrays of 64 K references and more) are read by the marker itself, not buffered twice.</summary>
     public const uint LargeObjectBytes = 512 * 1024;
@@ -85,7 +88,7 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
             {
                 if ((j & 1023) == 1023)
                     cancellationToken.ThrowIfCancellationRequested();
-                if (index.Sizes[batch.Index[j]] >= LargeObjectBytes)
+                if (count >= MaxCandidates || index.Sizes[batch.Index[j]] >= LargeObjectBytes)
                 {
                     batch.CandidateEnd[j] = -1;
                     continue;

@@ -58,6 +58,8 @@ internal sealed class RetentionAnalysis
             retained[node] = (long)Index.SizeOf(node);
         for (int i = tree.Preorder.Length - 1; i >= 0; i--)
         {
+            if ((i & 0xFFFF) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
             int node = tree.Preorder[i];
             int dominator = tree.Idom[node];
             if (dominator >= 0)

@@ -418,6 +418,8 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
         var best = new PriorityQueue<int, long>();
         for (int i = 0; i < retained.Length; i++)
         {
+            if ((i & 0xFFFF) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
             if (retained[i] == 0)
                 continue;
             best.Enqueue(i, retained[i]);
