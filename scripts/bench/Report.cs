@@ -13,10 +13,8 @@ internal static class Report
         text.AppendLine($"Heap: BigHeap scale {r.Heap.Scale}, {r.Heap.Objects:N0} objects ({r.Heap.Live:N0} live), dump {r.Heap.DumpBytes / (1 << 20):N0} MiB; " +
                         $"path queries ask about 0x{r.Heap.PathTarget}. Whole processes, interleaved, medians of {r.WholeProcess.FirstOrDefault()?.Runs ?? 0}.");
         text.AppendLine();
-        text.AppendLine("| command, whole process | median | min–max | peak private | per object | peak RSS |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|");
-        foreach (WholeProcessRow row in r.WholeProcess)
-            text.AppendLine($"| {row.Name} | {Seconds(row.Seconds)} | {Seconds(row.MinSeconds)}–{Seconds(row.MaxSeconds)} | {MiB(row.PeakPrivate)} | {row.PrivatePerObject:0.0} B | {MiB(row.PeakRss)} |");
+        Table(text, "| command, whole process | median | min–max | peak private | per object | peak RSS |", "|---|---:|---:|---:|---:|---:|", r.WholeProcess.Select(row =>
+            $"| {row.Name} | {Seconds(row.Seconds)} | {Seconds(row.MinSeconds)}–{Seconds(row.MaxSeconds)} | {MiB(row.PeakPrivate)} | {row.PrivatePerObject:0.0} B | {MiB(row.PeakRss)} |"));
         text.AppendLine();
         foreach ((string key, double ratio) in r.Ratios)
             text.AppendLine($"* {RatioLabel(key)}: **{ratio:0.0}×**");
@@ -26,17 +24,13 @@ internal static class Report
         text.AppendLine($"Inside one process (medians): opening the dump {Seconds(p.Open)}, the snapshot {Seconds(p.Snapshot)} with " +
                         $"{MiB(p.SnapshotExtraPrivate)} of extra private memory ({p.ExtraPrivatePerObject:0.0} B per object):");
         text.AppendLine();
-        text.AppendLine("| snapshot phase | wall | CPU |");
-        text.AppendLine("|---|---:|---:|");
-        foreach (PhaseRow phase in p.SnapshotPhases)
-            text.AppendLine($"| {phase.Phase} | {Seconds(phase.Seconds)} | {Seconds(phase.CpuSeconds)} |");
+        Table(text, "| snapshot phase | wall | CPU |", "|---|---:|---:|", p.SnapshotPhases.Select(phase =>
+            $"| {phase.Phase} | {Seconds(phase.Seconds)} | {Seconds(phase.CpuSeconds)} |"));
         if (p.Retention.Count > 0)
         {
             text.AppendLine();
-            text.AppendLine("| after the snapshot, same process | median |");
-            text.AppendLine("|---|---:|");
-            foreach ((string key, double seconds) in p.Retention)
-                text.AppendLine($"| {key} | {Seconds(seconds)} |");
+            Table(text, "| after the snapshot, same process | median |", "|---|---:|", p.Retention.Select(query =>
+                $"| {query.Key} | {Seconds(query.Value)} |"));
         }
 
         if (r.Interrupts.Count > 0)
@@ -46,30 +40,25 @@ internal static class Report
             text.AppendLine($"Ctrl-C (SIGINT) during each command: the process ended at most **{Seconds(r.Interrupts.Max(i => i.Latency ?? 0))}** later; " +
                             $"{cancelled} of {r.Interrupts.Count} runs ended as cancelled (exit code 130), the others had finished first.");
             text.AppendLine();
-            text.AppendLine("| command | SIGINT at | ended after | exit code |");
-            text.AppendLine("|---|---:|---:|---:|");
-            foreach (InterruptRow row in r.Interrupts)
-                text.AppendLine($"| {row.Command} | {Seconds(row.After)} | {(row.Latency is { } latency ? Seconds(latency) : "finished first")} | {row.ExitCode} |");
+            Table(text, "| command | SIGINT at | ended after | exit code |", "|---|---:|---:|---:|", r.Interrupts.Select(row =>
+                $"| {row.Command} | {Seconds(row.After)} | {(row.Latency is { } latency ? Seconds(latency) : "finished first")} | {row.ExitCode} |"));
         }
 
         if (r.Shapes.Count > 0)
         {
             text.AppendLine();
-            text.AppendLine("| shape | objects | snapshot | ns per object | plain heap, same runs | vs plain | peak private | per object | queries |");
-            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
-            foreach (ShapeRow row in r.Shapes)
-                text.AppendLine($"| {row.Shape} | {row.Objects:N0} | {Seconds(row.SnapshotSeconds)} | {row.NanosecondsPerObject:0} | {row.PlainNanosecondsPerObject:0} | " +
-                                $"{row.VersusPlain:0.00}× | {MiB(row.PeakPrivate)} | {row.PrivatePerObject:0.0} B | " +
-                                string.Join(", ", row.Queries.Select(q => $"{q.Key} {Seconds(q.Value)}")) + " |");
+            Table(text, "| shape | objects | snapshot | ns per object | plain heap, same runs | vs plain | peak private | per object | queries |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---|", r.Shapes.Select(row =>
+                $"| {row.Shape} | {row.Objects:N0} | {Seconds(row.SnapshotSeconds)} | {row.NanosecondsPerObject:0} | {row.PlainNanosecondsPerObject:0} | " +
+                $"{row.VersusPlain:0.00}× | {MiB(row.PeakPrivate)} | {row.PrivatePerObject:0.0} B | " +
+                string.Join(", ", row.Queries.Select(q => $"{q.Key} {Seconds(q.Value)}")) + " |"));
         }
 
         if (r.Curve.Count > 1)
         {
             text.AppendLine();
-            text.AppendLine("| scale | objects | snapshot, whole process | ns per object | peak private | per object | peak RSS |");
-            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
-            foreach (CurveRow row in r.Curve)
-                text.AppendLine($"| {row.Scale} | {row.Objects:N0} | {Seconds(row.SnapshotSeconds)} | {row.NanosecondsPerObject:0} | {MiB(row.PeakPrivate)} | {row.PrivatePerObject:0.0} B | {MiB(row.PeakRss)} |");
+            Table(text, "| scale | objects | snapshot, whole process | ns per object | peak private | per object | peak RSS |", "|---:|---:|---:|---:|---:|---:|---:|", r.Curve.Select(row =>
+                $"| {row.Scale} | {row.Objects:N0} | {Seconds(row.SnapshotSeconds)} | {row.NanosecondsPerObject:0} | {MiB(row.PeakPrivate)} | {row.PrivatePerObject:0.0} B | {MiB(row.PeakRss)} |"));
         }
 
         if (r.Notes.Count > 0)
@@ -79,6 +68,15 @@ internal static class Report
                 text.AppendLine($"Note: {note}.");
         }
         return text.ToString();
+    }
+
+    /// <summary>A Markdown table: its header, the alignment row, then one line per row.</summary>
+    private static void Table(StringBuilder text, string header, string alignment, IEnumerable<string> rows)
+    {
+        text.AppendLine(header);
+        text.AppendLine(alignment);
+        foreach (string row in rows)
+            text.AppendLine(row);
     }
 
     private static string RatioLabel(string key) => key switch
