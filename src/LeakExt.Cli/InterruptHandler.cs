@@ -17,6 +17,16 @@ internal sealed class InterruptHandler : IDisposable
     /// <summary>Called on Ctrl-C at the prompt (no command running).</summary>
     public Action? AtPrompt { get; set; }
 
+    /// <summary>
+    /// Called on a second Ctrl-C while the cancelled command is still winding down: the user asked
+    /// twice, so the process leaves (a live target is released by the OS as the debugger exits).
+    /// </summary>
+    public Action OnSecondInterrupt { get; set; } = () =>
+    {
+        Console.Error.WriteLine("leakext: interrupted again while cancelling; leaving.");
+        Environment.Exit(130);
+    };
+
     public InterruptHandler(bool registerSignals)
     {
         if (!registerSignals)
@@ -59,15 +69,20 @@ internal sealed class InterruptHandler : IDisposable
 
     public void Interrupt()
     {
+        bool second;
         lock (_gate)
         {
-            if (_current is not null)
+            if (_current is not null && !_current.IsCancellationRequested)
             {
                 _current.Cancel();
                 return;
             }
+            second = _current is not null;
         }
-        AtPrompt?.Invoke();
+        if (second)
+            OnSecondInterrupt();
+        else
+            AtPrompt?.Invoke();
     }
 
     public void Dispose()

@@ -15,6 +15,9 @@ internal sealed class LiveHeap
     public required long UnreadableBytes { get; init; }
     public required TimeSpan Elapsed { get; init; }
 
+    /// <summary>Where the time went: segments and types, roots, segment walk, marking (with holders), …</summary>
+    public PhaseTimes Phases { get; init; } = new();
+
     /// <summary>Parents and holders of the live objects; null when the heap was marked without them.</summary>
     public RetentionResult? Retention { get; init; }
 
@@ -22,14 +25,17 @@ internal sealed class LiveHeap
         bool holders = true)
     {
         var clock = Stopwatch.StartNew();
+        var phases = new PhaseTimes();
         ClrHeap heap = target.Runtime.Heap;
         if (reader == HeapReaderKind.Fast && target.DataTarget.DataReader.PointerSize != 8)
             reader = HeapReaderKind.ClrMd;
 
         HeapSegmentInfo[] segments = HeapSegmentInfo.FromHeap(heap);
         var types = new TypeTable(heap, target.DataTarget.DataReader);
+        phases.Lap("segments");
         progress?.Report(new WalkProgress("enumerating roots", 0, 0));
         RootSet roots = RootSet.Collect(target.Runtime, cancellationToken);
+        phases.Lap("roots");
 
         HeapIndex index;
         MarkResult marks;
@@ -40,26 +46,39 @@ internal sealed class LiveHeap
             using SegmentMemory memory = SegmentMemory.Create(target, segments);
             unreadable = memory.UnreadableBytes;
             index = FastHeapWalker.Build(heap, segments, memory, types, progress, cancellationToken);
+            phases.Lap("segment walk");
             var references = new FastReferenceReader(index, memory);
+            // A reader per marking thread: each keeps its own MethodTable cache.
+            Func<FastReferenceReader> readers = () => new FastReferenceReader(index, memory);
             if (holders)
-                marks = (retention = RetentionMarker.Mark(index, roots, references, NamedOwners.Find(heap, index, cancellationToken), progress, cancellationToken)).Marks;
+                marks = (retention = MarkWithHolders(heap, index, roots, references, phases, progress, cancellationToken, readers)).Marks;
             else
                 marks = LiveMarker.Mark(index, roots, references, progress, cancellationToken);
         }
         else
         {
             index = ClrMdHeapWalker.Build(heap, segments, types, progress, cancellationToken);
+            phases.Lap("segment walk");
             var references = new ClrMdReferenceReader(heap, types);
             if (holders)
-                marks = (retention = RetentionMarker.Mark(index, roots, references, NamedOwners.Find(heap, index, cancellationToken), progress, cancellationToken)).Marks;
+                marks = (retention = MarkWithHolders(heap, index, roots, references, phases, progress, cancellationToken, null)).Marks;
             else
                 marks = LiveMarker.Mark(index, roots, references, progress, cancellationToken);
         }
+        phases.Lap(holders ? "mark with holders" : "mark");
 
         return new LiveHeap
         {
             Index = index, Roots = retention?.Roots ?? roots, Marks = marks, Retention = retention, Reader = reader,
-            UnreadableBytes = unreadable, Elapsed = clock.Elapsed,
+            UnreadableBytes = unreadable, Elapsed = clock.Elapsed, Phases = phases,
         };
+    }
+
+    private static RetentionResult MarkWithHolders<TReader>(ClrHeap heap, HeapIndex index, RootSet roots, TReader references, PhaseTimes phases,
+        IProgress<WalkProgress>? progress, CancellationToken cancellationToken, Func<TReader>? readers) where TReader : IReferenceReader
+    {
+        IReadOnlyDictionary<ulong, string> owners = NamedOwners.Find(heap, index, cancellationToken);
+        phases.Lap("named owners");
+        return RetentionMarker.Mark(index, roots, references, owners, progress, cancellationToken, readers);
     }
 }

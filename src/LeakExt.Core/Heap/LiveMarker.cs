@@ -185,8 +185,13 @@ internal static class LiveMarker
                 int count = reader.Read(_stackAddress[_depth], _stackSegment[_depth], _references);
                 ulong[] targets = _references.Targets;
                 for (int i = 0; i < count; i++)
+                {
                     if (MarkAndPush(targets[i]) == MarkOutcome.Invalid)
                         _invalid++;
+                    // One array can hold tens of millions of references: Ctrl-C is checked inside it too.
+                    if ((i & 0xFFFF) == 0xFFFF)
+                        _cancellationToken.ThrowIfCancellationRequested();
+                }
 
                 if ((++_marked & 0xFFFF) == 0)
                 {

@@ -21,8 +21,9 @@ internal static class Dominators
     public delegate ReadOnlySpan<int> Neighbours(int node);
 
     public static Tree Compute(int nodeCount, Neighbours successors, Neighbours predecessors,
-        List<int> roots, Func<int, bool> isRoot, CancellationToken cancellationToken)
+        List<int> roots, Func<int, bool> isRoot, CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null)
     {
+        progress?.Report(new WalkProgress("computing dominators", 0, 2L * nodeCount));
         int root = nodeCount;
         // dfs number (1-based) per node; 0 = unreached. vertex[k] = node with number k.
         var number = new int[nodeCount + 1];
@@ -43,7 +44,12 @@ internal static class Dominators
             {
                 int child = succ[next++];
                 if (number[child] != 0)
+                {
+                    // One array can hold tens of millions of references already numbered: Ctrl-C inside it too.
+                    if ((next & 0xFFFF) == 0)
+                        cancellationToken.ThrowIfCancellationRequested();
                     continue;
+                }
                 stackNode.Push((node, next));
                 number[child] = ++count;
                 vertex[count] = child;
@@ -53,7 +59,10 @@ internal static class Dominators
             }
         continueOuter:;
             if ((count & 0xFFFF) == 0)
+            {
                 cancellationToken.ThrowIfCancellationRequested();
+                progress?.Report(new WalkProgress("computing dominators", count, 2L * nodeCount));
+            }
         }
 
         // Work in DFS numbers 1..count.
@@ -73,7 +82,10 @@ internal static class Dominators
         for (int w = count; w >= 2; w--)
         {
             if ((w & 0xFFFF) == 0)
+            {
                 cancellationToken.ThrowIfCancellationRequested();
+                progress?.Report(new WalkProgress("computing dominators", nodeCount + (long)count - w, 2L * nodeCount));
+            }
             int node = vertex[w];
             // Predecessors: referrers that were reached, and the virtual root for root nodes.
             if (isRoot(node))

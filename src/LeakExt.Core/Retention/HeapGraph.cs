@@ -22,19 +22,27 @@ internal sealed class HeapGraph
     public ReadOnlySpan<int> Predecessors(int node) => Referrers.AsSpan(ReferrerStart[node], ReferrerStart[node + 1] - ReferrerStart[node]);
 
     /// <summary>Builds both directions from per-node successor lists given in node order.</summary>
-    public static HeapGraph FromEdges(int nodeCount, int[] edgeStart, int[] targets)
+    public static HeapGraph FromEdges(int nodeCount, int[] edgeStart, int[] targets, CancellationToken cancellationToken = default)
     {
         int edges = edgeStart[nodeCount];
         var referrerStart = new int[nodeCount + 1];
         for (int e = 0; e < edges; e++)
+        {
             referrerStart[targets[e] + 1]++;
+            if ((e & 0xFFFFF) == 0xFFFFF)
+                cancellationToken.ThrowIfCancellationRequested();
+        }
         for (int n = 0; n < nodeCount; n++)
             referrerStart[n + 1] += referrerStart[n];
         var fill = (int[])referrerStart.Clone();
         var referrers = new int[edges];
         for (int n = 0; n < nodeCount; n++)
+        {
             for (int e = edgeStart[n]; e < edgeStart[n + 1]; e++)
                 referrers[fill[targets[e]]++] = n;
+            if ((n & 0xFFFF) == 0xFFFF)
+                cancellationToken.ThrowIfCancellationRequested();
+        }
         return new HeapGraph { NodeCount = nodeCount, EdgeStart = edgeStart, Targets = targets, ReferrerStart = referrerStart, Referrers = referrers };
     }
 
@@ -52,7 +60,7 @@ internal sealed class HeapGraph
         for (int s = 0; s < index.Segments.Length; s++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var collector = new Collector<TReader>(index, reader, buffer, edgeStart, s, hidden);
+            var collector = new Collector<TReader>(index, reader, buffer, edgeStart, s, hidden, cancellationToken);
             index.ForEachInSegment(s, ref collector);
             foreach (int target in collector.Found)
             {
@@ -81,16 +89,20 @@ internal sealed class HeapGraph
             at += full.Length;
         }
         Array.Copy(chunk, 0, all, at, inChunk);
-        return FromEdges(n, edgeStart, all);
+        progress?.Report(new WalkProgress("inverting the reference graph", 0, n));
+        return FromEdges(n, edgeStart, all, cancellationToken);
     }
 
-    private struct Collector<TReader>(HeapIndex index, TReader reader, ReferenceBuffer buffer, int[] counts, int segment, HiddenEdges hidden) : IObjectVisitor
+    private struct Collector<TReader>(HeapIndex index, TReader reader, ReferenceBuffer buffer, int[] counts, int segment, HiddenEdges hidden,
+        CancellationToken cancellationToken) : IObjectVisitor
         where TReader : IReferenceReader
     {
         public readonly List<int> Found = new();
 
         public void Visit(int node, ulong address, bool marked)
         {
+            // A segment can hold millions of objects: Ctrl-C is checked per object (one volatile read).
+            cancellationToken.ThrowIfCancellationRequested();
             int found = reader.Read(address, segment, buffer);
             int kept = 0;
             for (int i = 0; i < found; i++)

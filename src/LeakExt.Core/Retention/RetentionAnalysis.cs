@@ -38,26 +38,28 @@ internal sealed class RetentionAnalysis
     /// The dominator tree over the reference graph (hidden edges included), with every root object
     /// hanging from the virtual root: an object reachable from two roots is dominated by neither.
     /// </summary>
-    public Dominators.Tree DominatorTree(CancellationToken cancellationToken)
+    public Dominators.Tree DominatorTree(CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null)
     {
         if (_dominators is not null)
             return _dominators;
         HeapGraph graph = Graph;
-        _dominators = Dominators.Compute(Index.ObjectCount, graph.Successors, graph.Predecessors, RootNodes(), IsRootNode, cancellationToken);
+        _dominators = Dominators.Compute(Index.ObjectCount, graph.Successors, graph.Predecessors, RootNodes(), IsRootNode, cancellationToken, progress);
         return _dominators;
     }
 
     /// <summary>Retained bytes per object: its own size plus everything it dominates.</summary>
-    public long[] RetainedSizes(CancellationToken cancellationToken)
+    public long[] RetainedSizes(CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null)
     {
         if (_retained is not null)
             return _retained;
-        Dominators.Tree tree = DominatorTree(cancellationToken);
+        Dominators.Tree tree = DominatorTree(cancellationToken, progress);
         var retained = new long[Index.ObjectCount];
         foreach (int node in tree.Preorder)
             retained[node] = (long)Index.SizeOf(node);
         for (int i = tree.Preorder.Length - 1; i >= 0; i--)
         {
+            if ((i & 0xFFFF) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
             int node = tree.Preorder[i];
             int dominator = tree.Idom[node];
             if (dominator >= 0)

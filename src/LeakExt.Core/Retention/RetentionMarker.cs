@@ -6,59 +6,21 @@ using Microsoft.Diagnostics.Runtime;
 namespace LeakExt.Core.Retention;
 
 /// <summary>
-/// The live set plus, for every live object, how it is held: its parent on a shortest path from
-/// the roots (breadth-first, root tiers in order: statics, handles, stacks, finalizer queue and
-/// the rest), the root that path starts from, and its holder state.
-/// Layout: one int pair per object index, interleaved so that one cache line serves both
-/// (8 B per object): the parent (≥ 0: the parent's index; -1: not reached, dead; ≤ -2: a root
-/// whose name is RootSet.Names[-parent - 2]) and the holder state (-1 when not reached). Both are
-/// stored plus one, so that a fresh (zeroed) array already means "not reached": no fill pass.
-/// </summary>
-internal sealed class RetentionResult
-{
-    public required MarkResult Marks { get; init; }
-    public required int[] ParentAndHolder { get; init; }
-    public required HolderTable Table { get; init; }
-    public required RootSet Roots { get; init; }
-
-    /// <summary>
-    /// Every object that is a root itself (any root resolves to it: a handle, a static, a stack
-    /// slot, an interior pointer, a frozen object), whether or not its path begins there: the one
-    /// root set that paths, dominators and retained sizes share. N/8 bytes.
-    /// </summary>
-    public required Bitset RootNodes { get; init; }
-
-    /// <summary>The heap's holder rules (field names, collection roles); absent only for synthetic heaps in tests.</summary>
-    public HolderRules Rules => _rules ?? throw new InvalidOperationException("no holder rules for this heap");
-    public HolderRules? HeapRules { init => _rules = value; }
-    private readonly HolderRules? _rules;
-
-    public const int Unreached = -1;
-
-    public int Parent(int index) => ParentAndHolder[2 * index] - 1;
-
-    public int Holder(int index) => ParentAndHolder[2 * index + 1] - 1;
-
-    public static bool IsRoot(int parent) => parent <= -2;
-
-    public string RootName(int parent) => Roots.Names[-parent - 2];
-
-    public string HolderText(int index) => Holder(index) < 0 ? "(dead)" : Table.Text(Table.State(Holder(index)).Text);
-}
-
-/// <summary>
 /// Marks like <see cref="LiveMarker"/> but breadth-first, tier by tier, recording parents and
-/// holders. A FIFO ring of (address, segment, index) holds the frontier (16 B per entry).
-/// Cost over plain marking: one rank computation and one holder-cache lookup per live object.
+/// holders. A FIFO ring of (address, index, parent, parent state, parent type, offset) holds the
+/// frontier (28 B per entry); while the frontier is long, its next objects are read by a thread per
+/// core (<see cref="FrontierBatch{TReader}"/>) and applied here in queue order, so the result is the
+/// one-thread walk's. Cost over plain marking: one rank computation and one holder-cache lookup per live object.
 /// </summary>
 internal static class RetentionMarker
 {
     /// <param name="owners">Objects named as holders whatever path reaches them (<see cref="NamedOwners"/>).</param>
+    /// <param name="readers">Makes a reader per thread for parallel reading (<see cref="FrontierBatch{TReader}"/>); null marks on one thread.</param>
     public static RetentionResult Mark<TReader>(HeapIndex index, RootSet roots, TReader reader, IReadOnlyDictionary<ulong, string> owners,
-        IProgress<WalkProgress>? progress, CancellationToken cancellationToken) where TReader : IReferenceReader
+        IProgress<WalkProgress>? progress, CancellationToken cancellationToken, Func<TReader>? readers = null) where TReader : IReferenceReader
     {
         var rules = new HolderRules(index.Types, new HolderTable());
-        RetentionResult result = Mark(index, roots, reader, new HolderRules.Adapter(rules), progress, cancellationToken, owners);
+        RetentionResult result = Mark(index, roots, reader, new HolderRules.Adapter(rules), progress, cancellationToken, owners, readers);
         return new RetentionResult
         {
             Marks = result.Marks, ParentAndHolder = result.ParentAndHolder, Table = result.Table, Roots = result.Roots, HeapRules = rules,
@@ -67,12 +29,18 @@ internal static class RetentionMarker
     }
 
     /// <summary>The marking itself, for any holder rules (tests drive it over synthetic heaps).</summary>
+    /// <param name="parallelFrom">The frontier length from which batches are read in parallel (tests lower it).</param>
     public static RetentionResult Mark<TReader, TRules>(HeapIndex index, RootSet roots, TReader reader, TRules rules,
-        IProgress<WalkProgress>? progress, CancellationToken cancellationToken, IReadOnlyDictionary<ulong, string>? owners = null)
+        IProgress<WalkProgress>? progress, CancellationToken cancellationToken, IReadOnlyDictionary<ulong, string>? owners = null,
+        Func<TReader>? readers = null, int parallelFrom = 4096)
         where TReader : IReferenceReader
         where TRules : struct, IHolderRules
     {
-        var walk = new Walk<TReader, TRules>(index, reader, rules, roots.Hidden, progress, cancellationToken);
+        var walk = new Walk<TReader, TRules>(index, reader, rules, roots.Hidden, progress, cancellationToken)
+        {
+            Batch = readers is not null && Parallelism.Workers > 1 ? new FrontierBatch<TReader>(readers, Parallelism.Workers) : null,
+            ParallelFrom = Math.Max(1, parallelFrom),
+        };
         if (owners is { Count: > 0 })
             walk.NameOwners(owners);
 
@@ -150,20 +118,12 @@ internal static class RetentionMarker
         /// <summary>Parent type markers in the queue: the state is already final (a root), or the edge is a hidden one (its label id is the offset).</summary>
         public const int RootEdge = -1, HiddenEdge = -2;
 
-        /// <summary>One word of the start bitmap with its mark bits and rank side by side: one cache line per lookup.</summary>
-        private struct BitWord
-        {
-            public ulong Start;
-            public ulong Mark;
-            public uint Rank;
-        }
-
         private readonly HeapIndex _index;
         private readonly TReader _reader;
         private readonly TRules _rules;
         private readonly IProgress<WalkProgress>? _progress;
         private readonly CancellationToken _cancellationToken;
-        private readonly BitWord[] _words;
+        private readonly MarkWord[] _words;
         private readonly ReferenceBuffer _references = new();
 
         // The FIFO frontier as parallel rings (28 B per entry): the object, and how it was reached.
@@ -229,9 +189,9 @@ internal static class RetentionMarker
             }
             _progress = progress;
             _cancellationToken = cancellationToken;
-            _words = new BitWord[index.StartBits.Length];
+            _words = new MarkWord[index.StartBits.Length];
             for (int w = 0; w < _words.Length; w++)
-                _words[w] = new BitWord { Start = index.StartBits[w], Rank = index.Rank[w] };
+                _words[w] = new MarkWord { Start = index.StartBits[w], Rank = index.Rank[w] };
             ParentAndHolder = new int[2L * index.ObjectCount <= Array.MaxLength ? 2 * index.ObjectCount : throw new LeakExtException("too many objects for root paths.")];
         }
 
@@ -253,7 +213,7 @@ internal static class RetentionMarker
                 return Outcome.Invalid;
             HeapSegmentInfo info = _index.Segments[segment];
             ulong slot = (address - info.Start) >> 3;
-            ref BitWord word = ref _words[info.FirstWord + (long)(slot >> 6)];
+            ref MarkWord word = ref _words[info.FirstWord + (long)(slot >> 6)];
             ulong bit = 1UL << (int)(slot & 63);
             if ((word.Start & bit) == 0)
                 return Outcome.Invalid;
@@ -266,7 +226,30 @@ internal static class RetentionMarker
                 return Outcome.Deferred;
             }
             word.Mark |= bit;
+            Enqueue(address, index, parent, parentState, parentType, offset);
+            return Outcome.Marked;
+        }
 
+        /// <summary>Visit for a reference the batch already resolved to its mark slot and index (unmarked when the batch began).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void VisitResolved(ulong address, long slot, int index, int parent, int parentState, int parentType, int offset)
+        {
+            ref MarkWord word = ref _words[slot >> 6];
+            ulong bit = 1UL << (int)(slot & 63);
+            if ((word.Mark & bit) != 0)
+                return;
+            if (_deferring && parentType != RootEdge && _plumbing[_index.TypeIds[index]])
+            {
+                Defer(address, parent, parentState, parentType, offset);
+                return;
+            }
+            word.Mark |= bit;
+            Enqueue(address, index, parent, parentState, parentType, offset);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Enqueue(ulong address, int index, int parent, int parentState, int parentType, int offset)
+        {
             if (_count == _qAddress.Length)
                 GrowQueue();
             int tail = (_head + _count) & (_qAddress.Length - 1);
@@ -277,7 +260,6 @@ internal static class RetentionMarker
             _qParentType[tail] = parentType;
             _qOffset[tail] = offset;
             _count++;
-            return Outcome.Marked;
         }
 
         private void Defer(ulong address, int parent, int parentState, int parentType, int offset)
@@ -333,50 +315,127 @@ internal static class RetentionMarker
             return grown;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public FrontierBatch<TReader>? Batch { get; init; }
+        public int ParallelFrom { get; init; } = 4096;
+
+        /// <summary>Until the frontier is empty: one object at a time, or a batch read in parallel when the frontier is long.</summary>
         public void Drain()
         {
-            TReader reader = _reader;
-            int[] parentAndHolder = ParentAndHolder;
             while (_count > 0)
             {
+                if (Batch is not null && _count >= ParallelFrom)
+                {
+                    DrainBatch(Batch);
+                    continue;
+                }
                 int head = _head;
                 ulong address = _qAddress[head];
                 int current = _qIndex[head];
                 int parent = _qParent[head], parentState = _qParentState[head], parentType = _qParentType[head], offset = _qOffset[head];
                 _head = (head + 1) & (_qAddress.Length - 1);
                 _count--;
+                ReadAndVisit(address, current, parent, parentState, parentType, offset);
+            }
+        }
 
-                int found = reader.Read(address, _index.FindSegment(address), _references);
-                int type = _references.TypeId >= 0 ? _references.TypeId : _index.TypeIds[current];
-                int state = parentType switch
-                {
-                    RootEdge => parentState,
-                    _ when _ownerNodes is not null && _ownerNodes[current] => _ownerStates[current],
-                    HiddenEdge => _rules.HiddenState(parentState, _index.TypeIds[parent], _hidden.Labels[offset]),
-                    _ => _rules.ChildState(parentState, parentType, offset, type),
-                };
-                parentAndHolder[2 * current] = parent + 1;
-                parentAndHolder[2 * current + 1] = state + 1;
+        /// <summary>The next objects of the frontier, in queue order: read in parallel, then applied here one by one as <see cref="ReadAndVisit"/> would.</summary>
+        private void DrainBatch(FrontierBatch<TReader> batch)
+        {
+            int n = Math.Min(_count, FrontierBatch<TReader>.Capacity);
+            for (int j = 0; j < n; j++)
+            {
+                int head = _head;
+                batch.Address[j] = _qAddress[head];
+                batch.Index[j] = _qIndex[head];
+                batch.Parent[j] = _qParent[head];
+                batch.ParentState[j] = _qParentState[head];
+                batch.ParentType[j] = _qParentType[head];
+                batch.Offset[j] = _qOffset[head];
+                _head = (head + 1) & (_qAddress.Length - 1);
+            }
+            _count -= n;
+            batch.Count = n;
+            _invalid += batch.Read(_index, _words, _cancellationToken);
 
-                ulong[] targets = _references.Targets;
-                int[] offsets = _references.Offsets;
-                for (int i = 0; i < found; i++)
-                    if (Visit(targets[i], current, state, type, offsets[i]) == Outcome.Invalid)
-                        _invalid++;
-                if (_hiddenSources is not null && _hiddenSources[current])
+            for (int w = 0; w < batch.WorkerCount; w++)
+            {
+                FrontierBatch<TReader>.Worker worker = batch.WorkerOf(w);
+                int c = 0;
+                for (int j = batch.SliceStart(w), last = batch.SliceStart(w + 1); j < last; j++)
                 {
-                    (int start, int count) = _hidden.From(address);
-                    for (int e = start; e < start + count; e++)
-                        if (Visit(_hidden.Targets[e], current, state, HiddenEdge, _hidden.LabelIds[e]) == Outcome.Invalid)
-                            _invalid++;
+                    ulong address = batch.Address[j];
+                    int current = batch.Index[j], end = batch.CandidateEnd[j];
+                    if (end < 0)
+                    {
+                        ReadAndVisit(address, current, batch.Parent[j], batch.ParentState[j], batch.ParentType[j], batch.Offset[j]);
+                        continue;
+                    }
+                    int type = batch.TypeId[j] >= 0 ? batch.TypeId[j] : _index.TypeIds[current];
+                    int state = Settle(current, batch.Parent[j], batch.ParentState[j], batch.ParentType[j], batch.Offset[j], type);
+                    for (; c < end; c++)
+                        VisitResolved(worker.Address[c], worker.Slot[c], worker.Index[c], current, state, type, worker.Offset[c]);
+                    VisitHidden(address, current, state);
+                    Tick();
                 }
+            }
+        }
 
-                if ((++_visited & 0xFFFF) == 0)
-                {
+        /// <summary>One object of the frontier: its references read, its holder settled, its children visited.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ReadAndVisit(ulong address, int current, int parent, int parentState, int parentType, int offset)
+        {
+            int found = _reader.Read(address, _index.FindSegment(address), _references);
+            int type = _references.TypeId >= 0 ? _references.TypeId : _index.TypeIds[current];
+            int state = Settle(current, parent, parentState, parentType, offset, type);
+
+            ulong[] targets = _references.Targets;
+            int[] offsets = _references.Offsets;
+            for (int i = 0; i < found; i++)
+            {
+                if (Visit(targets[i], current, state, type, offsets[i]) == Outcome.Invalid)
+                    _invalid++;
+                // One array can hold tens of millions of references: Ctrl-C is checked inside it too.
+                if ((i & 0xFFFF) == 0xFFFF)
                     _cancellationToken.ThrowIfCancellationRequested();
-                    _progress?.Report(new WalkProgress("marking live objects and holders", _visited, _index.ObjectCount));
-                }
+            }
+            VisitHidden(address, current, state);
+            Tick();
+        }
+
+        /// <summary>The holder of an object, decided now that its type is at hand; records it with its parent.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private int Settle(int current, int parent, int parentState, int parentType, int offset, int type)
+        {
+            int state = parentType switch
+            {
+                RootEdge => parentState,
+                _ when _ownerNodes is not null && _ownerNodes[current] => _ownerStates[current],
+                HiddenEdge => _rules.HiddenState(parentState, _index.TypeIds[parent], _hidden.Labels[offset]),
+                _ => _rules.ChildState(parentState, parentType, offset, type),
+            };
+            ParentAndHolder[2 * current] = parent + 1;
+            ParentAndHolder[2 * current + 1] = state + 1;
+            return state;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void VisitHidden(ulong address, int current, int state)
+        {
+            if (_hiddenSources is null || !_hiddenSources[current])
+                return;
+            (int start, int count) = _hidden.From(address);
+            for (int e = start; e < start + count; e++)
+                if (Visit(_hidden.Targets[e], current, state, HiddenEdge, _hidden.LabelIds[e]) == Outcome.Invalid)
+                    _invalid++;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Tick()
+        {
+            if ((++_visited & 0xFFFF) == 0)
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                _progress?.Report(new WalkProgress("marking live objects and holders", _visited, _index.ObjectCount));
             }
         }
 

@@ -411,13 +411,15 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
         return new RetainedResult(subject, set.Count, shallow, setCount, setBytes, liveBytes);
     }
 
-    public DominatorsResult TopDominators(int top, CancellationToken cancellationToken)
+    public DominatorsResult TopDominators(int top, CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null)
     {
-        long[] retained = analysis.RetainedSizes(cancellationToken);
+        long[] retained = analysis.RetainedSizes(cancellationToken, progress);
         long liveBytes = LiveBytes();
         var best = new PriorityQueue<int, long>();
         for (int i = 0; i < retained.Length; i++)
         {
+            if ((i & 0xFFFF) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
             if (retained[i] == 0)
                 continue;
             best.Enqueue(i, retained[i]);

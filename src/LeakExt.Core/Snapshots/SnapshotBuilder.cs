@@ -7,7 +7,7 @@ namespace LeakExt.Core.Snapshots;
 /// <summary>Turns a marked heap into a <see cref="Snapshot"/>: a histogram over types and generations in one pass over the index.</summary>
 internal static class SnapshotBuilder
 {
-    public static Snapshot Build(LiveHeap heap, SnapshotInfo info, Growth.GcMemory gc)
+    public static Snapshot Build(LiveHeap heap, SnapshotInfo info, Growth.GcMemory gc, CancellationToken cancellationToken = default)
     {
         HeapIndex index = heap.Index;
         int typeCount = index.Types.Count;
@@ -15,11 +15,12 @@ internal static class SnapshotBuilder
         // One histogram per run of segments, filled in parallel, then summed.
         (int First, int Count)[] runs = FastHeapWalker.Partition(index.Segments, Parallelism.Workers);
         var parts = new Histogram[runs.Length];
-        Parallelism.For(runs.Length, CancellationToken.None, r =>
+        Parallelism.For(runs.Length, cancellationToken, r =>
         {
             var part = new Histogram(index, typeCount, heap.Retention);
             for (int s = runs[r].First; s < runs[r].First + runs[r].Count; s++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 part.Segment = index.Segments[s];
                 index.ForEachInSegment(s, ref part, heap.Marks.MarkBits);
             }

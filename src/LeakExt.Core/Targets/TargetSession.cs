@@ -98,11 +98,11 @@ public sealed class TargetSession : IDisposable
 
     /// <summary>Free space in the GC heap by generation and segment, and the pinned objects next to it.</summary>
     public Growth.FragmentationReport Fragmentation(int top, IProgress<WalkProgress>? progress, CancellationToken cancellationToken) =>
-        Growth.FragmentationAnalyzer.Analyze(GetLiveHeap(_liveHeap?.Reader ?? DefaultReader, progress, cancellationToken), top);
+        Growth.FragmentationAnalyzer.Analyze(GetLiveHeap(_liveHeap?.Reader ?? DefaultReader, progress, cancellationToken), top, cancellationToken);
 
     /// <summary>The objects that retain the most memory, by the dominator tree.</summary>
     public DominatorsResult Dominators(int top, IProgress<WalkProgress>? progress, CancellationToken cancellationToken) =>
-        Queries(progress, cancellationToken).TopDominators(top, cancellationToken);
+        Queries(progress, cancellationToken).TopDominators(top, cancellationToken, progress);
 
     internal LiveHeap GetLiveHeap(HeapReaderKind reader, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
     {
@@ -111,10 +111,14 @@ public sealed class TargetSession : IDisposable
         return _liveHeap;
     }
 
+    /// <summary>The phases of the last snapshot taken (the marked heap's, then the histogram's and the memory map's), for the benchmark.</summary>
+    internal PhaseTimes? LastSnapshotPhases { get; private set; }
+
     public Snapshot TakeSnapshot(string? name, HeapReaderKind reader, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         LiveHeap heap = GetLiveHeap(reader, progress, cancellationToken);
+        var phases = new PhaseTimes();
         ClrRuntime runtime = Target.Runtime;
         var info = new SnapshotInfo(
             name,
@@ -127,12 +131,21 @@ public sealed class TargetSession : IDisposable
             runtime.Heap.SubHeaps.Length,
             heap.Reader == HeapReaderKind.Fast ? "fast" : "clrmd",
             Math.Round(clock.Elapsed.TotalSeconds, 3));
+        progress?.Report(new WalkProgress("reading the memory map", 0, 0));
         var map = Growth.RuntimeMemoryMap.Read(runtime);
-        return SnapshotBuilder.Build(heap, info, map.Gc) with
-        {
-            Memory = ReadProcessMemory(map),
-            Pinning = Growth.FragmentationAnalyzer.Summarize(heap),
-        };
+        Growth.ProcessMemory? memory = ReadProcessMemory(map);
+        phases.Lap("memory map");
+        progress?.Report(new WalkProgress("counting types and holders", 0, 0));
+        Snapshot snapshot = SnapshotBuilder.Build(heap, info, map.Gc, cancellationToken);
+        phases.Lap("histogram");
+        progress?.Report(new WalkProgress("finding pinned objects", 0, 0));
+        snapshot = snapshot with { Memory = memory, Pinning = Growth.FragmentationAnalyzer.Summarize(heap, cancellationToken) };
+        phases.Lap("pinning");
+        var all = new PhaseTimes();
+        all.AddAll(heap.Phases);
+        all.AddAll(phases);
+        LastSnapshotPhases = all;
+        return snapshot;
     }
 
     private Growth.ProcessMemory? ReadProcessMemory(Growth.RuntimeMemoryMap map)

@@ -8,7 +8,14 @@
 //   static s_strings ─► string[500,000]                                              = 0.5 M live
 //   Scratch ×3 M: held while the rest is built (so they reach gen2), then dropped   = 3.0 M dead
 //
-// Usage: BigHeap [scale=1.0]; reaches checkpoint 1 "built".
+// Shapes (the second argument; each alone, no plain heap beside it), for the benchmark's per-object cost by shape:
+//   array      static s_array ─► object[20 M] ─► Item ×20 M (distinct)                          = 20 M live
+//   chain      static s_chain ─► Link ─► Link ─► … 10 M nodes; the tail is reached only through all
+//   dictionary static s_dictionary ─► Dictionary<int, Item> (5 M entries) ─► Item ×5 M           = 5 M live
+//   generics   static s_generics ─► object[1 M] ─► Pair<A, B> ×20 each of 50,000 distinct types
+//                 (A, B: the first 224 public classes of System.Private.CoreLib)               = 1 M live
+//
+// Usage: BigHeap [scale=1.0] [shape=plain|array|chain|dictionary|generics]; reaches checkpoint 1 "built".
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using LeakExt.TestTargets;
@@ -40,7 +47,24 @@ public sealed class Scratch(int a)
     public int B { get; set; }
 }
 
-public static class Program
+public sealed class Item(int value)
+{
+    public int Value { get; } = value;
+}
+
+public sealed class Link(int value, Link? next)
+{
+    public int Value { get; } = value;
+    public Link? Next { get; } = next;
+}
+
+public sealed class Pair<TFirst, TSecond>
+{
+    public TFirst? First { get; set; }
+    public TSecond? Second { get; set; }
+}
+
+public static partial class Program
 {
     private static Dictionary<int, Customer>? s_customers;
     private static TreeNode? s_tree;
@@ -51,6 +75,14 @@ public static class Program
     public static int Main(string[] args)
     {
         double scale = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 1.0;
+        string shape = args.Length > 1 ? args[1] : "plain";
+        if (shape != "plain")
+        {
+            BuildShape(shape, scale);
+            Checkpoint.Reach(1, "built");
+            KeepShapes();
+            return 0;
+        }
         MakeScratch((int)(3_000_000 * scale));
         BuildCustomers((int)(200_000 * scale));
         BuildTree((int)(1_500_000 * scale));
