@@ -5,7 +5,7 @@ namespace LeakExt.Commands;
 
 /// <summary>Source-generated JSON (no reflection: the WinDbg host is NativeAOT).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
-    DefaultIgnoreCondition = JsonIgnoreCondition.Never, Converters = [typeof(HexAddressConverter)])]
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never, Converters = [typeof(HexAddressConverter), typeof(UtcTimeConverter)])]
 [JsonSerializable(typeof(SnapshotResult))]
 [JsonSerializable(typeof(SnapshotListResult))]
 [JsonSerializable(typeof(SnapDiffResult))]

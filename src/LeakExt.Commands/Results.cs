@@ -1,5 +1,5 @@
-using LeakExt.Core.Retention;
 using LeakExt.Commands.Framework;
+using LeakExt.Core;
 using LeakExt.Core.Heap;
 using LeakExt.Core.Snapshots;
 
@@ -30,12 +30,29 @@ public sealed record HolderRow(string Type, string Module, string Holder, long C
         new(stats.Type, stats.Module, stats.Holder, stats.Count, stats.Bytes, Address.Format(stats.ExampleAddress));
 }
 
+/// <summary>Heap totals as every command names them: gcCommittedBytes is regions in use (SOS eeheap -gc), gcMemoryBytes adds free regions.</summary>
+public sealed record SnapshotTotals(
+    long LiveCount, long LiveBytes, long DeadCount, long DeadBytes, long FreeCount, long FreeBytes,
+    long GcCommittedBytes, long GcReservedBytes, long FreeRegionBytes, long GcMemoryBytes, IReadOnlyList<GenerationTotals> Generations)
+{
+    public static SnapshotTotals From(HeapTotals t) => new(t.LiveCount, t.LiveBytes, t.DeadCount, t.DeadBytes, t.FreeCount, t.FreeBytes,
+        t.CommittedBytes, t.ReservedBytes, t.FreeRegionBytes, t.GcMemoryBytes, t.Generations);
+}
+
+/// <summary>The process's memory by region kind; gcMemoryBytes is the same figure as in the totals.</summary>
+public sealed record ProcessMemoryRow(
+    string Source, long GcMemoryBytes, long RuntimeNativeBytes, long MappedImageBytes, long StackBytes, long OtherNativeBytes, long TotalBytes, long NonGcBytes)
+{
+    public static ProcessMemoryRow? From(LeakExt.Core.Growth.ProcessMemory? m) => m is null ? null
+        : new(m.Source, m.GcHeapBytes, m.RuntimeNativeBytes, m.MappedImageBytes, m.StackBytes, m.OtherNativeBytes, m.TotalBytes, m.NonGcBytes);
+}
+
 public sealed record SnapshotResult(
-    string Command, int Id, string? Name, string? File, string Source, int? ProcessId, DateTimeOffset TakenAt,
+    string Command, SnapshotRef Snapshot, string? File, string Source, int? ProcessId,
     string RuntimeVersion, int PointerSize, bool ServerGc, int HeapCount, string Reader, double WalkSeconds,
-    HeapTotals Totals, IReadOnlyDictionary<string, long> Roots, long FinalizerQueueLength, long FinalizableObjects,
+    SnapshotTotals Totals, IReadOnlyDictionary<string, long> Roots, long FinalizerQueueLength, long FinalizableObjects,
     SnapshotDiagnostics Diagnostics, int TypeCount, IReadOnlyList<TypeRow> Types, int HolderCount, IReadOnlyList<HolderRow> Holders,
-    LeakExt.Core.Growth.ProcessMemory? Memory, PinningSummary? Pinning)
+    ProcessMemoryRow? Memory, PinningSummary? Pinning) : CommandDocument(Command)
 {
     /// <summary>
     /// The top types by live bytes (all when <paramref name="top"/> is 0); with
@@ -51,17 +68,19 @@ public sealed record SnapshotResult(
             live = live.Take(top);
         else if (withDeadOnly)
             live = live.Concat(s.Types.Where(t => t.Count == 0).OrderByDescending(t => t.DeadBytes).ThenBy(t => t.Type, StringComparer.Ordinal));
-        return new SnapshotResult("snapshot", stored.Id, i.Name, stored.File, i.Source, i.ProcessId, i.TakenAt, i.RuntimeVersion,
-            i.PointerSize, i.ServerGc, i.HeapCount, i.Reader, i.WalkSeconds, s.Totals, s.Roots, s.FinalizerQueueLength,
+        return new SnapshotResult("snapshot", SnapshotRef.From(stored), stored.File, i.Source, i.ProcessId, i.RuntimeVersion,
+            i.PointerSize, i.ServerGc, i.HeapCount, i.Reader, i.WalkSeconds, SnapshotTotals.From(s.Totals), s.Roots, s.FinalizerQueueLength,
             s.FinalizableObjects, s.Diagnostics, s.Types.Count(t => t.Count > 0), live.Select(TypeRow.From).ToArray(),
-            s.Holders.Count, (top > 0 ? s.Holders.Take(top) : s.Holders).Select(HolderRow.From).ToArray(), s.Memory, s.Pinning);
+            s.Holders.Count, (top > 0 ? s.Holders.Take(top) : s.Holders).Select(HolderRow.From).ToArray(), ProcessMemoryRow.From(s.Memory), s.Pinning);
     }
 }
 
-public sealed record SnapshotListRow(
-    int Id, string? Name, string? File, string Source, DateTimeOffset TakenAt, long LiveCount, long LiveBytes, int TypeCount);
+public sealed record SnapshotListRow(SnapshotRef Snapshot, string? File, string Source, long LiveCount, long LiveBytes, int TypeCount);
 
-public sealed record SnapshotListResult(string Command, string? Action, IReadOnlyList<SnapshotListRow> Snapshots);
+/// <summary>What -load or -drop did ("loaded", "dropped") and to which snapshot; null for a plain list.</summary>
+public sealed record SnapshotAction(string Kind, SnapshotRef Snapshot, string? File);
+
+public sealed record SnapshotListResult(string Command, SnapshotAction? Action, IReadOnlyList<SnapshotListRow> Snapshots) : CommandDocument(Command);
 
 public sealed record DiffRow(
     string Type, string Module, long CountA, long CountB, long DeltaCount, long BytesA, long BytesB, long DeltaBytes, string Change);
@@ -72,14 +91,24 @@ public sealed record HolderTypeRow(
 public sealed record HolderDiffRow(
     string Holder, long CountA, long CountB, long DeltaCount, long BytesA, long BytesB, long DeltaBytes, IReadOnlyList<HolderTypeRow> Types);
 
-/// <summary>!snapdiff's result: by type (Rows) or by holder (Holders, with ChangedHolders); the other list is empty.</summary>
-public sealed record SnapDiffResult(
-    string Command, string A, string B, string By, string Sort, string? TypePattern, int ChangedTypes, int NewTypes, int VanishedTypes,
-    TotalsDelta Totals, IReadOnlyList<DiffRow> Rows, int ChangedHolders, IReadOnlyList<HolderDiffRow> Holders)
+/// <summary>Both sides' heap totals, named as in snapshot's totals with A or B after them.</summary>
+public sealed record DiffTotals(
+    long LiveCountA, long LiveCountB, long LiveBytesA, long LiveBytesB, long DeadBytesA, long DeadBytesB, long FreeBytesA, long FreeBytesB,
+    long GcCommittedBytesA, long GcCommittedBytesB, long FinalizerQueueLengthA, long FinalizerQueueLengthB)
 {
-    public static SnapDiffResult From(SnapshotDiff diff, DiffSort sort, string? pattern, HolderDiff? byHolder = null) => new(
-        "snapdiff", diff.A, diff.B, byHolder is null ? "type" : "holder", sort == DiffSort.Count ? "count" : "bytes", pattern,
-        diff.ChangedTypes, diff.NewTypes, diff.VanishedTypes, diff.Totals,
+    public static DiffTotals From(TotalsDelta t) => new(t.LiveCountA, t.LiveCountB, t.LiveBytesA, t.LiveBytesB, t.DeadBytesA, t.DeadBytesB,
+        t.FreeBytesA, t.FreeBytesB, t.CommittedBytesA, t.CommittedBytesB, t.FinalizerQueueA, t.FinalizerQueueB);
+}
+
+/// <summary>!snapdiff's result: by type (Rows) or by holder (Holders, with ChangedHolderCount); the other list is empty.</summary>
+public sealed record SnapDiffResult(
+    string Command, SnapshotRef A, SnapshotRef B, string By, string Sort, string? TypeFilter, IReadOnlyList<string>? MatchedTypes,
+    int ChangedTypeCount, int NewTypeCount, int VanishedTypeCount,
+    DiffTotals Totals, IReadOnlyList<DiffRow> Rows, int ChangedHolderCount, IReadOnlyList<HolderDiffRow> Holders) : CommandDocument(Command)
+{
+    public static SnapDiffResult From(StoredSnapshot a, StoredSnapshot b, SnapshotDiff diff, DiffSort sort, TypeSelection? types, HolderDiff? byHolder = null) => new(
+        "snapdiff", SnapshotRef.From(a), SnapshotRef.From(b), byHolder is null ? "type" : "holder", sort == DiffSort.Count ? "count" : "bytes",
+        types?.Text, types?.Types, diff.ChangedTypes, diff.NewTypes, diff.VanishedTypes, DiffTotals.From(diff.Totals),
         byHolder is not null ? [] : diff.Rows.Select(r => new DiffRow(r.Type, r.Module, r.CountA, r.CountB, r.DeltaCount, r.BytesA, r.BytesB, r.DeltaBytes, r.Change)).ToArray(),
         byHolder?.ChangedHolders ?? 0,
         byHolder?.Holders.Select(h => new HolderDiffRow(h.Holder, h.CountA, h.CountB, h.DeltaCount, h.BytesA, h.BytesB, h.DeltaBytes,
@@ -89,38 +118,5 @@ public sealed record SnapDiffResult(
 
 public sealed record HelpEntry(string Name, string Summary);
 
-public sealed record HelpResult(string Command, string? Topic, string? Text, IReadOnlyList<HelpEntry> Commands);
+public sealed record HelpResult(string Command, string? Topic, string? Text, IReadOnlyList<HelpEntry> Commands) : CommandDocument(Command);
 
-public sealed record RootPathResult(string Command, ObjectRef Target, bool Live, string? Holder, IReadOnlyList<RootPath> Paths);
-
-public sealed record BackrefsResult(
-    string Command, ObjectRef Target, string? Holder, int InstancesOfType, int InstancesSharingHolder,
-    IReadOnlyList<BackrefNode> Nodes, IReadOnlyList<BackrefEdge> Edges, IReadOnlyList<BackrefCut> Cuts, string? DotFile, string? SvgFile);
-
-public sealed record RetainedCommandResult(string Command, string Subject, int Objects, long ShallowBytes, long RetainedCount, long RetainedBytes, long LiveBytes);
-
-public sealed record DominatorsCommandResult(string Command, long LiveBytes, IReadOnlyList<DominatorRow> Rows);
-
-public sealed record GrowthSuspectRow(
-    string Type, string Module, string? Holder, string Verdict, long[] Counts, long[] Bytes, long GrowthCount, long GrowthBytes,
-    string Confidence, long? LevelsOffAt);
-
-public sealed record HeapGrowthResult(
-    string Command, string Verdict, string Reason, string? Note, LeakExt.Core.Growth.VerdictEvidence? Evidence,
-    IReadOnlyList<LeakExt.Core.Growth.GrowthTotals> Totals, IReadOnlyList<LeakExt.Core.Growth.SeriesVerdict> Series,
-    IReadOnlyList<GrowthSuspectRow> Types, IReadOnlyList<GrowthSuspectRow> Suspects, string? HtmlFile)
-{
-    public static HeapGrowthResult From(LeakExt.Core.Growth.GrowthReport report, string? htmlFile)
-    {
-        static GrowthSuspectRow Row(LeakExt.Core.Growth.GrowthSuspect s) =>
-            new(s.Type, s.Module, s.Holder, s.Verdict, s.Counts, s.Bytes, s.GrowthCount, s.GrowthBytes, s.Fit.Confidence,
-                s.Fit.LevelsOffAt is { } level ? (long)level : null);
-        return new HeapGrowthResult("heapgrowth", report.Verdict, report.Reason, report.Note, report.Evidence, report.Totals, report.Series,
-            report.Types.Select(Row).ToArray(), report.Suspects.Select(Row).ToArray(), htmlFile);
-    }
-}
-
-public sealed record FragmentationResult(
-    string Command, long FreeBytes, long HeapBytes, double FreePercent, IReadOnlyList<LeakExt.Core.Growth.FreeByGeneration> Generations,
-    IReadOnlyList<LeakExt.Core.Growth.FreeBySegment> Segments, IReadOnlyList<LeakExt.Core.Growth.FreeBlock> LargestFree, int PinnedCount,
-    IReadOnlyList<LeakExt.Core.Growth.PinnedObject> Pinned);

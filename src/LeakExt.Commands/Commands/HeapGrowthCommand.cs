@@ -56,7 +56,7 @@ public sealed class HeapGrowthCommand : Command<HeapGrowthOptions, HeapGrowthRes
             OutputFile.CheckTarget(options.HtmlFile, rules);
         List<StoredSnapshot> series = Resolve(options.Snapshots, context.Session.Snapshots, context.CancellationToken);
         GrowthReport report = GrowthAnalyzer.Analyze(series, options.Top, options.Mixed);
-        var result = HeapGrowthResult.From(report, options.HtmlFile is null ? null : Path.GetFullPath(options.HtmlFile));
+        var result = HeapGrowthResult.From(report, series, options.HtmlFile is null ? null : Path.GetFullPath(options.HtmlFile));
         if (options.HtmlFile is not null)
             OutputFile.WriteText(options.HtmlFile, HtmlReport.Render(result), rules, context.CancellationToken);
         return result;

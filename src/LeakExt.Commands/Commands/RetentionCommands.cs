@@ -102,7 +102,7 @@ public sealed class BackrefsCommand : Command<BackrefsOptions, BackrefsResult>
     protected override IReadOnlyList<ArgumentSpec> Arguments { get; } = [new("ADDR", "the object's address; or use -type", Optional: true)];
     protected override IReadOnlyList<OptionSpec<BackrefsOptions>> Options { get; } =
     [
-        new("type", "T", "a representative instance of type T: the one whose holder has the most instances", (o, v) => o.Type = v),
+        new("type", "T", "a representative instance of type T (full name, the short name we print, or a glob): the one whose holder has the most instances", (o, v) => o.Type = v),
         new("depth", "N", "levels of referrers (default 10)", (o, v) => o.Depth = OptionValues.WholeNumber("backrefs", "depth", v, 1)),
         new("max-nodes", "N", "objects to show at most (default 100); the rest is counted as 'N more referrers'",
             (o, v) => o.MaxNodes = OptionValues.WholeNumber("backrefs", "max-nodes", v, 1)),
@@ -126,15 +126,17 @@ public sealed class BackrefsCommand : Command<BackrefsOptions, BackrefsResult>
         BackrefGraph graph = context.Session.RequireTarget(Name).Use(
             s => s.Backrefs(options.Address, options.Type, options.Depth, options.MaxNodes, options.Weak, options.Raw, context.Output.Progress, context.CancellationToken),
             context.CancellationToken);
-        var result = new BackrefsResult(Name, graph.Nodes[graph.Target].Object!, graph.Holder, graph.InstancesOfType, graph.InstancesSharingHolder,
-            graph.Nodes, graph.Edges, graph.Cuts, options.DotFile is null ? null : Path.GetFullPath(options.DotFile),
-            options.SvgFile is null ? null : Path.GetFullPath(options.SvgFile));
-        string dot = DotRenderer.Render(result);
+        var result = new BackrefsResult(Name, graph.Nodes[graph.Target].Object!, graph.Holder, graph.Selection?.Text, graph.Selection?.Types,
+            graph.InstancesOfType, graph.InstancesSharingHolder, graph.Nodes, graph.Edges, graph.Cuts,
+            options.DotFile is null ? null : Path.GetFullPath(options.DotFile), options.SvgFile is null ? null : Path.GetFullPath(options.SvgFile));
+        if (options.DotFile is null && options.SvgFile is null)
+            return result;
+        DotGraph dot = DotRenderer.Render(result);
         if (options.DotFile is not null)
-            OutputFile.WriteText(options.DotFile, dot, rules, context.CancellationToken);
+            OutputFile.WriteText(options.DotFile, dot.Text, rules, context.CancellationToken);
         if (options.SvgFile is not null)
-            Graphviz.RenderSvg(dot, options.SvgFile, rules, context.CancellationToken);
-        return result;
+            Graphviz.RenderSvg(dot.Text, options.SvgFile, rules, context.CancellationToken);
+        return result with { FileNodeCount = dot.NodeCount };
     }
 
     protected override void RenderText(BackrefsResult result, TextOutput output) => RetentionRenderer.Backrefs(result, output);
@@ -156,7 +158,7 @@ public sealed class RetainedCommand : Command<ObjectOrTypeOptions, RetainedComma
     protected override IReadOnlyList<ArgumentSpec> Arguments { get; } = [new("ADDR", "the object's address; or use -type", Optional: true)];
     protected override IReadOnlyList<OptionSpec<ObjectOrTypeOptions>> Options { get; } =
     [
-        new("type", "T", "all live instances of type T together (exact name, a glob, a substring, or A|B)", (o, v) => o.Type = v),
+        new("type", "T", "all live instances of type T together: its full name, the short name we print (List<Hyperlink>), a glob (*Hyperlink*), or A|B", (o, v) => o.Type = v),
     ];
     protected override JsonTypeInfo<RetainedCommandResult> JsonType => LeakJsonContext.Default.RetainedCommandResult;
 
@@ -166,7 +168,7 @@ public sealed class RetainedCommand : Command<ObjectOrTypeOptions, RetainedComma
     {
         RetainedResult r = context.Session.RequireTarget(Name).Use(
             s => s.Retained(options.Address, options.Type, context.Output.Progress, context.CancellationToken), context.CancellationToken);
-        return new RetainedCommandResult(Name, r.Subject, r.Objects, r.ShallowBytes, r.RetainedCount, r.RetainedBytes, r.LiveBytes);
+        return RetainedCommandResult.From(r);
     }
 
     protected override void RenderText(RetainedCommandResult result, TextOutput output) => RetentionRenderer.Retained(result, output);

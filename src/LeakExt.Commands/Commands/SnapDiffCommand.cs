@@ -39,7 +39,7 @@ public sealed class SnapDiffCommand : Command<SnapDiffOptions, SnapDiffResult>
     protected override IReadOnlyList<OptionSpec<SnapDiffOptions>> Options { get; } =
     [
         new("top", "N", "rows to show (default 20; 0 = all)", (o, v) => o.Top = OptionValues.WholeNumber("snapdiff", "top", v)),
-        new("type", "PATTERN", "only types whose name matches: a glob with * and ?, else a substring; A|B for either (case-insensitive)", (o, v) => o.TypePattern = v),
+        new("type", "T", "only type T: its full name, the short name we print (List<Hyperlink>), or a glob (*Hyperlink*); A|B for either", (o, v) => o.TypePattern = v),
         new("by", "type|holder", "group by type (default) or by holder: root and owner path, collections folded",
             (o, v) => o.ByHolder = OptionValues.OneOf("snapdiff", "by", v, ("type", false), ("holder", true))),
         new("sort", "bytes|count", "rank by Δbytes (default) or Δcount",
@@ -82,9 +82,10 @@ public sealed class SnapDiffCommand : Command<SnapDiffOptions, SnapDiffResult>
             throw new LeakExtException("snapdiff: no snapshots yet; take one with 'snapshot' (or load files with 'snapshots -load FILE').");
         }
 
-        SnapshotDiff diff = SnapshotDiffer.Compare(a, b, options.Top, options.TypePattern, options.Sort);
-        HolderDiff? byHolder = options.ByHolder ? HolderDiffer.Compare(a, b, options.Top, options.TypePattern, options.Sort) : null;
-        return SnapDiffResult.From(diff, options.Sort, options.TypePattern, byHolder);
+        TypeSelection? types = options.TypePattern is null ? null : TypeSelector.Select(Name, options.TypePattern, SnapshotDiffer.TypeNames(a, b));
+        SnapshotDiff diff = SnapshotDiffer.Compare(a, b, options.Top, types, options.Sort);
+        HolderDiff? byHolder = options.ByHolder ? HolderDiffer.Compare(a, b, options.Top, types, options.Sort) : null;
+        return SnapDiffResult.From(a, b, diff, options.Sort, types, byHolder);
     }
 
     /// <summary>A snapshot of the target as it is now, for comparing against; not kept in the session.</summary>

@@ -38,19 +38,19 @@ public sealed class SnapshotsCommand : Command<SnapshotsOptions, SnapshotListRes
         if (options.LoadFile is not null && options.Drop is not null)
             throw new LeakExtException("snapshots: use -load or -drop, not both.");
         SnapshotStore store = context.Session.Snapshots;
-        string? action = null;
+        SnapshotAction? action = null;
         if (options.LoadFile is { } file)
         {
             StoredSnapshot loaded = store.Load(file, context.CancellationToken);
-            action = $"Loaded {loaded.Label} from {loaded.File}";
+            action = new SnapshotAction("loaded", SnapshotRef.From(loaded), loaded.File);
         }
         else if (options.Drop is { } reference)
         {
             StoredSnapshot dropped = store.Drop(reference);
-            action = $"Dropped {dropped.Label}";
+            action = new SnapshotAction("dropped", SnapshotRef.From(dropped), dropped.File);
         }
 
-        var rows = store.All.Select(s => new SnapshotListRow(s.Id, s.Snapshot.Info.Name, s.File, s.Snapshot.Info.Source, s.Snapshot.Info.TakenAt,
+        var rows = store.All.Select(s => new SnapshotListRow(SnapshotRef.From(s), s.File, s.Snapshot.Info.Source,
             s.Snapshot.Totals.LiveCount, s.Snapshot.Totals.LiveBytes, s.Snapshot.Types.Count(t => t.Count > 0))).ToArray();
         return new SnapshotListResult("snapshots", action, rows);
     }

@@ -54,14 +54,14 @@ public static class CommandDispatcher
         }
         catch (LeakExtException ex)
         {
-            Report(context, json, ex.Message);
+            Report(context, name, json, ex.Message);
             return Outcome.Failed;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException
                                        or ArgumentException or NotSupportedException or System.ComponentModel.Win32Exception)
         {
             // Failures from the target or the file system: still one line, with the reason.
-            Report(context, json, $"{name}: {ex.Message.ReplaceLineEndings(" ")}");
+            Report(context, name, json, $"{name}: {ex.Message.ReplaceLineEndings(" ")}");
             return Outcome.Failed;
         }
     }
@@ -72,11 +72,11 @@ public static class CommandDispatcher
         ?? $"unknown command '{name}'{Suggestions.DidYouMean(name, CommandTable.All.Select(c => c.Name))}; run 'help' to list the commands.";
 
     /// <summary>Errors name files and types that may hold anything: escaped for the terminal (the JSON document escapes them itself).</summary>
-    private static void Report(CommandContext context, bool json, string message)
+    private static void Report(CommandContext context, string name, bool json, string message)
     {
         context.Output.WriteError(TerminalText.Escape(message));
         if (json)
-            context.Output.Write(JsonSerializer.Serialize(new ErrorResult(message), LeakJsonContext.Default.ErrorResult) + "\n");
+            context.Output.Write(JsonSerializer.Serialize(new ErrorResult(name, message), LeakJsonContext.Default.ErrorResult) + "\n");
     }
 }
 
@@ -90,4 +90,4 @@ internal sealed class WithoutProgress(ICommandOutput output) : ICommandOutput
 }
 
 /// <summary>The JSON document printed on stdout when a command run with -json fails.</summary>
-public sealed record ErrorResult(string Error);
+public sealed record ErrorResult(string Command, string Error) : CommandDocument(Command);

@@ -3,50 +3,83 @@ using System.Text;
 using LeakExt.Commands.Framework;
 using LeakExt.Core;
 using LeakExt.Core.Files;
+using LeakExt.Core.Heap;
 using LeakExt.Core.Retention;
 
 namespace LeakExt.Commands.Rendering;
 
+/// <summary>A DOT graph and how many nodes it draws (objects, handles, roots and "more" notes).</summary>
+public sealed record DotGraph(string Text, int NodeCount);
+
 /// <summary>
-/// Graphviz DOT for a back-reference graph: referrers point at what they reference, the target is
-/// red, roots are blue boxes, fill fades with depth, weak edges are dashed, cut branches become
-/// "N more referrers" notes.
+/// Graphviz DOT for a back-reference graph, drawn as objgraph draws one: referrers point at what
+/// they reference; nodes name the short type (the full name and address are the tooltip), with a
+/// collection's size or a string's start and the object's size below; the target is red, each
+/// root is one blue box however many objects it holds; fill fades with depth, weak edges are
+/// dashed, cut branches become "N more referrers" notes; the caption says how many instances share
+/// the holder drawn.
 /// </summary>
 public static class DotRenderer
 {
-    public static string Render(BackrefsResult r)
+    public static DotGraph Render(BackrefsResult r)
     {
         var dot = new StringBuilder();
+        int count = 0;
         dot.Append("digraph backrefs {\n");
         dot.Append("  rankdir=BT;\n");
+        dot.Append($"  labelloc=t; fontname=\"Helvetica\"; fontsize=11; label=\"{Label(Caption(r))}\";\n");
         dot.Append("  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];\n");
         dot.Append("  edge [fontname=\"Helvetica\", fontsize=9];\n");
         int maxDepth = Math.Max(1, r.Nodes.Max(n => n.Depth));
+        var rootIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var rootEdges = new List<(int Root, int Node)>();
         foreach (BackrefNode node in r.Nodes)
         {
-            string label = node.Object is null
-                ? Label([.. node.Roots])
-                : Label(node.Object.Type, Address.Format(node.Object.Address), $"{node.Object.Size:N0} B{(node.Live ? "" : " (dead)")}");
             string fill = node.Id == 0 ? "#f4b6b6" : Fade(node.Depth, maxDepth);
-            dot.Append($"  n{node.Id} [label=\"{label}\", fillcolor=\"{fill}\"{(node.Object is null ? ", shape=ellipse" : "")}];\n");
-            if (node.Object is not null)
+            count++;
+            if (node.Object is null)
             {
-                for (int i = 0; i < node.Roots.Count; i++)
-                {
-                    dot.Append($"  r{node.Id}_{i} [label=\"{Label(node.Roots[i])}\", shape=box, style=filled, fillcolor=\"#b6d4f4\"];\n");
-                    dot.Append($"  r{node.Id}_{i} -> n{node.Id} [style=bold];\n");
-                }
+                dot.Append($"  n{node.Id} [label=\"{Label([.. node.Roots])}\", fillcolor=\"{fill}\", shape=ellipse];\n");
+                continue;
+            }
+            var lines = new List<string> { FieldNames.Short(node.Object.Type) };
+            if (RetentionRenderer.Detail(node) is { } detail)
+                lines.Add(detail);
+            lines.Add($"{node.Object.Size:N0} B{(node.Live ? "" : " (dead)")}");
+            string tooltip = $"{node.Object.Type} {Address.Format(node.Object.Address)}";
+            dot.Append($"  n{node.Id} [label=\"{Label([.. lines])}\", tooltip=\"{Label(tooltip)}\", fillcolor=\"{fill}\"];\n");
+            foreach (string root in node.Roots)
+            {
+                if (!rootIds.TryGetValue(root, out int id))
+                    rootIds[root] = id = rootIds.Count;
+                rootEdges.Add((id, node.Id));
             }
         }
+        foreach ((string root, int id) in rootIds)
+            dot.Append($"  r{id} [label=\"{Label(root)}\", shape=box, style=filled, fillcolor=\"#b6d4f4\"];\n");
+        count += rootIds.Count;
+        foreach ((int root, int node) in rootEdges)
+            dot.Append($"  r{root} -> n{node} [style=bold];\n");
         foreach (BackrefEdge edge in r.Edges)
             dot.Append($"  n{edge.From} -> n{edge.To} [label=\"{Label(edge.Label)}\"{(edge.Weak ? ", style=dashed" : "")}];\n");
         foreach (BackrefCut cut in r.Cuts)
         {
+            count++;
             dot.Append($"  more{cut.Node} [label=\"{cut.Hidden:N0} more referrer{(cut.Hidden == 1 ? "" : "s")}\\n({cut.Reason})\", shape=plaintext, style=\"\"];\n");
             dot.Append($"  more{cut.Node} -> n{cut.Node} [style=dotted];\n");
         }
         dot.Append("}\n");
-        return dot.ToString();
+        return new DotGraph(dot.ToString(), count);
+    }
+
+    /// <summary>With -type: how many instances share the holder drawn; for an address: the object; then its holder.</summary>
+    private static string[] Caption(BackrefsResult r)
+    {
+        string type = FieldNames.Short(r.Target.Type);
+        string head = r.InstanceCount > 0
+            ? $"{r.SharingHolderCount:N0} of {r.InstanceCount:N0} {type} instance{(r.InstanceCount == 1 ? "" : "s")} share this holder"
+            : $"{type} {Address.Format(r.Target.Address)}";
+        return [head, r.Holder is null ? "not reachable from any root (garbage)" : r.Holder];
     }
 
     /// <summary>Greys from light (near the target) to lighter (far): depth reads at a glance.</summary>

@@ -8,9 +8,9 @@ public static class GrowthRenderer
 {
     public static void Render(HeapGrowthResult r, TextOutput output)
     {
-        GrowthTotals first = r.Totals[0], last = r.Totals[^1];
-        TimeSpan span = last.TakenAt - first.TakenAt;
-        output.WriteLine($"Heap growth over {r.Totals.Count} snapshots, {first.Snapshot} … {last.Snapshot}" +
+        GrowthTotalsRow first = r.Totals[0], last = r.Totals[^1];
+        TimeSpan span = last.Snapshot.Time - first.Snapshot.Time;
+        output.WriteLine($"Heap growth over {r.Totals.Count} snapshots, {first.Snapshot.Label} … {last.Snapshot.Label}" +
                          (span > TimeSpan.Zero ? $", {Duration(span)}" : "") + ":");
         output.WriteLine($"Verdict: {r.Verdict} — {r.Reason}.");
         if (r.Evidence is { } e)
@@ -26,8 +26,8 @@ public static class GrowthRenderer
 
         var totals = new TextTable(("Snapshot", false), ("Live", true), ("Gen0", true), ("Gen1", true), ("Gen2", true), ("LOH", true), ("POH", true),
             ("Dead", true), ("Free", true), ("GC committed", true), ("GC memory", true), ("Non-GC", true), ("Finalizer queue", true), ("Handles", true));
-        foreach (GrowthTotals t in r.Totals)
-            totals.Add(t.Snapshot, Format.Size(t.LiveBytes), Gen(t, "gen0"), Gen(t, "gen1"), Gen(t, "gen2"), Gen(t, "loh"), Gen(t, "poh"),
+        foreach (GrowthTotalsRow t in r.Totals)
+            totals.Add(t.Snapshot.Label, Format.Size(t.LiveBytes), Gen(t, "gen0"), Gen(t, "gen1"), Gen(t, "gen2"), Gen(t, "loh"), Gen(t, "poh"),
                 Format.Size(t.DeadBytes), Format.Size(t.FreeBytes), Format.Size(t.GcCommittedBytes), Format.Size(t.GcMemoryBytes),
                 t.NonGcBytes is { } nonGc ? Format.Size(nonGc) : "?", Format.Number(t.FinalizerQueueLength), Format.Number(t.HandleCount));
         totals.WriteTo(output);
@@ -36,8 +36,8 @@ public static class GrowthRenderer
         output.WriteLine("Whole process:");
         var series = new TextTable(("  Series", false), ("Verdict", false), ("Confidence", false), ("Trend", false), ("First", true), ("Last", true),
             ("Per snapshot", true), ("Floor", true));
-        foreach (SeriesVerdict s in r.Series)
-            series.Add("  " + s.Series, s.Verdict, Confidence(s.Confidence, s.MoreSnapshots), Sparkline.Render(s.Values.Select(v => (double)v).ToArray()),
+        foreach (GrowthSeriesRow s in r.Series)
+            series.Add("  " + s.Title, s.Verdict, Confidence(s.Confidence, s.MoreSnapshots), Sparkline.Render(s.Values.Select(v => (double)v).ToArray()),
                 Amount(s.Values[0], s.Unit), Amount(s.Values[^1], s.Unit), Signed(s.PerSnapshot, s.Unit), Amount(s.Floor, s.Unit));
         series.WriteTo(output);
 
@@ -64,17 +64,17 @@ public static class GrowthRenderer
         {
             string trend = Sparkline.Render(row.Bytes.Select(b => (double)b).ToArray());
             if (holders)
-                table.Add("  " + row.Verdict, Format.Signed(row.GrowthBytes), Format.Signed(row.GrowthCount), trend, FieldNames.Short(row.Type), row.Holder ?? "");
+                table.Add("  " + row.Verdict, Format.Signed(row.DeltaBytes), Format.Signed(row.DeltaCount), trend, FieldNames.Short(row.Type), row.Holder ?? "");
             else
-                table.Add("  " + row.Verdict, Format.Signed(row.GrowthBytes), Format.Signed(row.GrowthCount), trend, SnapshotRenderer.TypeLabel(row.Type, row.Module));
+                table.Add("  " + row.Verdict, Format.Signed(row.DeltaBytes), Format.Signed(row.DeltaCount), trend, SnapshotRenderer.TypeLabel(row.Type, row.Module));
         }
         return table;
     }
 
     /// <summary>What decided the verdict, in one line (also in the HTML report).</summary>
-    internal static string EvidenceLine(VerdictEvidence e) =>
-        $"Evidence: {e.Series}, {Amount(e.First, e.Unit)} → {Amount(e.Last, e.Unit)}; {Pace(e.PerSnapshot, e.PerMinute, e.Unit)}; confidence {Confidence(e.Confidence, e.MoreSnapshots)}" +
-        (e.LevelsOffAt is { } level ? $"; levels off at {Amount(level, e.Unit)} from {e.LevelsOffFrom}" : "") +
+    internal static string EvidenceLine(GrowthEvidenceRow e) =>
+        $"Evidence: {e.Title}, {Amount(e.First, e.Unit)} → {Amount(e.Last, e.Unit)}; {Pace(e.PerSnapshot, e.PerMinute, e.Unit)}; confidence {Confidence(e.Confidence, e.MoreSnapshots)}" +
+        (e.LevelsOffAt is { } level ? $"; levels off at {Amount(level, e.Unit)} from {e.LevelsOffFrom?.Label}" : "") +
         (e.ExplainedFraction is { } share ? $"; {share * 100:0}% of it in {e.ExplainedBy}" : "") + ".";
 
     private static string Amount(long value, string unit) => unit == "bytes" ? Format.Size(value) : Format.Number(value);
@@ -86,7 +86,7 @@ public static class GrowthRenderer
 
     private static string Confidence(string confidence, int? more) => more is int n ? $"{confidence}, needs {n} more snapshot{(n == 1 ? "" : "s")} to tell" : confidence;
 
-    private static string Gen(GrowthTotals t, string generation) =>
+    private static string Gen(GrowthTotalsRow t, string generation) =>
         t.LiveBytesByGeneration.TryGetValue(generation, out long bytes) ? Format.Size(bytes) : "";
 
     internal static string Duration(TimeSpan span) =>

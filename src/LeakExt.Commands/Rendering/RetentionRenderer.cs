@@ -39,10 +39,11 @@ public static class RetentionRenderer
 
     public static void Backrefs(BackrefsResult r, TextOutput output)
     {
-        if (r.InstancesOfType > 0 && r.Holder is not null)
-            output.WriteLine($"{Format.Number(r.InstancesOfType)} live instances; {Format.Number(r.InstancesSharingHolder)} share the holder of this representative:");
-        else if (r.InstancesOfType > 0)
-            output.WriteLine($"{Format.Number(r.InstancesOfType)} instance{(r.InstancesOfType == 1 ? "" : "s")}, none live; this is one of them:");
+        MatchedTypesLine.Write(output, r.TypeFilter, r.MatchedTypes);
+        if (r.InstanceCount > 0 && r.Holder is not null)
+            output.WriteLine($"{Format.Number(r.InstanceCount)} live instances; {Format.Number(r.SharingHolderCount)} share the holder of this representative:");
+        else if (r.InstanceCount > 0)
+            output.WriteLine($"{Format.Number(r.InstanceCount)} instance{(r.InstanceCount == 1 ? "" : "s")}, none live; this is one of them:");
         if (r.Holder is not null)
             output.WriteLine($"Holder: {r.Holder}");
         else
@@ -104,7 +105,14 @@ public static class RetentionRenderer
                     break;
             }
         }
+        foreach (string? file in new[] { r.DotFile, r.SvgFile })
+            if (file is not null)
+                output.WriteLine($"wrote {file} ({Format.Number(r.FileNodeCount)} nodes)");
     }
+
+    /// <summary>What a node shows beside its type: "15,000 items" for a collection, the start of a string in quotes.</summary>
+    public static string? Detail(BackrefNode node) =>
+        node.Value is { } value ? $"\"{value}\"" : node.Length is { } length ? $"{Format.Number(length)} item{(length == 1 ? "" : "s")}" : null;
 
     /// <summary>Deeper than this, lines stop moving right and say their depth instead: a deep chain stays readable and small.</summary>
     public const int MaxIndentDepth = 32;
@@ -125,15 +133,17 @@ public static class RetentionRenderer
             return;
         }
         WriteObject(output, node.Object, "rootpath");
-        output.Write($" ({Format.Number(node.Object.Size)} B{(node.Live ? "" : ", dead")})");
+        output.Write($" ({Format.Number(node.Object.Size)} B{(node.Live ? "" : ", dead")}{(Detail(node) is { } detail ? ", " + detail : "")})");
     }
 
     public static void Retained(RetainedCommandResult r, TextOutput output)
     {
         double percent = r.LiveBytes == 0 ? 0 : 100.0 * r.RetainedBytes / r.LiveBytes;
-        output.WriteLine($"Retained by {r.Subject}:");
+        MatchedTypesLine.Write(output, r.TypeFilter, r.MatchedTypes);
+        output.WriteLine(r.Target is { } target ? $"Retained by {target.Type} {Address.Format(target.Address)}:"
+                                                : $"Retained by all {Format.Number(r.ObjectCount)} live instances of {string.Join(", ", r.MatchedTypes ?? [])}:");
         output.WriteLine($"  {Format.Number(r.RetainedBytes)} bytes ({Format.Size(r.RetainedBytes)}, {percent:0.##}% of the live heap) in {Format.Number(r.RetainedCount)} objects");
-        output.WriteLine($"  shallow size: {Format.Number(r.ShallowBytes)} bytes in {Format.Number(r.Objects)} object{(r.Objects == 1 ? "" : "s")}");
+        output.WriteLine($"  shallow size: {Format.Number(r.ShallowBytes)} bytes in {Format.Number(r.ObjectCount)} object{(r.ObjectCount == 1 ? "" : "s")}");
         output.WriteLine("Releasing it would free the retained bytes at the next full GC.");
     }
 

@@ -7,15 +7,16 @@ public static class SnapDiffRenderer
 {
     public static void Render(SnapDiffResult r, TextOutput output)
     {
-        TotalsDelta t = r.Totals;
-        output.WriteLine($"Growth from {r.A} to {r.B}" + (r.TypePattern is null ? "" : $", types matching '{r.TypePattern}'") + ":");
+        DiffTotals t = r.Totals;
+        MatchedTypesLine.Write(output, r.TypeFilter, r.MatchedTypes);
+        output.WriteLine($"Growth from {r.A.Label} to {r.B.Label}" + (r.TypeFilter is null ? "" : $", types matching '{r.TypeFilter}'") + ":");
         var totals = new TextTable(("", false), ("A", true), ("B", true), ("Δ", true));
         totals.Add("Live objects", Format.Number(t.LiveCountA), Format.Number(t.LiveCountB), Format.Signed(t.LiveCountB - t.LiveCountA));
         totals.Add("Live bytes", Format.Number(t.LiveBytesA), Format.Number(t.LiveBytesB), Format.Signed(t.LiveBytesB - t.LiveBytesA));
         totals.Add("Dead bytes", Format.Number(t.DeadBytesA), Format.Number(t.DeadBytesB), Format.Signed(t.DeadBytesB - t.DeadBytesA));
         totals.Add("Free bytes", Format.Number(t.FreeBytesA), Format.Number(t.FreeBytesB), Format.Signed(t.FreeBytesB - t.FreeBytesA));
-        totals.Add("GC committed", Format.Number(t.CommittedBytesA), Format.Number(t.CommittedBytesB), Format.Signed(t.CommittedBytesB - t.CommittedBytesA));
-        totals.Add("Finalizer queue", Format.Number(t.FinalizerQueueA), Format.Number(t.FinalizerQueueB), Format.Signed(t.FinalizerQueueB - t.FinalizerQueueA));
+        totals.Add("GC committed", Format.Number(t.GcCommittedBytesA), Format.Number(t.GcCommittedBytesB), Format.Signed(t.GcCommittedBytesB - t.GcCommittedBytesA));
+        totals.Add("Finalizer queue", Format.Number(t.FinalizerQueueLengthA), Format.Number(t.FinalizerQueueLengthB), Format.Signed(t.FinalizerQueueLengthB - t.FinalizerQueueLengthA));
         totals.WriteTo(output);
         output.WriteLine();
 
@@ -29,8 +30,8 @@ public static class SnapDiffRenderer
             output.WriteLine("No type changed its live count or bytes.");
             return;
         }
-        string shown = r.Rows.Count < r.ChangedTypes ? $"Top {r.Rows.Count} of {Format.Number(r.ChangedTypes)}" : $"All {Format.Number(r.ChangedTypes)}";
-        output.WriteLine($"{shown} changed types by Δ{(r.Sort == "count" ? "count" : "bytes")} ({r.NewTypes} new, {r.VanishedTypes} vanished):");
+        string shown = r.Rows.Count < r.ChangedTypeCount ? $"Top {r.Rows.Count} of {Format.Number(r.ChangedTypeCount)}" : $"All {Format.Number(r.ChangedTypeCount)}";
+        output.WriteLine($"{shown} changed types by Δ{(r.Sort == "count" ? "count" : "bytes")} ({r.NewTypeCount} new, {r.VanishedTypeCount} vanished):");
         var table = new TextTable(("ΔCount", true), ("ΔBytes", true), ("Count A", true), ("Count B", true), ("Bytes A", true), ("Bytes B", true), ("", false), ("Type", false));
         foreach (DiffRow row in r.Rows)
             table.Add(Format.Signed(row.DeltaCount), Format.Signed(row.DeltaBytes), Format.Number(row.CountA), Format.Number(row.CountB),
@@ -46,7 +47,7 @@ public static class SnapDiffRenderer
             output.WriteLine("No holder gained or lost objects.");
             return;
         }
-        string shown = r.Holders.Count < r.ChangedHolders ? $"Top {r.Holders.Count} of {Format.Number(r.ChangedHolders)}" : $"All {Format.Number(r.ChangedHolders)}";
+        string shown = r.Holders.Count < r.ChangedHolderCount ? $"Top {r.Holders.Count} of {Format.Number(r.ChangedHolderCount)}" : $"All {Format.Number(r.ChangedHolderCount)}";
         output.WriteLine($"{shown} changed holders by Δ{(r.Sort == "count" ? "count" : "bytes")}:");
         foreach (HolderDiffRow holder in r.Holders)
         {

@@ -7,8 +7,8 @@ public static class SnapshotListRenderer
 {
     public static void Render(SnapshotListResult r, TextOutput output)
     {
-        if (r.Action is not null)
-            output.WriteLine(r.Action);
+        if (r.Action is { } action)
+            output.WriteLine($"{(action.Kind == "loaded" ? "Loaded" : "Dropped")} {action.Snapshot.Label}" + (action.Kind == "loaded" ? $" from {action.File}" : ""));
         if (r.Snapshots.Count == 0)
         {
             output.WriteLine("No snapshots in this session; take one with 'snapshot' or load one with 'snapshots -load FILE'.");
@@ -16,7 +16,7 @@ public static class SnapshotListRenderer
         }
         var table = new TextTable(("Id", true), ("Name", false), ("Taken (UTC)", false), ("Live objects", true), ("Live bytes", true), ("Types", true), ("Source", false), ("File", false));
         foreach (SnapshotListRow row in r.Snapshots)
-            table.Add("#" + row.Id, row.Name ?? "", row.TakenAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+            table.Add("#" + row.Snapshot.Index, row.Snapshot.Name ?? "", row.Snapshot.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
                 Format.Number(row.LiveCount), Format.Number(row.LiveBytes), Format.Number(row.TypeCount), row.Source, row.File ?? "");
         table.WriteTo(output);
     }

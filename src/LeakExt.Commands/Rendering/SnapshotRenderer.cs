@@ -7,19 +7,18 @@ public static class SnapshotRenderer
 {
     public static void Render(SnapshotResult r, TextOutput output)
     {
-        string name = r.Name is null ? "" : $" ({r.Name})";
-        output.WriteLine($"Snapshot #{r.Id}{name} of {r.Source}: .NET {r.RuntimeVersion}, {(r.ServerGc ? "server" : "workstation")} GC, " +
+        output.WriteLine($"Snapshot {r.Snapshot.Label} of {r.Source}: .NET {r.RuntimeVersion}, {(r.ServerGc ? "server" : "workstation")} GC, " +
                          $"{r.HeapCount} heap{(r.HeapCount == 1 ? "" : "s")}; {r.Reader} reader, {Format.Seconds(r.WalkSeconds)}");
         if (r.File is not null)
             output.WriteLine($"Saved to {r.File}");
         output.WriteLine();
 
-        HeapTotals t = r.Totals;
+        SnapshotTotals t = r.Totals;
         var totals = new TextTable(("", false), ("Objects", true), ("Bytes", true), ("", false));
         totals.Add("Live", Format.Number(t.LiveCount), Format.Number(t.LiveBytes), Format.Size(t.LiveBytes));
         totals.Add("Dead", Format.Number(t.DeadCount), Format.Number(t.DeadBytes), "unreachable, not yet collected");
         totals.Add("Free", Format.Number(t.FreeCount), Format.Number(t.FreeBytes), "free space between objects");
-        totals.Add("Committed", "", Format.Number(t.CommittedBytes), Format.Size(t.CommittedBytes) + " in regions in use (SOS eeheap -gc)");
+        totals.Add("Committed", "", Format.Number(t.GcCommittedBytes), Format.Size(t.GcCommittedBytes) + " in regions in use (SOS eeheap -gc)");
         totals.Add("Free regions", "", Format.Number(t.FreeRegionBytes), Format.Size(t.FreeRegionBytes) + " kept by the GC for reuse");
         totals.Add("GC memory", "", Format.Number(t.GcMemoryBytes), Format.Size(t.GcMemoryBytes) + " committed by the GC in all");
         totals.WriteTo(output);
@@ -33,7 +32,7 @@ public static class SnapshotRenderer
         output.WriteLine();
 
         if (r.Memory is { } m)
-            output.WriteLine($"Process memory ({(m.Source == "dump" ? "regions in the dump" : "resident")}): {Format.Size(m.TotalBytes)} = GC heap {Format.Size(m.GcHeapBytes)}, " +
+            output.WriteLine($"Process memory ({(m.Source == "dump" ? "regions in the dump" : "resident")}): {Format.Size(m.TotalBytes)} = GC heap {Format.Size(m.GcMemoryBytes)}, " +
                              $"runtime native {Format.Size(m.RuntimeNativeBytes)}, mapped files {Format.Size(m.MappedImageBytes)}, stacks {Format.Size(m.StackBytes)}, other native {Format.Size(m.OtherNativeBytes)}");
         if (r.Pinning is { PinnedObjects: > 0 } p)
             output.WriteLine($"Pinned: {Format.Number(p.PinnedObjects)} objects, {Format.Size(p.FreeBytesBeforePinned)} of free space right before them; " +

@@ -28,6 +28,11 @@ public sealed record GrowthSuspect(string Type, string Module, string? Holder, s
 /// </summary>
 public sealed record SeriesVerdict(string Series, string Verdict, long[] Values)
 {
+    /// <summary>The stable key of the series: the totals field it follows (liveBytes, gcMemoryBytes, freeBytes, finalizerQueueLength, nonGcBytes).</summary>
+    public string Key { get; init; } = "";
+    /// <summary>The index in the series of the snapshot a plateau settles from.</summary>
+    public int? LevelsOffFromIndex { get; init; }
+
     public string Unit { get; init; } = "bytes";
     public long Floor { get; init; }
     public double PerSnapshot { get; init; }
@@ -68,17 +73,17 @@ public static class GrowthAnalyzer
         long[] gcMemory = totals.Select(t => t.GcMemoryBytes).ToArray();
         long[]? native = totals.All(t => t.NonGcBytes is not null) ? totals.Select(t => t.NonGcBytes!.Value).ToArray() : null;
 
-        MeasuredSeries Measure(string name, string unit, long[] values, double floor) =>
-            new(name, unit, values, TrendClassifier.Fit(values.Select(v => (double)v).ToArray(), times, floor));
-        MeasuredSeries liveSeries = Measure("live managed bytes", "bytes", live, VerdictRules.Floor(VerdictRules.LiveFloor, VerdictRules.LiveShare, live.Max()));
-        MeasuredSeries gcSeries = Measure("GC memory (regions in use and free regions)", "bytes", gcMemory,
+        MeasuredSeries Measure(string key, string name, string unit, long[] values, double floor) =>
+            new(name, unit, values, TrendClassifier.Fit(values.Select(v => (double)v).ToArray(), times, floor)) { Key = key };
+        MeasuredSeries liveSeries = Measure("liveBytes", "live managed bytes", "bytes", live, VerdictRules.Floor(VerdictRules.LiveFloor, VerdictRules.LiveShare, live.Max()));
+        MeasuredSeries gcSeries = Measure("gcMemoryBytes", "GC memory (regions in use and free regions)", "bytes", gcMemory,
             VerdictRules.Floor(VerdictRules.FreeFloor, VerdictRules.FreeShare, gcMemory.Max()));
-        MeasuredSeries freeSeries = Measure("free bytes in the GC heap", "bytes", totals.Select(t => t.FreeBytes).ToArray(),
+        MeasuredSeries freeSeries = Measure("freeBytes", "free bytes in the GC heap", "bytes", totals.Select(t => t.FreeBytes).ToArray(),
             VerdictRules.Floor(VerdictRules.FreeFloor, VerdictRules.FreeShare, gcMemory.Max()));
         long[] queue = totals.Select(t => t.FinalizerQueueLength).ToArray();
-        MeasuredSeries queueSeries = Measure("finalizer queue", "objects", queue, VerdictRules.Floor(VerdictRules.QueueFloor, VerdictRules.QueueShare, queue.Max()));
+        MeasuredSeries queueSeries = Measure("finalizerQueueLength", "finalizer queue", "objects", queue, VerdictRules.Floor(VerdictRules.QueueFloor, VerdictRules.QueueShare, queue.Max()));
         MeasuredSeries? nativeSeries = native is null ? null
-            : Measure("non-GC memory", "bytes", native, VerdictRules.Floor(VerdictRules.NativeFloor, VerdictRules.NativeShare, native.Max()));
+            : Measure("nonGcBytes", "non-GC memory", "bytes", native, VerdictRules.Floor(VerdictRules.NativeFloor, VerdictRules.NativeShare, native.Max()));
 
         GrowthSuspect[] types = TypeSuspects(snapshots, times, top);
         GrowthSuspect[] suspects = HolderSuspects(snapshots, times, top);
@@ -116,6 +121,8 @@ public static class GrowthAnalyzer
 
     private static SeriesVerdict Describe(MeasuredSeries m, string[] labels) => new(m.Name, Trends.Name(m.Fit.Trend), m.Values)
     {
+        Key = m.Key,
+        LevelsOffFromIndex = m.Fit.LevelsOffFrom,
         Unit = m.Unit,
         Floor = (long)m.Fit.Floor,
         PerSnapshot = Math.Round(m.Fit.PerSnapshot, 1),

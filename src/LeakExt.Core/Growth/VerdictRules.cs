@@ -3,6 +3,11 @@ namespace LeakExt.Core.Growth;
 /// <summary>A whole-process series with its trend, as the rules read it.</summary>
 public sealed record MeasuredSeries(string Name, string Unit, long[] Values, TrendFit Fit)
 {
+    /// <summary>A stable key: the totals field the series follows, or "type" / "holder" for a suspect's series.</summary>
+    public string Key { get; init; } = "";
+    public string? Type { get; init; }
+    public string? Holder { get; init; }
+
     public long Change => Values[^1] - Values[0];
 
     /// <summary>For a plateau the rise to its level, else the fitted change: what the series adds over the snapshots.</summary>
@@ -23,7 +28,14 @@ public sealed record GrowthInputs(
 /// </summary>
 public sealed record VerdictEvidence(
     string Series, string Rule, string Unit, long First, long Last, double PerSnapshot, double? PerMinute, string Confidence,
-    int? MoreSnapshots, double? ExplainedFraction, string? ExplainedBy, long? LevelsOffAt, string? LevelsOffFrom);
+    int? MoreSnapshots, double? ExplainedFraction, string? ExplainedBy, long? LevelsOffAt, string? LevelsOffFrom)
+{
+    /// <summary>The series' stable key (<see cref="MeasuredSeries.Key"/>), and for a suspect's series its type and holder.</summary>
+    public string SeriesKey { get; init; } = "";
+    public string? Type { get; init; }
+    public string? Holder { get; init; }
+    public int? LevelsOffFromIndex { get; init; }
+}
 
 public sealed record Verdict(string Name, string Reason, VerdictEvidence? Evidence);
 
@@ -149,14 +161,17 @@ public static class VerdictRules
     {
         string series = x.Holder is null ? $"type {x.Type}" : $"holder {x.Holder} ({x.Type})";
         string rule = $"a type or holder grows by ≥ {Format(liveFloor)} (the live floor) with a significant trend of its own";
-        var measured = new MeasuredSeries(series, "bytes", x.Bytes, x.Fit);
+        var measured = new MeasuredSeries(series, "bytes", x.Bytes, x.Fit) { Key = x.Holder is null ? "type" : "holder", Type = x.Type, Holder = x.Holder };
         return Evidence(s, measured, rule, TopHolders(s, Math.Max(s.Live.Growth, x.GrowthBytes), x.Fit.Trend));
     }
 
     private static VerdictEvidence Evidence(GrowthInputs s, MeasuredSeries m, string rule, (double Fraction, string By)? explained) =>
         new(m.Name, rule, m.Unit, m.Values[0], m.Values[^1], Math.Round(m.Fit.PerSnapshot, 1), m.Fit.PerMinute is { } p ? Math.Round(p, 1) : null,
             m.Fit.Confidence, m.Fit.MoreSnapshots, explained is { } e ? Math.Round(e.Fraction, 3) : null, explained?.By,
-            m.Fit.LevelsOffAt is { } level ? (long)level : null, m.Fit.LevelsOffFrom is int from ? s.Labels[from] : null);
+            m.Fit.LevelsOffAt is { } level ? (long)level : null, m.Fit.LevelsOffFrom is int from ? s.Labels[from] : null)
+        {
+            SeriesKey = m.Key, Type = m.Type, Holder = m.Holder, LevelsOffFromIndex = m.Fit.LevelsOffFrom,
+        };
 
     /// <summary>
     /// The share of <paramref name="growth"/> that the (up to) three holders, or types without holders,

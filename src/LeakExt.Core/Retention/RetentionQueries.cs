@@ -24,24 +24,21 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
         return node;
     }
 
-    /// <summary>All instances of types whose name matches (exact name first, then the glob/substring rules of <see cref="TypePattern"/>).</summary>
-    public List<int> InstancesOf(string command, string pattern, bool liveOnly, CancellationToken cancellationToken)
+    /// <summary>All instances of the types <paramref name="text"/> chooses (<see cref="TypeSelector"/>: exact name, short name, explicit glob).</summary>
+    public (List<int> Nodes, TypeSelection Selection) InstancesOf(string command, string text, bool liveOnly, CancellationToken cancellationToken)
     {
-        TypePattern matcher = TypePattern.Parse(pattern, command);
-        // Per type id: exactly named, or matching the pattern (1 B each); then one pass over the objects.
-        bool[] exact = new bool[_index.Types.Count], matching = new bool[_index.Types.Count];
-        bool anyExact = false;
-        for (int t = 0; t < _index.Types.Count; t++)
+        // Per type id its name, once; the selector reads names, then one pass over the objects with a flag per type id (1 B each).
+        var names = new string[_index.Types.Count];
+        for (int t = 0; t < names.Length; t++)
         {
             if ((t & 1023) == 0)
                 cancellationToken.ThrowIfCancellationRequested();
-            string name = SnapshotBuilder.TypeName(_index.Types[t]);
-            if (name == pattern)
-                anyExact = exact[t] = true;
-            else if (matcher.Matches(name))
-                matching[t] = true;
+            names[t] = SnapshotBuilder.TypeName(_index.Types[t]);
         }
-        bool[] chosen = anyExact ? exact : matching;
+        TypeSelection selection = TypeSelector.Select(command, text, names.Distinct(StringComparer.Ordinal).ToArray());
+        bool[] chosen = new bool[names.Length];
+        for (int t = 0; t < names.Length; t++)
+            chosen[t] = selection.Contains(names[t]) && !_index.Types.Layouts[t].IsFree;
         var nodes = new List<int>();
         for (int i = 0; i < _index.ObjectCount; i++)
         {
@@ -51,8 +48,8 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
                 nodes.Add(i);
         }
         if (nodes.Count == 0)
-            throw new LeakExtException($"{command}: no {(liveOnly ? "live " : "")}objects of a type matching '{pattern}'.");
-        return nodes;
+            throw new LeakExtException($"{command}: no {(liveOnly ? "live " : "")}objects of {string.Join(", ", selection.Types)}.");
+        return (nodes, selection);
     }
 
     /// <summary>The name of the field of <paramref name="from"/> that points at <paramref name="to"/>; for a reference array, the element index.</summary>
@@ -251,7 +248,8 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
                 return id;
             id = nodes.Count;
             idOf[node] = id;
-            nodes.Add(new BackrefNode(id, Describe(node), "object", RootNamesOf(node), level, analysis.IsLive(node)));
+            (long? length, string? value) = ObjectDetails.Read(heap, _index.AddressOf(node));
+            nodes.Add(new BackrefNode(id, Describe(node), "object", RootNamesOf(node), level, analysis.IsLive(node)) { Length = length, Value = value });
             return id;
         }
 
@@ -267,9 +265,13 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
             // Referrers, with collection internals folded into the collection that owns them.
             var referrers = new List<(int Node, string Label)>();
             int ownObjects = 0;
+            bool namedStatic = HasStaticRoot(node);
             foreach (int referrer in analysis.Graph.Predecessors(node).ToArray().Distinct())
             {
                 if (targetLive && !analysis.IsLive(referrer))
+                    continue;
+                // The runtime's array of statics holds what a named static root holds: one root node, not that one and the array.
+                if (namedStatic && IsStaticsTable(referrer))
                     continue;
                 // Every object of a plugin's types points at its LoaderAllocator: show those held from outside it.
                 if (_index.Types.Layouts[_index.TypeIds[referrer]].LoaderAllocator == _index.AddressOf(node) && HeldThrough(referrer, node))
@@ -320,6 +322,10 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
 
         return new BackrefGraph(0, nodes, edges, cuts, targetLive ? _retention.HolderText(target) : null, 0, 0);
     }
+
+    private bool HasStaticRoot(int node) => RootNamesOf(node).Any(n => n.StartsWith("static ", StringComparison.Ordinal));
+
+    private bool IsStaticsTable(int node) => analysis.IsRootNode(node) && RootNamesOf(node).Any(n => n.StartsWith(RootSet.StaticsTable, StringComparison.Ordinal));
 
     /// <summary>Climbs from an internal (array, node, entry) to its collection; the label is the member's role in it.</summary>
     private (int Owner, string Label) FoldInternals(int internalNode, int member)
@@ -387,7 +393,7 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
         }
     }
 
-    public RetainedResult Retained(string subject, IReadOnlyList<int> set, CancellationToken cancellationToken)
+    public RetainedResult Retained(ObjectRef? target, TypeSelection? selection, IReadOnlyList<int> set, CancellationToken cancellationToken)
     {
         long shallow = set.Sum(n => (long)_index.SizeOf(n));
         long liveBytes = LiveBytes();
@@ -395,7 +401,7 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
         {
             int node = set[0];
             if (!analysis.IsLive(node))
-                return new RetainedResult(subject, 1, shallow, 0, 0, liveBytes);
+                return new RetainedResult(target, selection, 1, shallow, 0, 0, liveBytes);
             long[] retained = analysis.RetainedSizes(cancellationToken);
             Dominators.Tree tree = analysis.DominatorTree(cancellationToken);
             // The dominated objects: in preorder every object follows its dominator, so one pass finds the subtree.
@@ -405,10 +411,10 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
             foreach (int n in tree.Preorder)
                 if (n != node && tree.Idom[n] >= 0 && inside[tree.Idom[n]] && inside.TrySet(n))
                     count++;
-            return new RetainedResult(subject, 1, shallow, count, retained[node], liveBytes);
+            return new RetainedResult(target, selection, 1, shallow, count, retained[node], liveBytes);
         }
         (long setCount, long setBytes) = analysis.RetainedBySet(set.Where(analysis.IsLive).ToArray(), cancellationToken);
-        return new RetainedResult(subject, set.Count, shallow, setCount, setBytes, liveBytes);
+        return new RetainedResult(target, selection, set.Count, shallow, setCount, setBytes, liveBytes);
     }
 
     public DominatorsResult TopDominators(int top, CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null)

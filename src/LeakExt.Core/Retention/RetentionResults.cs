@@ -12,7 +12,14 @@ public sealed record RootPath(string Root, IReadOnlyList<PathHop> Hops);
 public sealed record RootPathsResult(ObjectRef Target, bool Live, string? Holder, IReadOnlyList<RootPath> Paths);
 
 /// <summary>A node of a back-reference graph. Roots lists the root names that hold it directly; Kind is "object" or a weak handle kind.</summary>
-public sealed record BackrefNode(int Id, ObjectRef? Object, string Kind, IReadOnlyList<string> Roots, int Depth, bool Live);
+public sealed record BackrefNode(int Id, ObjectRef? Object, string Kind, IReadOnlyList<string> Roots, int Depth, bool Live)
+{
+    /// <summary>Elements of an array or a collection (List, Dictionary, HashSet, Queue, Stack, LinkedList, SortedList), else null.</summary>
+    public long? Length { get; init; }
+
+    /// <summary>A string's first characters (longer ones end in "…"), else null.</summary>
+    public string? Value { get; init; }
+}
 
 /// <summary>From (a referrer) points at To through Label (a field, or a folded collection role); Weak for weak handles.</summary>
 public sealed record BackrefEdge(int From, int To, string Label, bool Weak);
@@ -22,9 +29,14 @@ public sealed record BackrefCut(int Node, int Hidden, string Reason);
 
 public sealed record BackrefGraph(
     int Target, IReadOnlyList<BackrefNode> Nodes, IReadOnlyList<BackrefEdge> Edges, IReadOnlyList<BackrefCut> Cuts,
-    string? Holder, int InstancesOfType, int InstancesSharingHolder);
+    string? Holder, int InstancesOfType, int InstancesSharingHolder)
+{
+    /// <summary>With -type: the types it chose, and by which rule.</summary>
+    public TypeSelection? Selection { get; init; }
+}
 
-public sealed record RetainedResult(string Subject, int Objects, long ShallowBytes, long RetainedCount, long RetainedBytes, long LiveBytes);
+/// <summary>What releasing one object (Target) or every live instance of the selected types (Selection) would free.</summary>
+public sealed record RetainedResult(ObjectRef? Target, TypeSelection? Selection, int Objects, long ShallowBytes, long RetainedCount, long RetainedBytes, long LiveBytes);
 
 public sealed record DominatorRow(ObjectRef Object, long RetainedBytes, double RetainedPercent, string Holder);
 

@@ -19,12 +19,11 @@ public sealed record HolderDiff(string A, string B, IReadOnlyList<HolderDelta> H
 public static class HolderDiffer
 {
     /// <summary>Holders ranked by growth (Δbytes or Δcount), each with its changed types; matched by holder text, type and module.</summary>
-    public static HolderDiff Compare(StoredSnapshot a, StoredSnapshot b, int top = 0, string? typePattern = null, DiffSort sort = DiffSort.Bytes)
+    public static HolderDiff Compare(StoredSnapshot a, StoredSnapshot b, int top = 0, TypeSelection? selection = null, DiffSort sort = DiffSort.Bytes)
     {
         if (a.Snapshot.Holders.Count == 0 || b.Snapshot.Holders.Count == 0)
             throw new LeakExtException($"{(a.Snapshot.Holders.Count == 0 ? a.Label : b.Label)} has no holder data (saved by an earlier LeakExt); take it again to diff by holder.");
-        TypePattern? pattern = TypePattern.ParseOptional(typePattern, "snapdiff");
-        Func<string, bool> matches = pattern is null ? _ => true : pattern.Matches;
+        Func<string, bool> matches = selection is null ? _ => true : selection.Contains;
         var before = a.Snapshot.Holders.Where(h => matches(h.Type)).ToDictionary(h => (h.Holder, h.Type, h.Module));
         var after = b.Snapshot.Holders.Where(h => matches(h.Type)).ToDictionary(h => (h.Holder, h.Type, h.Module));
 

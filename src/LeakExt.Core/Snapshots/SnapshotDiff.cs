@@ -32,10 +32,9 @@ public sealed record SnapshotDiff(
 public static class SnapshotDiffer
 {
     /// <param name="top">Rows to keep (0 = all).</param>
-    /// <param name="typePattern">Only types whose name matches (<see cref="TypePattern"/>); null for all.</param>
-    public static SnapshotDiff Compare(StoredSnapshot a, StoredSnapshot b, int top = 0, string? typePattern = null, DiffSort sort = DiffSort.Bytes)
+    /// <param name="types">Only these types (<see cref="TypeSelector"/>); null for all.</param>
+    public static SnapshotDiff Compare(StoredSnapshot a, StoredSnapshot b, int top = 0, TypeSelection? types = null, DiffSort sort = DiffSort.Bytes)
     {
-        TypePattern? pattern = TypePattern.ParseOptional(typePattern, "snapdiff");
         Dictionary<TypeKey, TypeStats> before = LiveTypes(a.Snapshot);
         Dictionary<TypeKey, TypeStats> after = LiveTypes(b.Snapshot);
 
@@ -43,7 +42,7 @@ public static class SnapshotDiffer
         int newTypes = 0, vanished = 0;
         foreach (TypeKey key in before.Keys.Union(after.Keys))
         {
-            if (pattern is not null && !pattern.Matches(key.Type))
+            if (types is not null && !types.Contains(key.Type))
                 continue;
             before.TryGetValue(key, out TypeStats? x);
             after.TryGetValue(key, out TypeStats? y);
@@ -70,6 +69,12 @@ public static class SnapshotDiffer
             sa.Totals.CommittedBytes, sb.Totals.CommittedBytes, sa.FinalizerQueueLength, sb.FinalizerQueueLength);
         return new SnapshotDiff(a.Label, b.Label, ranked, changed, newTypes, vanished, totals);
     }
+
+    /// <summary>The type names either snapshot has (types and holders), for <see cref="TypeSelector"/>.</summary>
+    public static string[] TypeNames(StoredSnapshot a, StoredSnapshot b) =>
+        a.Snapshot.Types.Select(t => t.Type).Concat(b.Snapshot.Types.Select(t => t.Type))
+            .Concat(a.Snapshot.Holders.Select(h => h.Type)).Concat(b.Snapshot.Holders.Select(h => h.Type))
+            .Distinct(StringComparer.Ordinal).ToArray();
 
     private static Dictionary<TypeKey, TypeStats> LiveTypes(Snapshot snapshot)
     {

@@ -67,19 +67,20 @@ public sealed class TargetSession : IDisposable
 
         // Prefer live instances; a type with none (garbage, or only weakly held) still shows its dead ones.
         List<int> instances;
+        TypeSelection selection;
         try
         {
-            instances = queries.InstancesOf("backrefs", typePattern!, liveOnly: true, cancellationToken);
+            (instances, selection) = queries.InstancesOf("backrefs", typePattern!, liveOnly: true, cancellationToken);
         }
         catch (LeakExtException)
         {
-            instances = queries.InstancesOf("backrefs", typePattern!, liveOnly: false, cancellationToken);
+            (instances, selection) = queries.InstancesOf("backrefs", typePattern!, liveOnly: false, cancellationToken);
         }
         var byHolder = instances.GroupBy(i => analysis.Retention.Holder(i) < 0 ? -1 : analysis.Retention.Rules.Table.State(analysis.Retention.Holder(i)).Text)
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Min()).First();
         int representative = byHolder.Min();
         BackrefGraph graph = queries.Backrefs(representative, depth, maxNodes, weak, raw, cancellationToken);
-        return graph with { InstancesOfType = instances.Count, InstancesSharingHolder = byHolder.Count() };
+        return graph with { InstancesOfType = instances.Count, InstancesSharingHolder = byHolder.Count(), Selection = selection };
     }
 
     /// <summary>What freeing an object (or every live instance of a type) would give back.</summary>
@@ -89,11 +90,10 @@ public sealed class TargetSession : IDisposable
         if (address is { } at)
         {
             int node = queries.Resolve("retained", at);
-            ObjectRef described = queries.Describe(node);
-            return queries.Retained($"{described.Type} 0x{at:x}", [node], cancellationToken);
+            return queries.Retained(queries.Describe(node), null, [node], cancellationToken);
         }
-        List<int> instances = queries.InstancesOf("retained", typePattern!, liveOnly: true, cancellationToken);
-        return queries.Retained($"all {instances.Count:N0} live instances of '{typePattern}'", instances, cancellationToken);
+        (List<int> instances, TypeSelection selection) = queries.InstancesOf("retained", typePattern!, liveOnly: true, cancellationToken);
+        return queries.Retained(null, selection, instances, cancellationToken);
     }
 
     /// <summary>Free space in the GC heap by generation and segment, and the pinned objects next to it.</summary>
