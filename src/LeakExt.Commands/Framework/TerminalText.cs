@@ -26,9 +26,14 @@ public static class TerminalText
         U+2066–U+2069 and the separators U+2028/9 as `\u202E`. Tables line up on the escaped text. DOT, SVG and HTML
         show the same escapes; JSON carries the names as they are, escaped the JSON way (`\u001B`, `\u202E`).
 
-        `-type` patterns are matched by LeakExt's own glob (`*`, `?`, `A|B`, else a substring), never by a regular
-        expression: no backtracking, at most the name's length times the pattern's per name, so `*L*L*L*X` against a
-        1,000-character name answers at once. An empty pattern or alternative is an error.
+        `-type T` reads T as the output names types, alternative by alternative (`A|B`): a full name
+        (`Crawler.Hyperlink`) chooses that type; otherwise the short name LeakExt prints (`Hyperlink`,
+        `List<Hyperlink>`, `Hyperlink[]`) chooses every type printed so; each case-sensitively first, then ignoring
+        case. Only a glob (`*Hyperlink*`, `?`) chooses by pattern, over full and short names, so `-type Hyperlink`
+        never takes in `Hyperlink[]` or `List<Hyperlink>`. Every command says which types matched (a line of text;
+        `matchedTypes` in JSON); no match is an error naming the near types. Globs are matched by LeakExt's own
+        matcher, never by a regular expression: no backtracking, at most the name's length times the pattern's per
+        name, so `*L*L*L*X` against a 1,000-character name answers at once. An empty pattern or alternative is an error.
         """;
 
     public static string Escape(string text)

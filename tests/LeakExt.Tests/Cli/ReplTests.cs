@@ -31,6 +31,6 @@ public sealed class ReplTests(DumpFixture fixture)
 
         CliResult offline = CliRunner.Run("-c", $"snapdiff {saved} {saved} -json");
         Assert.Equal(0, offline.ExitCode);
-        Assert.Equal(0, Sessions.Json(offline.Out).GetProperty("changedTypes").GetInt32());
+        Assert.Equal(0, Sessions.Json(offline.Out).GetProperty("changedTypeCount").GetInt32());
     }
 }

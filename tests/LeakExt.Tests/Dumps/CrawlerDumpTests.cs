@@ -91,7 +91,7 @@ public sealed class CrawlerDumpTests(DumpFixture fixture)
         session.Snapshots.Add(Sessions.Snapshot(dumps[2], name: "three"));
 
         var json = Sessions.Json(Sessions.Run(session, "snapdiff -top 0 -json").Out);
-        Assert.Equal("#1 (one)", json.GetProperty("a").GetString());
+        Assert.Equal((1, "one"), (json.GetProperty("a").GetProperty("index").GetInt32(), json.GetProperty("a").GetProperty("name").GetString()));
         var rows = json.GetProperty("rows").EnumerateArray().ToList();
         var names = rows.Select(r => r.GetProperty("type").GetString()!).ToList();
 
@@ -122,7 +122,7 @@ public sealed class CrawlerDumpTests(DumpFixture fixture)
         var session = new LeakSession(target);
         session.Snapshots.Add(Sessions.Snapshot(dumps[0]));
         var json = Sessions.Json(Sessions.Run(session, "snapdiff -type Crawler.Hyperlink -json").Out);
-        Assert.Equal("#0 (current)", json.GetProperty("b").GetString());
+        Assert.Equal((0, "current"), (json.GetProperty("b").GetProperty("index").GetInt32(), json.GetProperty("b").GetProperty("name").GetString()));
         Assert.Equal(2000, json.GetProperty("rows")[0].GetProperty("deltaCount").GetInt64());
         Assert.Single(session.Snapshots.All);
     }

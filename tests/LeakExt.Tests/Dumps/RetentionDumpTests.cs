@@ -152,8 +152,8 @@ public sealed class RetentionDumpTests(DumpFixture fixture)
         var labels = folded.GetProperty("edges").EnumerateArray().Select(e => e.GetProperty("label").GetString()).ToList();
         Assert.Contains("Dictionary<Int32, CachedItem> values", labels);
         Assert.DoesNotContain(folded.GetProperty("nodes").EnumerateArray(), n => n.GetProperty("object").GetProperty("type").GetString()!.EndsWith("+Entry[]"));
-        Assert.Equal(25, folded.GetProperty("instancesOfType").GetInt32());
-        Assert.Equal(25, folded.GetProperty("instancesSharingHolder").GetInt32());
+        Assert.Equal(25, folded.GetProperty("instanceCount").GetInt32());
+        Assert.Equal(25, folded.GetProperty("sharingHolderCount").GetInt32());
 
         JsonElement raw = Json("backrefs -type Retention.CachedItem -depth 2 -raw -json");
         Assert.Contains(raw.GetProperty("nodes").EnumerateArray(), n => n.GetProperty("object").GetProperty("type").GetString()!.EndsWith("+Entry[]"));

@@ -21,7 +21,7 @@ public sealed class DeepRenderingTests
             if (i > 0)
                 edges.Add(new BackrefEdge(i, i - 1, "Next", false));
         }
-        return new BackrefsResult("backrefs", nodes[0].Object!, "static Chain.s_head", 0, 0, nodes, edges, [], null, null);
+        return new BackrefsResult("backrefs", nodes[0].Object!, "static Chain.s_head", null, null, 0, 0, nodes, edges, [], null, null);
     }
 
     private static void OnSmallStack(Action action)
@@ -66,7 +66,7 @@ public sealed class DeepRenderingTests
     {
         BackrefsResult chain = Chain();
         string dot = "";
-        OnSmallStack(() => dot = DotRenderer.Render(chain));
+        OnSmallStack(() => dot = DotRenderer.Render(chain).Text);
         Assert.Equal(Depth - 1, dot.Split(" [label=\"Next\"]").Length - 1);
     }
 }

@@ -84,7 +84,7 @@ public sealed class TerminalTextTests
             store.Add(snapshot with { Info = snapshot.Info with { TakenAt = Infrastructure.SyntheticSnapshots.Noon.AddMinutes(i) } });
         }
         var report = LeakExt.Core.Growth.GrowthAnalyzer.Analyze(store.All, 10);
-        string html = HtmlReport.Render(LeakExt.Commands.HeapGrowthResult.From(report, null));
+        string html = HtmlReport.Render(LeakExt.Commands.HeapGrowthResult.From(report, store.All, null));
         Assert.Contains(@"Evil\u202Egnp.exe\e[2J", html);
         Assert.DoesNotContain('\u202E', html);
         Assert.DoesNotContain('\u001b', html);
@@ -94,9 +94,9 @@ public sealed class TerminalTextTests
     public void Dot_labels_show_the_escapes_and_keep_dot_syntax_intact()
     {
         var node = new LeakExt.Core.Retention.BackrefNode(0, new LeakExt.Core.Retention.ObjectRef(0x10, "Evil\"\u001b[2J\n\u202E", 24), "object", ["static X.s_\u0007"], 0, true);
-        var result = new LeakExt.Commands.BackrefsResult("backrefs", node.Object!, null, 0, 0, [node], [], [], null, null);
-        string dot = DotRenderer.Render(result);
-        Assert.Contains("label=\"Evil\\\"\\\\e[2J\\\\n\\\\u202E\\n0x10\\n24 B\"", dot);
+        var result = new LeakExt.Commands.BackrefsResult("backrefs", node.Object!, null, null, null, 0, 0, [node], [], [], null, null);
+        string dot = DotRenderer.Render(result).Text;
+        Assert.Contains("tooltip=\"Evil\\\"\\\\e[2J\\\\n\\\\u202E 0x10\"", dot);
         Assert.Contains("label=\"static X.s_\\\\a\"", dot);
         Assert.DoesNotContain('\u001b', dot);
         Assert.DoesNotContain('\u202E', dot);

@@ -209,7 +209,7 @@ public sealed class DbgEngHostTests(DumpFixture fixture)
         Assert.True(hr == 0, errors);
         JsonElement snapshot = Sessions.Json(json);
         Assert.Equal($"process {engine.ProcessId}", snapshot.GetProperty("source").GetString());
-        Assert.InRange(snapshot.GetProperty("takenAt").GetDateTimeOffset(), before, DateTimeOffset.UtcNow.AddSeconds(1));
+        Assert.InRange(snapshot.GetProperty("snapshot").GetProperty("time").GetDateTimeOffset(), before, DateTimeOffset.UtcNow.AddSeconds(1));
         // Still the whole heap of the first checkpoint: 2,000 Hyperlinks.
         Assert.Contains(snapshot.GetProperty("types").EnumerateArray(),
             t => t.GetProperty("type").GetString() == "Crawler.Hyperlink" && t.GetProperty("count").GetInt64() == 2000);

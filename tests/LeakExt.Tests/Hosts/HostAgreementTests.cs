@@ -147,7 +147,7 @@ public sealed class HostAgreementTests(DumpFixture fixture)
         string dump = fixture.Dumps("Retention").Single();
         (string[] outputs, string errors) = LldbHost.Run(["-c", dump], ["snapshot -name '\\\"two words\\\"' -top 0 -json", "snapshot -name \"two words\" -top 0"]);
         string json = outputs[0][outputs[0].IndexOf('{')..];
-        Assert.Equal("two words", Sessions.Json(json).GetProperty("name").GetString());
+        Assert.Equal("two words", Sessions.Json(json).GetProperty("snapshot").GetProperty("name").GetString());
         Assert.Contains("error: snapshot: unexpected argument 'words'; run 'snapshot -h' for usage. (lldb splits quoted arguments: write -name '\\\"two words\\\"')", errors);
     }
 

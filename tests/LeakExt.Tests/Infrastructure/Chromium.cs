@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace LeakExt.Tests.Infrastructure;
 
-/// <summary>Headless Chromium for screenshots; installs Debian's chromium package when it is missing and we may.</summary>
+/// <summary>Headless Chromium for the HTML report; installs Debian's chromium package when it is missing and we may.</summary>
 internal static class Chromium
 {
     private static readonly object Gate = new();
@@ -22,14 +22,33 @@ internal static class Chromium
         }
     }
 
-    public static void Screenshot(string html, string png, int width, int height)
+    /// <summary>Null where a headless Chromium is installed, else why the HTML report's browser test skips.</summary>
+    public static string? Unavailable =>
+        new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" }.Any(File.Exists)
+            ? null : "headless Chromium is not installed (.ci/run installs Debian's chromium package)";
+
+    /// <summary>The DOM Chromium builds from <paramref name="html"/> (file://, no network), serialized.</summary>
+    public static string DumpDom(string html)
     {
         string profile = Path.Combine(Path.GetTempPath(), $"leakext-chromium-{Environment.ProcessId}");
-        Run(Find(), $"--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking " +
-                    $"--disable-component-update --disable-sync --hide-scrollbars --user-data-dir={profile} " +
-                    $"--window-size={width},{height} --screenshot={png} file://{html}", TimeSpan.FromMinutes(2));
-        if (!File.Exists(png))
-            throw new InvalidOperationException("Chromium wrote no screenshot.");
+        var start = new ProcessStartInfo(Find())
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (string argument in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", $"--user-data-dir={profile}",
+                     "--window-size=1400,1000", "--dump-dom", "file://" + html })
+            start.ArgumentList.Add(argument);
+        using Process process = Process.Start(start)!;
+        Task<string> dom = process.StandardOutput.ReadToEndAsync();
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("chromium --dump-dom took longer than 2 min.");
+        }
+        return dom.Result;
     }
 
     private static void Run(string file, string arguments, TimeSpan timeout)

@@ -19,3 +19,6 @@ public abstract class TheoryUnlessAttribute : TheoryAttribute
             Skip = missing;
     }
 }
+
+/// <summary>A fact that needs headless Chromium, skipped in one line where it is not installed.</summary>
+public sealed class ChromiumFactAttribute() : FactUnlessAttribute(Chromium.Unavailable);

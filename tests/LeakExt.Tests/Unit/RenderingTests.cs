@@ -26,7 +26,7 @@ public sealed class RenderingTests
     {
         (StoredSnapshot a, StoredSnapshot b) = Pair();
         var output = new StringCommandOutput();
-        SnapDiffRenderer.Render(SnapDiffResult.From(SnapshotDiffer.Compare(a, b), DiffSort.Bytes, null), new TextOutput(output));
+        SnapDiffRenderer.Render(SnapDiffResult.From(a, b, SnapshotDiffer.Compare(a, b), DiffSort.Bytes, null), new TextOutput(output));
         Golden.Check("snapdiff.txt", output.Text);
     }
 
@@ -43,7 +43,7 @@ public sealed class RenderingTests
     public void Snapdiff_json_fields_are_the_documented_ones()
     {
         (StoredSnapshot a, StoredSnapshot b) = Pair();
-        string json = System.Text.Json.JsonSerializer.Serialize(SnapDiffResult.From(SnapshotDiffer.Compare(a, b), DiffSort.Bytes, null), LeakJsonContext.Default.SnapDiffResult);
+        string json = System.Text.Json.JsonSerializer.Serialize(SnapDiffResult.From(a, b, SnapshotDiffer.Compare(a, b), DiffSort.Bytes, null), LeakJsonContext.Default.SnapDiffResult);
         Golden.Check("snapdiff.json", json + "\n");
     }
 

@@ -15,9 +15,9 @@ public sealed class RetentionRenderingTests
         var nodes = new List<BackrefNode>
         {
             new(0, Obj(0x1000, "Shop.Order", 48), "object", [], 0, true),
-            new(1, Obj(0x2000, "System.Collections.Generic.List<Shop.Order>", 32), "object", [], 1, true),
+            new(1, Obj(0x2000, "System.Collections.Generic.List<Shop.Order>", 32), "object", [], 1, true) { Length = 3 },
             new(2, Obj(0x3000, "Shop.Customer", 40), "object", [], 2, true),
-            new(3, Obj(0x4000, "System.Collections.Generic.Dictionary<System.Int32, Shop.Customer>", 80), "object", ["static Shop.Store.s_customers"], 3, true),
+            new(3, Obj(0x4000, "System.Collections.Generic.Dictionary<System.Int32, Shop.Customer>", 80), "object", ["static Shop.Store.s_customers"], 3, true) { Length = 120 },
             new(4, Obj(0x5000, "Shop.Invoice \"draft\"", 24), "object", ["thread 0x1f (managed 1) Shop.Program.Main"], 1, true),
         };
         var edges = new List<BackrefEdge>
@@ -29,7 +29,7 @@ public sealed class RetentionRenderingTests
             new(0, 2, "LastOrder", false),
         };
         return new BackrefsResult("backrefs", nodes[0].Object!, "static Shop.Store.s_customers › Dictionary<Int32, Customer> values › Customer.Orders › List<Order> items",
-            120, 118, nodes, edges, [new BackrefCut(3, 7, "depth limit")], null, null);
+            "Order", ["Shop.Order"], 120, 118, nodes, edges, [new BackrefCut(3, 7, "depth limit")], null, null);
     }
 
     [Fact]
@@ -43,7 +43,33 @@ public sealed class RetentionRenderingTests
     [Fact]
     public void Backrefs_dot()
     {
-        Golden.Check("backrefs.dot", DotRenderer.Render(Sample()));
+        Golden.Check("backrefs.dot", DotRenderer.Render(Sample()).Text);
+    }
+
+    [Fact]
+    public void Dot_draws_one_root_node_per_root_and_says_what_it_wrote()
+    {
+        // Two objects held by the same static (a static's value and the runtime's own reference to it) and a string.
+        var nodes = new List<BackrefNode>
+        {
+            new(0, new ObjectRef(0x1000, "System.String", 30), "object", [], 0, true) { Value = "https://example.org/a" },
+            new(1, new ObjectRef(0x2000, "System.Collections.Generic.List<System.String>", 32), "object", ["static App.Cache.s_urls"], 1, true) { Length = 2 },
+            new(2, new ObjectRef(0x3000, "App.Page", 24), "object", ["static App.Cache.s_urls"], 1, true),
+        };
+        var result = new BackrefsResult("backrefs", nodes[0].Object!, "static App.Cache.s_urls › List<String> items", null, null, 0, 0, nodes,
+            [new(1, 0, "List<String> items", false), new(2, 0, "Url", false)], [], "/tmp/urls.dot", null) { FileNodeCount = 4 };
+        DotGraph dot = DotRenderer.Render(result);
+        Assert.Equal(4, dot.NodeCount);
+        string[] lines = dot.Text.Split('\n');
+        Assert.Single(lines, l => l.Contains("label=\"static App.Cache.s_urls\"", StringComparison.Ordinal));
+        Assert.Contains("  r0 -> n1 [style=bold];", lines);
+        Assert.Contains("  r0 -> n2 [style=bold];", lines);
+        Assert.Contains("""  n0 [label="String\n\"https://example.org/a\"\n30 B", tooltip="System.String 0x1000", fillcolor="#f4b6b6"];""", lines);
+        Assert.Contains("""  n1 [label="List<String>\n2 items\n32 B", tooltip="System.Collections.Generic.List<System.String> 0x2000", fillcolor="#fcfcfc"];""", lines);
+
+        var output = new StringCommandOutput();
+        RetentionRenderer.Backrefs(result, new TextOutput(output));
+        Assert.EndsWith("wrote /tmp/urls.dot (4 nodes)\n", output.Text);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using LeakExt.Core;
 using LeakExt.Core.Snapshots;
 using static LeakExt.Tests.Infrastructure.SyntheticSnapshots;
 
@@ -48,9 +49,11 @@ public sealed class SnapshotDiffTests
         (StoredSnapshot a, StoredSnapshot b) = Pair();
         Assert.Equal(["App.Order"], SnapshotDiffer.Compare(a, b, top: 1).Rows.Select(r => r.Type));
         Assert.Equal(4, SnapshotDiffer.Compare(a, b, top: 1).ChangedTypes);
-        Assert.Equal(["App.Gone"], SnapshotDiffer.Compare(a, b, typePattern: "app.*e").Rows.Select(r => r.Type));
-        Assert.Equal(["App.New"], SnapshotDiffer.Compare(a, b, typePattern: "?PP.N*").Rows.Select(r => r.Type));
-        Assert.Equal(["App.Shrinks"], SnapshotDiffer.Compare(a, b, typePattern: "rinK").Rows.Select(r => r.Type));
+        TypeSelection Types(string text) => TypeSelector.Select("snapdiff", text, SnapshotDiffer.TypeNames(a, b));
+        Assert.Equal(["App.Gone"], SnapshotDiffer.Compare(a, b, types: Types("app.*e")).Rows.Select(r => r.Type));
+        Assert.Equal(["App.New"], SnapshotDiffer.Compare(a, b, types: Types("?PP.N*")).Rows.Select(r => r.Type));
+        Assert.Equal(["App.Shrinks"], SnapshotDiffer.Compare(a, b, types: Types("Shrinks")).Rows.Select(r => r.Type));
+        Assert.Equal(["App.Shrinks"], SnapshotDiffer.Compare(a, b, types: Types("*rinK*")).Rows.Select(r => r.Type));
         Assert.Equal(["App.Order", "App.New", "App.Gone", "App.Shrinks"], SnapshotDiffer.Compare(a, b, sort: DiffSort.Count).Rows.Select(r => r.Type));
     }
 
