@@ -65,6 +65,7 @@ public sealed record SnapshotRef(int Index, string? Name, DateTimeOffset Time)
     public static SnapshotRef From(StoredSnapshot stored) => new(stored.Id, stored.Snapshot.Info.Name, stored.Snapshot.Info.TakenAt);
 
     /// <summary>How text output names it: "#2 (after)".</summary>
+    [JsonIgnore]
     public string Label => Name is null ? $"#{Index}" : $"#{Index} ({Name})";
 }
 
