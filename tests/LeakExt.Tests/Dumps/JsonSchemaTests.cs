@@ -71,8 +71,17 @@ public sealed class JsonSchemaTests(DumpFixture fixture)
         yield return Run("snapshots");
         yield return Run($"snapshots -load {saved}");
         yield return Run("snapdiff before after");
-        yield return Run("snapdiff before after -by holder -type CachedItem");
+        // Two checkpoints of the Crawler, which grows between them: rows and holders to diff.
+        string[] crawler = fixture.Dumps("Crawler").Take(2).Select((dump, i) =>
+        {
+            string file = fixture.TempFile($"schema-crawler-{i}-{Guid.NewGuid():n}.leaksnap");
+            SnapshotFile.Write(Sessions.Snapshot(dump, name: $"crawler-{i + 1}"), file);
+            return file;
+        }).ToArray();
+        yield return Run($"snapdiff {crawler[0]} {crawler[1]}");
+        yield return Run($"snapdiff {crawler[0]} {crawler[1]} -by holder -type Hyperlink");
         yield return Run($"backrefs -type CachedItem -dot {dot}");
+        yield return Run("backrefs -type CachedItem -max-nodes 1");
         yield return Run("backrefs -type Retention.WeakOnly -weak");
         yield return Run($"rootpath {top} -all 2");
         yield return Run($"retained {top}");

@@ -93,7 +93,7 @@ public sealed class ReportTests(DumpFixture fixture)
             SnapshotFile.Write(snapshot, Path.Combine(folder, $"leak-{phase}.leaksnap"));
         }
         string html = Path.Combine(folder, "report.html");
-        CliResult result = CliRunner.Run("heapgrowth", folder, "-html", html);
+        CliResult result = CliRunner.Run("heapgrowth", folder, "--html", html);
         Assert.True(result.ExitCode == 0, result.Errors);
         string dom = Chromium.DumpDom(html);
 
