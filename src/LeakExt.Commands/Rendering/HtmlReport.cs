@@ -28,11 +28,13 @@ public static class HtmlReport
         "svg.chart .tick{font-size:12px;fill:#555}svg.chart .axis-title{font-size:13px;fill:#333}" +
         ".legend span{display:inline-block;margin-right:16px;font-size:12px}.legend i{display:inline-block;width:14px;height:4px;margin-right:5px;vertical-align:middle}" +
         "table{border-collapse:collapse;font-size:13px;width:100%}td,th{border:1px solid #d6d6d6;padding:4px 8px;text-align:right;vertical-align:top}" +
-        "th{background:#f3f3f3}td.l,th.l{text-align:left}td.type,td.holder{word-break:break-word}tr:target{background:#fff8c4}" +
+        "th{background:#f3f3f3}td.l,th.l{text-align:left}td.type{min-width:9em;overflow-wrap:anywhere}td.holder{overflow-wrap:anywhere}tr:target{background:#fff8c4}" +
         "code.next{display:block;white-space:pre-wrap;font-size:12px;background:#f6f6f6;padding:1px 4px;margin:1px 0;user-select:all}" +
         "footer{color:#777;font-size:12px;margin-top:30px}" +
         "@media print{body{margin:0;max-width:none;padding:0;font-size:11px}.charts{grid-template-columns:1fr 1fr}h2{break-after:avoid}" +
         "tr,figure{break-inside:avoid}a{color:inherit;text-decoration:none}code.next{background:none;padding:0}@page{size:A4 landscape;margin:12mm}}";
+
+    private const long NoiseBytes = 64 << 10;
 
     public static string Render(HeapGrowthResult r)
     {
@@ -99,11 +101,12 @@ public static class HtmlReport
         string[] points = r.Totals.Select(t => $"{t.Snapshot.Label} {Utc(t.Snapshot.Time)} UTC").ToArray();
         html.Append("<h2>Over time</h2>\n<div class=\"charts\">\n");
         int chart = 0;
+        // Series that never reach 64 KiB (the floor under which a type's change is noise) are left out of the byte charts.
         void Group(string title, string quantity, bool bytes, IEnumerable<ChartSeries> series)
         {
-            List<List<ChartSeries>> groups = SvgChart.ByScale(series);
+            List<List<ChartSeries>> groups = SvgChart.ByScale(bytes ? series.Where(s => s.Values.Max() >= NoiseBytes) : series);
             for (int g = 0; g < groups.Count; g++)
-                SvgChart.Write(html, $"chart-{++chart}", groups.Count == 1 ? title : $"{title} ({(g == 0 ? "largest" : "smaller")} scale{(groups.Count > 2 ? $" {g + 1}" : "")})",
+                SvgChart.Write(html, $"chart-{++chart}", g == 0 ? title : $"{title}, smaller scale{(groups.Count > 2 ? $" {g}" : "")}",
                     quantity, bytes, groups[g], seconds, points);
         }
         Group("Managed heap", "bytes", true,
@@ -119,7 +122,8 @@ public static class HtmlReport
         if (r.Totals.Any(t => t.FinalizerQueueLength > 0))
             Group("Finalizer queue", "objects waiting", false, [new("finalizer queue", r.Totals.Select(t => t.FinalizerQueueLength).ToArray())]);
         if (r.Types.Count > 0)
-            Group("Top suspect types", "live bytes", true, r.Types.Take(SvgChart.Colors.Length).Select(t => new ChartSeries(FieldNames.Short(t.Type), t.Bytes)));
+            Group("Suspect types that change", "live bytes", true,
+                r.Types.Where(t => t.Verdict != "stable").Take(SvgChart.Colors.Length).Select(t => new ChartSeries(FieldNames.Short(t.Type), t.Bytes)));
         html.Append("</div>\n");
     }
 

@@ -85,7 +85,7 @@ public sealed class HostileNamesDumpTests(DumpFixture fixture)
         string graph = File.ReadAllText(dot);
         AssertTerminalSafe(graph);
         Assert.Contains(@"label=""next\\e[31m\\r\\u202E""", graph);
-        Assert.Contains($"label=\"{LongName}\\n0x", graph);
+        Assert.Contains($"tooltip=\"{LongName} 0x", graph);
     }
 
     [Fact]
@@ -97,9 +97,9 @@ public sealed class HostileNamesDumpTests(DumpFixture fixture)
         CliResult result = await run;
         Assert.Equal(1, result.ExitCode);
         // 7 instances of the 1,000-character type, each with its payload: 14 objects of 24 bytes.
-        Assert.Contains("Retained by all 7 live instances of '*L*L*L*Q9':\n  336 bytes (336 B, ", result.Out);
+        Assert.Contains($"-type '*L*L*L*Q9' matched 1 type: {LongName}\nRetained by all 7 live instances of {LongName}:\n  336 bytes (336 B, ", result.Out);
         Assert.Contains(" in 14 objects\n  shallow size: 168 bytes in 7 objects\n", result.Out);
-        Assert.Equal(["error: retained: no live objects of a type matching '*L*L*L*X'."], result.ErrorLines);
+        Assert.Equal(["error: retained: no type matches the pattern '*L*L*L*X'."], result.ErrorLines);
 
         CliResult empty = Cli("retained -type \"\"");
         Assert.Equal(1, empty.ExitCode);

@@ -46,7 +46,7 @@ public sealed class LiveTargetTests
                 WaitForState(pid, s => s == 'T');
                 CliResult result = CliRunner.Run("attach", pid.ToString(), "-c", "snapshot -top 1", "-c", "retained -type Churn.Keeper");
                 Assert.True(result.ExitCode == 0, result.Errors);
-                Assert.Contains("1,000 live instances of 'Churn.Keeper'", result.Out);
+                Assert.Contains("Retained by all 1,000 live instances of Churn.Keeper:", result.Out);
                 Thread.Sleep(200);
                 states.Add(ProcessStatus.State(pid));
             }

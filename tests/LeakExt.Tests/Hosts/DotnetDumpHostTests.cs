@@ -136,7 +136,7 @@ public sealed class DotnetDumpHostTests(DumpFixture fixture)
         Sessions.Run(standalone, "snapshot -name phase1");
         standalone.Target = new OpenTargetProvider(new TargetSession(LeakTarget.OpenDump(dumps[1])));
         (string expected, _, _) = Sessions.Run(standalone, "snapshot -name phase2", "snapdiff phase1 phase2 -type Crawler.* -json");
-        expected = expected[expected.IndexOf("{\n  \"command\": \"snapdiff\"", StringComparison.Ordinal)..];
+        expected = expected[expected.IndexOf("{\n  \"schemaVersion\": 2,\n  \"command\": \"snapdiff\"", StringComparison.Ordinal)..];
 
         string Rows(string json) => Sessions.Json(json).GetProperty("rows").GetRawText();
         Assert.Equal(Rows(expected), Rows(diff));
