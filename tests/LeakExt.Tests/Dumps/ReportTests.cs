@@ -98,7 +98,7 @@ public sealed class ReportTests(DumpFixture fixture)
         string dom = Chromium.DumpDom(html);
 
         Assert.Contains("<section id=\"verdict\" class=\"verdict verdict-leak\">", dom);
-        Assert.Matches(@"<p class=""rate"">[^<]+: \+[\d.]+ (KiB|MiB) per minute", dom);
+        Assert.Matches(@"<p class=""rate"">[^<]+: \+[\d.]+ (B|KiB|MiB|GiB|TiB) per minute", dom);
         Assert.Contains("<dd id=\"source\">6 dumps", dom);
         Assert.Matches(@"<dd id=""runtime"">\.NET \d+\.\d+\.\d+", dom);
         Assert.Contains("<dd id=\"leakext\">LeakExt 0.1.0", dom);
