@@ -84,11 +84,14 @@ public sealed class ReportTests(DumpFixture fixture)
     {
         string folder = fixture.TempFile($"report-{Guid.NewGuid():n}");
         Directory.CreateDirectory(folder);
+        // Stamped at uneven real times, as a recording under load would be (dumps a second apart tell no pace).
+        int[] minutes = [0, 1, 3, 4, 7, 8];
         var times = new List<DateTimeOffset>();
         int phase = 0;
         foreach (string dump in fixture.Dumps("Growth", false, "leak"))
         {
-            Snapshot snapshot = Sessions.Snapshot(dump, name: $"leak-{++phase}");
+            Snapshot taken = Sessions.Snapshot(dump, name: $"leak-{++phase}");
+            Snapshot snapshot = taken with { Info = taken.Info with { TakenAt = SyntheticSnapshots.Noon.AddMinutes(minutes[phase - 1]) } };
             times.Add(snapshot.Info.TakenAt);
             SnapshotFile.Write(snapshot, Path.Combine(folder, $"leak-{phase}.leaksnap"));
         }
