@@ -68,7 +68,7 @@ internal static class RootEnumerator
                 continue;
             }
             foreach (ClrStackRoot root in thread.EnumerateStackRoots())
-                yield return new Entry(root.Object, RootKind.Stack, StackName(root));
+                yield return new Entry(StackObject(heap, root), RootKind.Stack, StackName(root));
         }
 
         foreach (ClrRoot root in AdditionalRoots(heap))
@@ -81,6 +81,22 @@ internal static class RootEnumerator
                 _ => RootKinds.Name(kind).Replace('-', ' '),
             });
         }
+    }
+
+    /// <summary>
+    /// What a stack root points at. ClrMD finds the object holding an interior pointer with its own heap
+    /// walk, which stops at the first corrupt object and then names that one (or the last good one before
+    /// it): where its answer does not hold the pointer, the pointer itself is the root, for the marking to
+    /// resolve through the index, which walks past the damage.
+    /// </summary>
+    private static ClrObject StackObject(ClrHeap heap, ClrStackRoot root)
+    {
+        ClrObject found = root.Object;
+        if (!root.IsInterior || root.RegisterName is not null || root.Address == 0
+            || !heap.Runtime.DataTarget.DataReader.ReadPointer(root.Address, out ulong pointer) || pointer == 0)
+            return found;
+        bool holds = found.Type is not null && found.Type.MethodTable != 0 && found.Address <= pointer && pointer - found.Address <= found.Size;
+        return holds ? found : heap.GetObject(pointer);
     }
 
     /// <summary>

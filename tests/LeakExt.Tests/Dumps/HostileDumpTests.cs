@@ -1,0 +1,169 @@
+using System.Text.Json;
+using LeakExt.Commands;
+using LeakExt.Commands.Framework;
+using LeakExt.Core.Heap;
+using LeakExt.Core.Targets;
+using LeakExt.Tests.Infrastructure;
+
+namespace LeakExt.Tests.Dumps;
+
+/// <summary>
+/// Real dumps of the test targets, damaged by the tests the way a crashing process or an attacker
+/// would: a MethodTable overwritten with garbage or zeros or the free block's, a string's or an
+/// array's length made huge, 64 KiB zeroed, a reference pointed into unmapped memory. Each must read
+/// as exactly the clean dump minus what the damage destroyed (<see cref="HeapOracle"/>): the same
+/// objects otherwise, one corrupt object per damaged stretch, its bytes counted unreadable, what only
+/// it held dead; the same with both readers; totals within committed memory; in bounded time.
+/// </summary>
+[Collection("dumps")]
+public sealed class HostileDumpTests(DumpFixture fixture)
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+
+    private const ulong Garbage = 0x4141414141414141;
+
+    /// <summary>A damage, and what the damaged dump must read as; Address is where rootpath must refuse to find an object.</summary>
+    internal sealed record Damage(string Name, Action<DamagedDump> Apply, DamageExpectation Expected, ulong Address);
+
+    public static TheoryData<string> Targets => new() { "Crawler", "Retention", "Roots", "Plugin", "Crash", "WebApp", "Patterns" };
+
+    internal string DumpOf(string target) => target switch
+    {
+        "Crawler" => fixture.Dumps("Crawler")[0],
+        "Plugin" => fixture.Dumps("Plugin", false, "leaky")[0],
+        "Crash" => fixture.CrashDump("Crash", 2, "thread"),
+        "WebApp" => fixture.Dumps("WebApp")[^1],
+        "Patterns" => fixture.Dumps("Patterns", false, "spike")[0],
+        _ => fixture.Dumps(target).Single(),
+    };
+
+    /// <summary>The damages to try on a dump (all of them, or the ones each new target must pass).</summary>
+    internal static List<Damage> Damages(HeapOracle heap, bool all)
+    {
+        var damages = new List<Damage>();
+        (ulong Start, ulong End) Whole(int node) => (heap.Address(node), heap.Address(node) + heap.Extent(node));
+        Damage OnObject(string name, int node, Action<DamagedDump, ulong> apply) =>
+            new(name, d => apply(d, heap.Address(node)), heap.Without([Whole(node)]), heap.Address(node));
+
+        int plain = Victims.Fixed(heap), text = Victims.String(heap), array = Victims.ReferenceArray(heap);
+        damages.Add(OnObject("MethodTable 0x4141…", plain, (d, at) => d.WriteUInt64(at, Garbage)));
+        damages.Add(OnObject("String length 0x7fffffff", text, (d, at) => d.WriteUInt32(at + 8, 0x7fffffff)));
+        damages.Add(OnObject("array length 0x100000", array, (d, at) => d.WriteUInt32(at + 8, 0x100000)));
+        (ulong start, ulong end) = Victims.ZeroedRun(heap, 64 << 10);
+        damages.Add(new Damage("64 KiB zeroed", d => d.Zero(start, 64 << 10), heap.Without([(start, end)]), start));
+        if (!all)
+            return damages;
+
+        damages.Add(OnObject("MethodTable zero", Victims.Fixed(heap), (d, at) => d.WriteUInt64(at, 0)));
+        ulong free = heap.Target.Runtime.Heap.FreeType.MethodTable;
+        damages.Add(OnObject("the free block's MethodTable", Victims.FixedWithFarLength(heap), (d, at) => d.WriteUInt64(at, free)));
+        damages.Add(OnObject("String length 0x100000", text, (d, at) => d.WriteUInt32(at + 8, 0x100000)));
+        damages.Add(OnObject("array length 0x7fffffff", array, (d, at) => d.WriteUInt32(at + 8, 0x7fffffff)));
+        foreach (bool fromArray in new[] { false, true })
+        {
+            (int from, int to, ulong offset) = Victims.SoleReference(heap, fromArray);
+            ulong nowhere = Unmapped(heap);
+            damages.Add(new Damage($"a {(fromArray ? "array slot" : "field")} pointing into unmapped memory",
+                d => d.WriteUInt64(heap.Address(from) + offset, nowhere), heap.Without([], (from, to)), nowhere));
+        }
+        return damages;
+    }
+
+    /// <summary>An address neither the dump nor the GC heap holds: past the last mapping, 16-byte aligned.</summary>
+    private static ulong Unmapped(HeapOracle heap) =>
+        (heap.Target.CoreFile!.Segments.Max(s => s.VirtualAddress + s.MemorySize) + (1UL << 30)) & ~15UL;
+
+    [Fact]
+    public void Every_damage_reads_as_the_clean_dump_without_what_it_destroyed_with_both_readers() => Check("Crawler", all: true);
+
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public void Every_test_target_survives_the_damages_each_new_target_must_pass(string target) => Check(target, all: false);
+
+    private void Check(string target, bool all)
+    {
+        using var heap = new HeapOracle(DumpOf(target));
+        Assert.True(heap.Reached(new HashSet<int>()).PopCount() == heap.Analysis.Heap.Marks.LiveCount, "the oracle does not reproduce the clean live set");
+        using var dump = new DamagedDump(DumpOf(target), fixture.TempFile($"hostile-{target}.dmp"));
+        foreach (Damage damage in Damages(heap, all))
+        {
+            damage.Apply(dump);
+            try
+            {
+                using var session = new TargetSession(LeakTarget.OpenDump(dump.Path));
+                foreach (HeapReaderKind reader in new[] { HeapReaderKind.Fast, HeapReaderKind.ClrMd })
+                {
+                    LiveHeap read = Within(() => session.GetLiveHeap(reader, null, CancellationToken.None), $"{target}, {damage.Name}, {reader}");
+                    AssertReadsAs(damage.Expected, read, $"{target}, {damage.Name}, {reader} reader");
+                }
+                using var standalone = new OpenTargetProvider(new TargetSession(LeakTarget.OpenDump(dump.Path)));
+                AssertSnapshotTotalsPossible(new LeakSession(standalone), damage);
+            }
+            finally
+            {
+                dump.Restore();
+            }
+        }
+    }
+
+    internal static void AssertReadsAs(DamageExpectation expected, LiveHeap read, string what)
+    {
+        HeapIndex index = read.Index;
+        Assert.True(expected.StartBits.AsSpan().SequenceEqual(index.StartBits), $"{what}: other objects than the clean dump's, less the destroyed ones");
+        Assert.Equal(expected.MethodTables, Enumerable.Range(0, index.ObjectCount).Select(n => index.Types[index.TypeIds[n]].MethodTable).ToArray());
+        Assert.Equal(expected.Sizes, index.Sizes.AsSpan(0, index.ObjectCount).ToArray());
+        Assert.Equal(expected.FreeStarts, index.FreeStarts);
+        Assert.True(expected.CorruptObjects == index.CorruptObjects, $"{what}: {index.CorruptObjects} corrupt objects, expected {expected.CorruptObjects}");
+        Assert.True(expected.UnreadableBytes == index.UnreadableBytes, $"{what}: {index.UnreadableBytes} unreadable bytes, expected {expected.UnreadableBytes}");
+        Assert.True(expected.MarkBits.AsSpan().SequenceEqual(read.Marks.MarkBits), $"{what}: another live set than the clean one less what only the destroyed objects held");
+        Assert.True(expected.InvalidReferences == read.Marks.InvalidReferences, $"{what}: {read.Marks.InvalidReferences} invalid references, expected {expected.InvalidReferences}");
+        Assert.Equal(expected.UnresolvedRoots, read.Marks.UnresolvedRoots);
+    }
+
+    /// <summary>The snapshot says what was skipped, and its totals fit in the memory the GC committed.</summary>
+    private static void AssertSnapshotTotalsPossible(LeakSession session, Damage damage)
+    {
+        JsonElement snapshot = Sessions.Json(Completes(session, "snapshot -json", damage.Name));
+        JsonElement diagnostics = snapshot.GetProperty("diagnostics");
+        Assert.Equal(damage.Expected.CorruptObjects, diagnostics.GetProperty("corruptObjects").GetInt64());
+        Assert.Equal(damage.Expected.UnreadableBytes, diagnostics.GetProperty("unreadableBytes").GetInt64());
+        AssertWithinCommitted(snapshot.GetProperty("totals"), damage.Name);
+    }
+
+    internal static void AssertWithinCommitted(JsonElement totals, string what)
+    {
+        long committed = totals.GetProperty("committedBytes").GetInt64();
+        long heapBytes = totals.GetProperty("liveBytes").GetInt64() + totals.GetProperty("deadBytes").GetInt64() + totals.GetProperty("freeBytes").GetInt64();
+        Assert.True(heapBytes <= committed, $"{what}: {heapBytes:N0} bytes of objects and free space in {committed:N0} committed bytes");
+    }
+
+    /// <summary>Runs a command that must succeed, within <see cref="Patience"/>; returns its output.</summary>
+    internal static string Completes(LeakSession session, string command, string what)
+    {
+        (string output, string errors, CommandDispatcher.Outcome outcome) = Within(() => Sessions.Run(session, command), $"{what}: {command}");
+        Assert.True(outcome == CommandDispatcher.Outcome.Succeeded, $"{what}: {command} failed: {errors}");
+        return output;
+    }
+
+    /// <summary>Runs a command that must complete or fail in one line without a stack trace, within <see cref="Patience"/>.</summary>
+    internal static (string Output, string Error, bool Succeeded) CompletesOrFailsInOneLine(LeakSession session, string command, string what)
+    {
+        (string output, string errors, CommandDispatcher.Outcome outcome) = Within(() => Sessions.Run(session, command), $"{what}: {command}");
+        AssertOneLine(errors, $"{what}: {command}");
+        return (output, errors.Trim(), outcome == CommandDispatcher.Outcome.Succeeded);
+    }
+
+    internal static void AssertOneLine(string errors, string what)
+    {
+        Assert.True(errors.Trim().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 1, $"{what}: more than one error line:\n{errors}");
+        Assert.DoesNotContain("   at ", errors);
+        Assert.DoesNotContain("Exception", errors);
+    }
+
+    internal static T Within<T>(Func<T> work, string what)
+    {
+        Task<T> task = Task.Run(work);
+        Assert.True(task.Wait(Patience), $"{what}: no answer within {Patience.TotalMinutes} minutes");
+        return task.Result;
+    }
+}
