@@ -84,19 +84,22 @@ internal static class RootEnumerator
     }
 
     /// <summary>
-    /// What a stack root points at. ClrMD finds the object holding an interior pointer with its own heap
-    /// walk, which stops at the first corrupt object and then names that one (or the last good one before
-    /// it): where its answer does not hold the pointer, the pointer itself is the root, for the marking to
-    /// resolve through the index, which walks past the damage.
+    /// What a stack root points at. For an interior pointer ClrMD finds the containing object with its
+    /// own heap walk, which believes every length and stops at the first corrupt object, so on a damaged
+    /// heap it names the wrong object (the corrupt one, or one whose length swallowed the pointer). When
+    /// the stack slot can be read and ClrMD's answer is consistent with it (the pointer itself, or an
+    /// object that starts at or before it), the pointer itself is the root: the marking resolves it
+    /// through the index, whose walk checked every extent and resumed after the damage. On a clean
+    /// heap both give the same object.
     /// </summary>
     private static ClrObject StackObject(ClrHeap heap, ClrStackRoot root)
     {
         ClrObject found = root.Object;
-        if (!root.IsInterior || root.RegisterName is not null || root.Address == 0
+        if (!root.IsInterior || root.Address == 0
             || !heap.Runtime.DataTarget.DataReader.ReadPointer(root.Address, out ulong pointer) || pointer == 0)
             return found;
-        bool holds = found.Type is not null && found.Type.MethodTable != 0 && found.Address <= pointer && pointer - found.Address <= found.Size;
-        return holds ? found : heap.GetObject(pointer);
+        bool consistent = found.Address == pointer || (found.Address != 0 && found.Address < pointer);
+        return consistent ? heap.GetObject(pointer) : found;
     }
 
     /// <summary>
