@@ -55,34 +55,14 @@ public sealed class CrawlerDumpTests(DumpFixture fixture)
             Assert.Equal(0, fast.Index.UnreadableBytes);
             Assert.Equal(0, baseline.Index.CorruptObjects);
             Assert.Equal(0, fast.Marks.InvalidReferences);
-            AssertSameObjectsAsClrMdsWalk(target, fast.Index);
+            // Both readers walk by the same rules; ClrMD's own walk is the independent check that they list every object, and only objects.
+            HeapOracle.AssertListsClrMdsObjects(target, fast.Index);
 
             var snapshotFast = new TargetSession(target).TakeSnapshot(null, HeapReaderKind.Fast, null, default);
             var snapshotClrMd = new TargetSession(target).TakeSnapshot(null, HeapReaderKind.ClrMd, null, default);
             Assert.Equal(Rows(snapshotClrMd), Rows(snapshotFast));
             Assert.Equal(snapshotClrMd.Totals with { Generations = [] }, snapshotFast.Totals with { Generations = [] });
         }
-    }
-
-    /// <summary>Both readers walk by the same rules; ClrMD's own walk is the independent check that the rules list every object, and only objects.</summary>
-    private static void AssertSameObjectsAsClrMdsWalk(LeakTarget target, HeapIndex index)
-    {
-        int node = 0, free = 0;
-        foreach (Microsoft.Diagnostics.Runtime.ClrObject obj in target.Runtime.Heap.Segments.OrderBy(s => s.Start).SelectMany(s => s.EnumerateObjects()))
-        {
-            if (obj.IsFree)
-            {
-                Assert.True(free < index.FreeStarts.Length, $"ClrMD has more free blocks, the next at 0x{obj.Address:x}");
-                Assert.Equal((obj.Address, obj.Size), (index.FreeStarts[free], index.FreeSizes[free]));
-                free++;
-                continue;
-            }
-            Assert.True(node < index.ObjectCount, $"ClrMD has more objects, the next at 0x{obj.Address:x}");
-            Assert.Equal((obj.Address, obj.Type!.MethodTable, obj.Size), (index.AddressOf(node), index.Types[index.TypeIds[node]].MethodTable, index.SizeOf(node)));
-            node++;
-        }
-        Assert.Equal(index.ObjectCount, node);
-        Assert.Equal(index.FreeStarts.Length, free);
     }
 
     private static string[] Rows(Snapshot s) =>

@@ -1,8 +1,11 @@
 using System.Text.Json;
+using LeakExt.Cli;
 using LeakExt.Commands;
+using LeakExt.Core;
 using LeakExt.Commands.Framework;
 using LeakExt.Core.Heap;
 using LeakExt.Core.Targets;
+using LeakExt.Tests.Cli;
 using LeakExt.Tests.Infrastructure;
 
 namespace LeakExt.Tests.Dumps;
@@ -22,8 +25,17 @@ public sealed class HostileDumpTests(DumpFixture fixture)
 
     private const ulong Garbage = 0x4141414141414141;
 
-    /// <summary>A damage, and what the damaged dump must read as; Address is where rootpath must refuse to find an object.</summary>
-    internal sealed record Damage(string Name, Action<DamagedDump> Apply, DamageExpectation Expected, ulong Address);
+    /// <summary>
+    /// A damage, and what the damaged dump must read as. Address is where rootpath, retained and backrefs
+    /// must find no object, and Refusal how their one-line error starts there (given the command).
+    /// </summary>
+    internal sealed record Damage(string Name, Action<DamagedDump> Apply, DamageExpectation Expected, ulong Address, Func<string, string> Refusal);
+
+    /// <summary>The refusal at an address inside bytes the walk could not decode.</summary>
+    private static Func<string, string> Unreadable(ulong address) => command => $"{command}: 0x{address:x} lies in ";
+
+    /// <summary>The refusal at an address outside the GC heap.</summary>
+    private static Func<string, string> NoObject(ulong address) => command => $"{command}: no object starts at 0x{address:x} ";
 
     public static TheoryData<string> Targets => new() { "Crawler", "Retention", "Roots", "Plugin", "Crash", "WebApp", "Patterns" };
 
@@ -43,14 +55,14 @@ public sealed class HostileDumpTests(DumpFixture fixture)
         var damages = new List<Damage>();
         (ulong Start, ulong End) Whole(int node) => (heap.Address(node), heap.Address(node) + heap.Extent(node));
         Damage OnObject(string name, int node, Action<DamagedDump, ulong> apply) =>
-            new(name, d => apply(d, heap.Address(node)), heap.Without([Whole(node)]), heap.Address(node));
+            new(name, d => apply(d, heap.Address(node)), heap.Without([Whole(node)]), heap.Address(node), Unreadable(heap.Address(node)));
 
         int plain = Victims.Fixed(heap), text = Victims.String(heap), array = Victims.ReferenceArray(heap);
         damages.Add(OnObject("MethodTable 0x4141…", plain, (d, at) => d.WriteUInt64(at, Garbage)));
         damages.Add(OnObject("String length 0x7fffffff", text, (d, at) => d.WriteUInt32(at + 8, 0x7fffffff)));
         damages.Add(OnObject("array length 0x100000", array, (d, at) => d.WriteUInt32(at + 8, 0x100000)));
         (ulong start, ulong end) = Victims.ZeroedRun(heap, 64 << 10);
-        damages.Add(new Damage("64 KiB zeroed", d => d.Zero(start, 64 << 10), heap.Without([(start, end)]), start));
+        damages.Add(new Damage("64 KiB zeroed", d => d.Zero(start, 64 << 10), heap.Without([(start, end)]), start, Unreadable(start)));
         if (!all)
             return damages;
 
@@ -64,7 +76,7 @@ public sealed class HostileDumpTests(DumpFixture fixture)
             (int from, int to, ulong offset) = Victims.SoleReference(heap, fromArray);
             ulong nowhere = Unmapped(heap);
             damages.Add(new Damage($"a {(fromArray ? "array slot" : "field")} pointing into unmapped memory",
-                d => d.WriteUInt64(heap.Address(from) + offset, nowhere), heap.Without([], (from, to)), nowhere));
+                d => d.WriteUInt64(heap.Address(from) + offset, nowhere), heap.Without([], (from, to)), nowhere, NoObject(nowhere)));
         }
         return damages;
     }
@@ -85,6 +97,8 @@ public sealed class HostileDumpTests(DumpFixture fixture)
         using var heap = new HeapOracle(DumpOf(target));
         Assert.True(heap.Reached(new HashSet<int>()).PopCount() == heap.Analysis.Heap.Marks.LiveCount, "the oracle does not reproduce the clean live set");
         using var dump = new DamagedDump(DumpOf(target), fixture.TempFile($"hostile-{target}.dmp"));
+        // Every damage is tried whatever the one before gave, so that one run names every failure.
+        var failures = new List<string>();
         foreach (Damage damage in Damages(heap, all))
         {
             damage.Apply(dump);
@@ -93,16 +107,93 @@ public sealed class HostileDumpTests(DumpFixture fixture)
                 using var session = new TargetSession(LeakTarget.OpenDump(dump.Path));
                 foreach (HeapReaderKind reader in new[] { HeapReaderKind.Fast, HeapReaderKind.ClrMd })
                 {
-                    LiveHeap read = Within(() => session.GetLiveHeap(reader, null, CancellationToken.None), $"{target}, {damage.Name}, {reader}");
-                    AssertReadsAs(damage.Expected, read, $"{target}, {damage.Name}, {reader} reader");
+                    string what = $"{target}, {damage.Name}, {reader} reader";
+                    try
+                    {
+                        LiveHeap read = Within(() => session.GetLiveHeap(reader, null, CancellationToken.None), what);
+                        AssertReadsAs(damage.Expected, read, what);
+                    }
+                    catch (Exception ex) when (ex is Xunit.Sdk.XunitException or LeakExtException)
+                    {
+                        failures.Add($"{what}: {ex.Message}");
+                    }
                 }
-                using var standalone = new OpenTargetProvider(new TargetSession(LeakTarget.OpenDump(dump.Path)));
-                AssertSnapshotTotalsPossible(new LeakSession(standalone), damage);
+                try
+                {
+                    AssertCommandsTellTheDamage(dump.Path, damage);
+                }
+                catch (Xunit.Sdk.XunitException ex)
+                {
+                    failures.Add($"{target}, {damage.Name}, commands: {ex.Message}");
+                }
             }
             finally
             {
                 dump.Restore();
             }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        AssertFreeBlocksAreNoObjects(DumpOf(target), heap);
+    }
+
+    /// <summary>
+    /// What a user sees on the damaged dump, in the standalone host: the snapshot completes (exit 0) and
+    /// says what was skipped, its totals fit in committed memory, no segment is more than all free; at
+    /// the damaged address rootpath fails in one line with exit code 1, and so do retained and backrefs.
+    /// </summary>
+    private static void AssertCommandsTellTheDamage(string dump, Damage damage)
+    {
+        DamageExpectation expected = damage.Expected;
+        CliResult run = Within(() => CliRunner.Run("analyze", dump, "-c", "snapshot", "-c", $"rootpath 0x{damage.Address:x}"), "snapshot, rootpath");
+        Assert.True(run.ExitCode == SessionHost.ExitFailure, $"exit code {run.ExitCode}, expected {SessionHost.ExitFailure}: {run.Errors}");
+        AssertOneLine(run.Errors, "rootpath");
+        Assert.StartsWith("error: " + damage.Refusal("rootpath"), run.Errors);
+        if (expected.CorruptObjects + expected.InvalidReferences + expected.UnreadableBytes > 0)
+            Assert.Contains($"Warning: {N(expected.CorruptObjects)} corrupt objects, {N(expected.InvalidReferences)} invalid references, " +
+                            $"{N(expected.UnresolvedRoots)} roots to no object, {N(expected.UnreadableBytes)} unreadable heap bytes", run.Out);
+
+        using var provider = new OpenTargetProvider(new TargetSession(LeakTarget.OpenDump(dump)));
+        var session = new LeakSession(provider);
+        JsonElement snapshot = Sessions.Json(Completes(session, "snapshot -json", damage.Name));
+        JsonElement diagnostics = snapshot.GetProperty("diagnostics");
+        Assert.Equal(expected.CorruptObjects, diagnostics.GetProperty("corruptObjects").GetInt64());
+        Assert.Equal(expected.UnreadableBytes, diagnostics.GetProperty("unreadableBytes").GetInt64());
+        AssertWithinCommitted(snapshot.GetProperty("totals"), damage.Name);
+        AssertFreeAtMostAll(Sessions.Json(Completes(session, "fragmentation -top 100000 -json", damage.Name)), damage.Name);
+        foreach (string command in new[] { "retained", "backrefs" })
+        {
+            (_, string error, bool succeeded) = CompletesOrFailsInOneLine(session, $"{command} 0x{damage.Address:x}", damage.Name);
+            Assert.False(succeeded, $"{damage.Name}: {command} found an object at 0x{damage.Address:x}");
+            Assert.StartsWith(damage.Refusal(command), error);
+        }
+    }
+
+    private static string N(long value) => value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Free space is never more than all of the heap, its generation or its segment.</summary>
+    private static void AssertFreeAtMostAll(JsonElement fragmentation, string what)
+    {
+        Assert.True(fragmentation.GetProperty("freeBytes").GetInt64() <= fragmentation.GetProperty("heapBytes").GetInt64(), $"{what}: more free bytes than heap");
+        foreach (string part in new[] { "generations", "segments" })
+            foreach (JsonElement row in fragmentation.GetProperty(part).EnumerateArray())
+                Assert.True(row.GetProperty("freePercent").GetDouble() <= 100, $"{what}: {row.GetProperty("freePercent").GetDouble()}% free in {row}");
+    }
+
+    /// <summary>A free block of the (clean) dump is space, not an object: rootpath, retained and backrefs say so in one line.</summary>
+    private static void AssertFreeBlocksAreNoObjects(string dump, HeapOracle heap)
+    {
+        ulong free = heap.Index.FreeStarts[heap.Index.FreeStarts.Length / 2];
+        CliResult run = Within(() => CliRunner.Run("analyze", dump, "-c", $"rootpath 0x{free:x}"), "rootpath on a free block");
+        Assert.Equal(SessionHost.ExitFailure, run.ExitCode);
+        AssertOneLine(run.Errors, "rootpath on a free block");
+        Assert.StartsWith($"error: rootpath: 0x{free:x} is free space in the GC heap", run.Errors);
+        using var provider = new OpenTargetProvider(new TargetSession(LeakTarget.OpenDump(dump)));
+        var session = new LeakSession(provider);
+        foreach (string command in new[] { "retained", "backrefs" })
+        {
+            (_, string error, bool succeeded) = CompletesOrFailsInOneLine(session, $"{command} 0x{free:x}", "a free block");
+            Assert.False(succeeded, $"{command} took the free block at 0x{free:x} for an object");
+            Assert.StartsWith($"{command}: 0x{free:x} is free space in the GC heap", error);
         }
     }
 
@@ -110,24 +201,28 @@ public sealed class HostileDumpTests(DumpFixture fixture)
     {
         HeapIndex index = read.Index;
         Assert.True(expected.StartBits.AsSpan().SequenceEqual(index.StartBits), $"{what}: other objects than the clean dump's, less the destroyed ones");
-        Assert.Equal(expected.MethodTables, Enumerable.Range(0, index.ObjectCount).Select(n => index.Types[index.TypeIds[n]].MethodTable).ToArray());
-        Assert.Equal(expected.Sizes, index.Sizes.AsSpan(0, index.ObjectCount).ToArray());
-        Assert.Equal(expected.FreeStarts, index.FreeStarts);
+        Assert.True(expected.MethodTables.SequenceEqual(Enumerable.Range(0, index.ObjectCount).Select(n => index.Types[index.TypeIds[n]].MethodTable)), $"{what}: other types");
+        Assert.True(expected.Sizes.AsSpan().SequenceEqual(index.Sizes.AsSpan(0, index.ObjectCount)), $"{what}: other sizes");
+        Assert.True(expected.FreeStarts.AsSpan().SequenceEqual(index.FreeStarts), $"{what}: {index.FreeStarts.Length} free blocks, expected {expected.FreeStarts.Length}");
         Assert.True(expected.CorruptObjects == index.CorruptObjects, $"{what}: {index.CorruptObjects} corrupt objects, expected {expected.CorruptObjects}");
         Assert.True(expected.UnreadableBytes == index.UnreadableBytes, $"{what}: {index.UnreadableBytes} unreadable bytes, expected {expected.UnreadableBytes}");
         Assert.True(expected.MarkBits.AsSpan().SequenceEqual(read.Marks.MarkBits), $"{what}: another live set than the clean one less what only the destroyed objects held");
         Assert.True(expected.InvalidReferences == read.Marks.InvalidReferences, $"{what}: {read.Marks.InvalidReferences} invalid references, expected {expected.InvalidReferences}");
-        Assert.Equal(expected.UnresolvedRoots, read.Marks.UnresolvedRoots);
+        Assert.True(expected.UnresolvedRoots == read.Marks.UnresolvedRoots,
+            $"{what}: {read.Marks.UnresolvedRoots} roots to no object, expected {expected.UnresolvedRoots}: {UnresolvedRoots(read)}");
     }
 
-    /// <summary>The snapshot says what was skipped, and its totals fit in the memory the GC committed.</summary>
-    private static void AssertSnapshotTotalsPossible(LeakSession session, Damage damage)
+    /// <summary>The roots that resolve to no object of the index, named, for a failure's message.</summary>
+    private static string UnresolvedRoots(LiveHeap read)
     {
-        JsonElement snapshot = Sessions.Json(Completes(session, "snapshot -json", damage.Name));
-        JsonElement diagnostics = snapshot.GetProperty("diagnostics");
-        Assert.Equal(damage.Expected.CorruptObjects, diagnostics.GetProperty("corruptObjects").GetInt64());
-        Assert.Equal(damage.Expected.UnreadableBytes, diagnostics.GetProperty("unreadableBytes").GetInt64());
-        AssertWithinCommitted(snapshot.GetProperty("totals"), damage.Name);
+        var names = new List<string>();
+        for (int r = 0; r < read.Roots.Objects.Length && names.Count < 10; r++)
+        {
+            ulong root = read.Roots.Objects[r];
+            if (read.Index.IndexOf(root) < 0 && (read.Roots.Kinds[r] == RootKind.ConservativeStack || read.Index.IndexOfContaining(root, out _) < 0))
+                names.Add($"0x{root:x} {read.Roots.Kinds[r]} {read.Roots.Names[read.Roots.NameIds[r]]}");
+        }
+        return string.Join("; ", names);
     }
 
     internal static void AssertWithinCommitted(JsonElement totals, string what)

@@ -14,8 +14,10 @@ internal sealed record DamageExpectation(
 /// The clean dump a damaged copy is made from, read once, as the oracle: objects the damage destroys
 /// are no longer objects (their bytes unreadable, each destroyed stretch one corrupt object), and
 /// what only they kept alive dies; every reference a live object holds to them becomes an invalid
-/// reference. Liveness is recomputed independently of the marker, by a search over the clean
-/// reference graph from the clean root objects (checked to give the clean live set unchanged).
+/// reference. It stands apart from the readers under test: its objects are checked to be exactly
+/// those of ClrMD's own per-object walk, its references are ClrMD's (the ClrMD reader's graph), and
+/// liveness is recomputed by its own search over that graph from the clean root objects (checked to
+/// give the clean live set unchanged).
 /// </summary>
 internal sealed class HeapOracle : IDisposable
 {
@@ -25,7 +27,10 @@ internal sealed class HeapOracle : IDisposable
     public HeapOracle(string dump)
     {
         _session = new TargetSession(LeakTarget.OpenDump(dump));
+        // The ClrMD reader first: the analysis then takes its references from ClrMD's enumeration.
+        _session.GetLiveHeap(HeapReaderKind.ClrMd, null, CancellationToken.None);
         Analysis = _session.GetAnalysis(null, CancellationToken.None);
+        AssertListsClrMdsObjects(_session.Target, Index);
         _addresses = new ulong[Index.ObjectCount];
         for (int s = 0; s < Index.Segments.Length; s++)
         {
@@ -41,6 +46,27 @@ internal sealed class HeapOracle : IDisposable
     public ulong Extent(int node) => (Math.Max(Index.SizeOf(node), 24) + 7) & ~7UL;
     public ClrType Type(int node) => Index.Types[Index.TypeIds[node]];
     public bool IsLive(int node) => Analysis.IsLive(node);
+
+    /// <summary>That an index lists exactly the objects and free blocks ClrMD's own per-object walk does, in order, with the same types and sizes.</summary>
+    public static void AssertListsClrMdsObjects(LeakTarget target, HeapIndex index)
+    {
+        int node = 0, free = 0;
+        foreach (ClrObject obj in target.Runtime.Heap.Segments.OrderBy(s => s.Start).SelectMany(s => s.EnumerateObjects()))
+        {
+            if (obj.IsFree)
+            {
+                Assert.True(free < index.FreeStarts.Length, $"ClrMD has more free blocks, the next at 0x{obj.Address:x}");
+                Assert.Equal((obj.Address, obj.Size), (index.FreeStarts[free], index.FreeSizes[free]));
+                free++;
+                continue;
+            }
+            Assert.True(node < index.ObjectCount, $"ClrMD has more objects, the next at 0x{obj.Address:x}");
+            Assert.Equal((obj.Address, obj.Type!.MethodTable, obj.Size), (index.AddressOf(node), index.Types[index.TypeIds[node]].MethodTable, index.SizeOf(node)));
+            node++;
+        }
+        Assert.Equal(index.ObjectCount, node);
+        Assert.Equal(index.FreeStarts.Length, free);
+    }
 
     private readonly struct Addresses(ulong[] addresses) : IObjectVisitor
     {
