@@ -76,7 +76,7 @@ internal static class Victims
                     return (start, end);
             }
         }
-        throw new InvalidOperationException("no gen1 or gen2 region long enough to zero a run of it");
+        throw new InvalidOperationException($"no small-object-heap segment has {length:N0} bytes to zero clear of the allocation contexts and the root objects");
     }
 
     private static int SoleTarget(HeapOracle heap, int node)

@@ -4,7 +4,7 @@ using LeakExt.Tests.Cli;
 using LeakExt.Tests.Infrastructure;
 using Microsoft.Diagnostics.Runtime;
 
-namespace LeakExt.Tests.Dumps;
+namespace LeakExt.Tests.Hostile;
 
 /// <summary>
 /// A real dump whose ELF headers the test damages, field by field, as a corrupt copy or an attacker
@@ -41,9 +41,9 @@ public sealed class DamagedElfHeaderTests(DumpFixture fixture)
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
         dump.WriteFile(at, bytes.AsSpan(0, width));
 
-        CliResult result = HostileDumpTests.Within(() => CliRunner.Run("analyze", dump.Path, "-c", "snapshot"), damage);
+        CliResult result = DamagedDumpTests.Within(() => CliRunner.Run("analyze", dump.Path, "-c", "snapshot"), damage);
         Assert.True(result.ExitCode == 1, $"{damage}: exit code {result.ExitCode}: {result.Errors}");
-        HostileDumpTests.AssertOneLine(result.Errors, damage);
+        DamagedDumpTests.AssertOneLine(result.Errors, damage);
         Assert.StartsWith("error: ", result.Errors);
         Assert.Contains(expected, result.Errors);
     }

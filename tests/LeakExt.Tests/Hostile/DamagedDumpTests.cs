@@ -8,7 +8,7 @@ using LeakExt.Core.Targets;
 using LeakExt.Tests.Cli;
 using LeakExt.Tests.Infrastructure;
 
-namespace LeakExt.Tests.Dumps;
+namespace LeakExt.Tests.Hostile;
 
 /// <summary>
 /// Real dumps of the test targets, damaged by the tests the way a crashing process or an attacker
@@ -19,7 +19,7 @@ namespace LeakExt.Tests.Dumps;
 /// it held dead; the same with both readers; totals within committed memory; in bounded time.
 /// </summary>
 [Collection("dumps")]
-public sealed class HostileDumpTests(DumpFixture fixture)
+public sealed class DamagedDumpTests(DumpFixture fixture)
 {
     public static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
 
@@ -37,7 +37,7 @@ public sealed class HostileDumpTests(DumpFixture fixture)
     /// <summary>The refusal at an address outside the GC heap.</summary>
     private static Func<string, string> NoObject(ulong address) => command => $"{command}: no object starts at 0x{address:x} ";
 
-    public static TheoryData<string> Targets => new() { "Crawler", "Retention", "Roots", "Plugin", "Crash", "WebApp", "Patterns" };
+    public static TheoryData<string> Targets => new() { "Retention", "Roots", "Plugin", "Crash", "WebApp", "Patterns", "HostileNames" };
 
     internal string DumpOf(string target) => target switch
     {
@@ -49,7 +49,7 @@ public sealed class HostileDumpTests(DumpFixture fixture)
         _ => fixture.Dumps(target).Single(),
     };
 
-    /// <summary>The damages to try on a dump (all of them, or the ones each new target must pass).</summary>
+    /// <summary>The damages to try on a dump: all of them, or those each test target must pass (a MethodTable of garbage, a huge length).</summary>
     internal static List<Damage> Damages(HeapOracle heap, bool all)
     {
         var damages = new List<Damage>();
@@ -57,15 +57,16 @@ public sealed class HostileDumpTests(DumpFixture fixture)
         Damage OnObject(string name, int node, Action<DamagedDump, ulong> apply) =>
             new(name, d => apply(d, heap.Address(node)), heap.Without([Whole(node)]), heap.Address(node), Unreadable(heap.Address(node)));
 
-        int plain = Victims.Fixed(heap), text = Victims.String(heap), array = Victims.ReferenceArray(heap);
+        int plain = Victims.Fixed(heap), text = Victims.String(heap);
         damages.Add(OnObject("MethodTable 0x4141…", plain, (d, at) => d.WriteUInt64(at, Garbage)));
         damages.Add(OnObject("String length 0x7fffffff", text, (d, at) => d.WriteUInt32(at + 8, 0x7fffffff)));
-        damages.Add(OnObject("array length 0x100000", array, (d, at) => d.WriteUInt32(at + 8, 0x100000)));
-        (ulong start, ulong end) = Victims.ZeroedRun(heap, 64 << 10);
-        damages.Add(new Damage("64 KiB zeroed", d => d.Zero(start, 64 << 10), heap.Without([(start, end)]), start, Unreadable(start)));
         if (!all)
             return damages;
 
+        int array = Victims.ReferenceArray(heap);
+        damages.Add(OnObject("array length 0x100000", array, (d, at) => d.WriteUInt32(at + 8, 0x100000)));
+        (ulong start, ulong end) = Victims.ZeroedRun(heap, 64 << 10);
+        damages.Add(new Damage("64 KiB zeroed", d => d.Zero(start, 64 << 10), heap.Without([(start, end)]), start, Unreadable(start)));
         damages.Add(OnObject("MethodTable zero", Victims.Fixed(heap), (d, at) => d.WriteUInt64(at, 0)));
         ulong free = heap.Target.Runtime.Heap.FreeType.MethodTable;
         damages.Add(OnObject("the free block's MethodTable", Victims.FixedWithFarLength(heap), (d, at) => d.WriteUInt64(at, free)));
