@@ -192,18 +192,9 @@ internal sealed class HeapIndex
     /// <summary>The undecodable range holding <paramref name="address"/>, or null.</summary>
     public (ulong Start, ulong End)? UnreadableContaining(ulong address)
     {
-        int lo = 0, hi = Unreadable.Length - 1;
-        while (lo <= hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (address < Unreadable[mid].Start)
-                hi = mid - 1;
-            else if (address >= Unreadable[mid].End)
-                lo = mid + 1;
-            else
-                return Unreadable[mid];
-        }
-        return null;
+        // The first range that ends after the address (ranges are sorted and disjoint) holds it, or none does.
+        int first = Array.FindIndex(Unreadable, r => r.End > address);
+        return first >= 0 && Unreadable[first].Start <= address ? Unreadable[first] : null;
     }
 
     private static int LastAtOrBefore(ulong[] sorted, ulong value)

@@ -140,7 +140,8 @@ public sealed class DamagedDumpTests(DumpFixture fixture)
     /// <summary>
     /// What a user sees on the damaged dump, in the standalone host: the snapshot completes (exit 0) and
     /// says what was skipped, its totals fit in committed memory, no segment is more than all free; at
-    /// the damaged address rootpath fails in one line with exit code 1, and so do retained and backrefs.
+    /// the damaged address rootpath fails in one line with exit code 1, and so do retained and backrefs;
+    /// dominators count no more live bytes than were committed and name nothing at that address.
     /// </summary>
     private static void AssertCommandsTellTheDamage(string dump, Damage damage)
     {
@@ -161,6 +162,11 @@ public sealed class DamagedDumpTests(DumpFixture fixture)
         Assert.Equal(expected.UnreadableBytes, diagnostics.GetProperty("unreadableBytes").GetInt64());
         AssertWithinCommitted(snapshot.GetProperty("totals"), damage.Name);
         AssertFreeAtMostAll(Sessions.Json(Completes(session, "fragmentation -top 100000 -json", damage.Name)), damage.Name);
+        // A length that swallowed its neighbours once made one string the holder of 99.92% of the heap.
+        JsonElement dominators = Sessions.Json(Completes(session, "dominators -top 20 -json", damage.Name));
+        Assert.True(dominators.GetProperty("liveBytes").GetInt64() <= snapshot.GetProperty("totals").GetProperty("committedBytes").GetInt64(),
+            $"{damage.Name}: dominators over more live bytes than the GC committed");
+        Assert.DoesNotContain($"0x{damage.Address:x}", dominators.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("object").GetProperty("address").GetString()));
         foreach (string command in new[] { "retained", "backrefs" })
         {
             (_, string error, bool succeeded) = CompletesOrFailsInOneLine(session, $"{command} 0x{damage.Address:x}", damage.Name);
