@@ -93,6 +93,7 @@ internal static class FragmentationAnalyzer
                 HeapSegmentInfo segment = index.Segments[s];
                 visitor.Begin(segment);
                 index.ForEachInSegment(s, ref visitor, heap.Marks.MarkBits);
+                visitor.End();
                 long length = (long)(segment.End - segment.Start);
                 segments[s] = new FreeBySegment(segment.Start, segment.End, HeapGenerations.Name(segment.GenerationOf(segment.Start)), visitor.SegmentFree,
                     visitor.SegmentFreeBlocks, Percent(visitor.SegmentFree, length), visitor.SegmentPinned);
@@ -154,6 +155,8 @@ internal static class FragmentationAnalyzer
         private long _freeBefore;
         /// <summary>The next pinned node at or after the objects visited so far (objects come in index order).</summary>
         private int _nextPinned;
+        /// <summary>The segment's next free block (the index keeps them apart from its objects), and the end of its run.</summary>
+        private int _nextFree, _freeEnd;
 
         public void Begin(HeapSegmentInfo segment)
         {
@@ -165,6 +168,28 @@ internal static class FragmentationAnalyzer
             _freeBefore = 0;
             int first = Array.BinarySearch(pinnedNodes, segment.FirstObject);
             _nextPinned = first >= 0 ? first : ~first;
+            (_nextFree, _freeEnd) = (segment.FirstFree, segment.FirstFree + segment.FreeCount);
+        }
+
+        /// <summary>The segment's free blocks after its last object.</summary>
+        public void End() => FreeBlocksBefore(ulong.MaxValue);
+
+        /// <summary>The free blocks that come before <paramref name="address"/>, in order.</summary>
+        private void FreeBlocksBefore(ulong address)
+        {
+            for (; _nextFree < _freeEnd && index.FreeStarts[_nextFree] < address; _nextFree++)
+            {
+                ulong start = index.FreeStarts[_nextFree];
+                long size = (long)index.FreeSizes[_nextFree];
+                int generation = (int)_segment.GenerationOf(start);
+                GenerationBytes[generation] += size;
+                GenerationFree[generation] += size;
+                SegmentFree += size;
+                SegmentFreeBlocks++;
+                _freeBefore += size;
+                _pendingSize = size;
+                _pendingAddress = start;
+            }
         }
 
         public readonly void Add(Walker other)
@@ -181,19 +206,11 @@ internal static class FragmentationAnalyzer
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public void Visit(int node, ulong address, bool live)
         {
+            if (_nextFree < _freeEnd)
+                FreeBlocksBefore(address);
             long size = (long)index.SizeOf(node);
             int generation = (int)_segment.GenerationOf(address);
             GenerationBytes[generation] += size;
-            if (index.Types.Layouts[index.TypeIds[node]].IsFree)
-            {
-                GenerationFree[generation] += size;
-                SegmentFree += size;
-                SegmentFreeBlocks++;
-                _freeBefore += size;
-                _pendingSize = size;
-                _pendingAddress = address;
-                return;
-            }
             bool handlePinned = false;
             while (_nextPinned < pinnedNodes.Length && pinnedNodes[_nextPinned] < node)
                 _nextPinned++;

@@ -24,7 +24,8 @@ public static class HeapGenerations
 
 /// <summary>
 /// One GC segment (or region) with objects, as the walk sees it.
-/// FirstObject/ObjectCount give its range of dense object indices; FirstWord its place in the start bitmap.
+/// FirstObject/ObjectCount give its range of dense object indices, FirstFree/FreeCount its range in
+/// the index's free-block table; FirstWord its place in the start bitmap.
 /// </summary>
 internal sealed class HeapSegmentInfo
 {
@@ -37,10 +38,15 @@ internal sealed class HeapSegmentInfo
     public ulong ReservedBytes { get; init; }
     public int FirstObject { get; set; }
     public int ObjectCount { get; set; }
+    public int FirstFree { get; set; }
+    public int FreeCount { get; set; }
     public long FirstWord { get; set; }
     public long WordCount => (long)((End - Start + 511) / 512);
 
     public bool SkipsAllocationContexts => Kind is not (GCSegmentKind.Large or GCSegmentKind.Frozen);
+
+    /// <summary>The small object heap, where the runtime puts no object of 85,000 bytes or more (unless GCLOHThreshold raised that).</summary>
+    public bool IsSmallObjectHeap => Kind is GCSegmentKind.Generation0 or GCSegmentKind.Generation1 or GCSegmentKind.Generation2 or GCSegmentKind.Ephemeral;
 
     // Plain fields for the hot loop (no ClrMD calls per object): the fixed generation of a
     // region or non-ephemeral segment (-1 for an ephemeral segment), and the gen0/gen1 bounds.
@@ -74,25 +80,38 @@ internal sealed class HeapSegmentInfo
         };
     }
 
+    /// <summary>
+    /// The heap's segments with objects, sorted, as far as they can be trusted: an object range that
+    /// runs past its committed memory is cut there (nothing beyond was ever written), and a segment
+    /// that overlaps the one before it (corrupt GC bookkeeping) is left out, so no byte is walked twice.
+    /// </summary>
     public static HeapSegmentInfo[] FromHeap(ClrHeap heap)
     {
         var list = new List<HeapSegmentInfo>();
         foreach (ClrSegment segment in heap.Segments)
         {
-            if (segment.End <= segment.Start)
+            ulong end = segment.End;
+            MemoryRange committed = segment.CommittedMemory;
+            if (committed.Length > 0 && committed.Start <= segment.Start && end > committed.End)
+                end = committed.End;
+            if (end <= segment.Start)
                 continue;
             list.Add(new HeapSegmentInfo
             {
                 Start = segment.Start,
-                End = segment.End,
+                End = end,
                 Kind = segment.Kind,
                 Gen0 = segment.Generation0,
                 Gen1 = segment.Generation1,
-                CommittedBytes = segment.CommittedMemory.Length,
+                CommittedBytes = committed.Length,
                 ReservedBytes = segment.ReservedMemory.Length,
             });
         }
         list.Sort((a, b) => a.Start.CompareTo(b.Start));
-        return list.ToArray();
+        var kept = new List<HeapSegmentInfo>(list.Count);
+        foreach (HeapSegmentInfo segment in list)
+            if (kept.Count == 0 || segment.Start >= kept[^1].End)
+                kept.Add(segment);
+        return kept.ToArray();
     }
 }

@@ -10,6 +10,10 @@ namespace LeakExt.Core.Heap;
 ///   Rank      — objects before each 64-bit word of StartBits (4 B per word: H/128 bytes);
 ///   TypeIds   — the type id per object (4 B × N); Sizes — the size per object (4 B × N; sizes
 ///               of 4 GiB and more go to a small side table).
+/// Free blocks are space, not objects: they are in their own table (start and size, 16 B per
+/// block, in address order, each segment's run given by FirstFree/FreeCount), so nothing that
+/// resolves an address or follows a reference ever meets one. Nor are the ranges the walk could
+/// not decode (<see cref="Unreadable"/>).
 /// Address → index is O(1): a chunk table finds the segment, then rank + popcount.
 /// Index → address is O(log segments + one word scan) and meant for display, not for loops.
 /// </summary>
@@ -30,8 +34,18 @@ internal sealed class HeapIndex
     public int ObjectCount { get; }
     public TypeTable Types { get; }
 
-    /// <summary>Objects whose MethodTable was not a valid type: the rest of their segment could not be walked.</summary>
+    /// <summary>Places where the walk met bytes that were no valid object (a bad MethodTable, a length that cannot be): counted, skipped.</summary>
     public long CorruptObjects { get; }
+
+    /// <summary>Heap bytes that hold no decodable object (corrupt, or absent from the dump); the walk resumed after them.</summary>
+    public long UnreadableBytes { get; init; }
+
+    /// <summary>The ranges behind <see cref="UnreadableBytes"/>, in address order.</summary>
+    public (ulong Start, ulong End)[] Unreadable { get; init; } = [];
+
+    /// <summary>Free blocks in address order: where each starts and its size.</summary>
+    public ulong[] FreeStarts { get; init; } = [];
+    public ulong[] FreeSizes { get; init; } = [];
 
     public HeapIndex(HeapSegmentInfo[] segments, ulong[] startBits, int[] typeIds, uint[] sizes, Dictionary<int, ulong> hugeSizes,
         int objectCount, TypeTable types, long corruptObjects)
@@ -165,6 +179,41 @@ internal sealed class HeapIndex
             return -1;
         objectStart = start;
         return index;
+    }
+
+    /// <summary>The free block holding <paramref name="address"/>: its start and size; false when the address is in none.</summary>
+    public bool FreeBlockContaining(ulong address, out ulong start, out ulong size)
+    {
+        int i = LastAtOrBefore(FreeStarts, address);
+        (start, size) = i >= 0 ? (FreeStarts[i], FreeSizes[i]) : (0, 0);
+        return i >= 0 && address - start < Math.Max(size, 8);
+    }
+
+    /// <summary>The undecodable range holding <paramref name="address"/>, or null.</summary>
+    public (ulong Start, ulong End)? UnreadableContaining(ulong address)
+    {
+        // The first range that ends after the address (ranges are sorted and disjoint) holds it, or none does.
+        int first = Array.FindIndex(Unreadable, r => r.End > address);
+        return first >= 0 && Unreadable[first].Start <= address ? Unreadable[first] : null;
+    }
+
+    private static int LastAtOrBefore(ulong[] sorted, ulong value)
+    {
+        int lo = 0, hi = sorted.Length - 1, found = -1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid] <= value)
+            {
+                found = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+        return found;
     }
 
     /// <summary>The address of object <paramref name="index"/> (display use).</summary>

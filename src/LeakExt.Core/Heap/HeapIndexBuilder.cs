@@ -6,7 +6,9 @@ namespace LeakExt.Core.Heap;
 /// Collects the objects of a contiguous run of segments, in address order, for one walker
 /// thread. Type ids and sizes go into 64K-element chunks (no doubling copies: 8 B per object
 /// plus at most one partly used chunk); start bits go straight into the shared bitmap, whose
-/// words are disjoint between segments. <see cref="Combine"/> joins the parts into one index.
+/// words are disjoint between segments. Free blocks are not objects: they go to their own table
+/// (16 B per block), as do the ranges the walk could not decode (16 B per range, few).
+/// <see cref="Combine"/> joins the parts into one index.
 /// </summary>
 internal sealed class HeapIndexBuilder
 {
@@ -19,14 +21,21 @@ internal sealed class HeapIndexBuilder
     private readonly List<uint[]> _sizeChunks = new();
     private readonly List<int> _ownSegments = new();
     private readonly Dictionary<int, ulong> _hugeSizes = new();
+    private readonly List<ulong> _freeStarts = new(), _freeSizes = new();
+    private readonly List<(ulong Start, ulong End)> _unreadable = new();
     private int[] _types = [];
     private uint[] _sizes = [];
     private int _count;
     private int _segment = -1;
     private ulong _segmentStart;
     private long _segmentFirstWord;
+    private int _segmentFirstUnreadable;
 
+    /// <summary>Places where the walk met bytes that are no object: each is one corrupt object.</summary>
     public long CorruptObjects { get; set; }
+
+    /// <summary>Heap bytes that hold no decodable object (corrupt, or absent from the dump), skipped.</summary>
+    public long UnreadableBytes { get; private set; }
 
     public HeapIndexBuilder(HeapSegmentInfo[] segments, ulong[] startBits)
     {
@@ -56,13 +65,70 @@ internal sealed class HeapIndexBuilder
         _segmentStart = _segments[segment].Start;
         _segmentFirstWord = _segments[segment].FirstWord;
         _segments[segment].FirstObject = _count;
+        _segments[segment].FirstFree = _freeStarts.Count;
+        _segmentFirstUnreadable = _unreadable.Count;
     }
 
     private void EndSegment()
     {
         if (_segment >= 0)
+        {
             _segments[_segment].ObjectCount = _count - _segments[_segment].FirstObject;
+            _segments[_segment].FreeCount = _freeStarts.Count - _segments[_segment].FirstFree;
+        }
         _segment = -1;
+    }
+
+    /// <summary>A free block (the GC's free space between objects): recorded as space, not as an object.</summary>
+    public void AddFree(ulong address, ulong size)
+    {
+        _freeStarts.Add(address);
+        _freeSizes.Add(size);
+    }
+
+    /// <summary>Takes back the object added last, at <paramref name="address"/> (found to be corrupt after all).</summary>
+    public void RemoveLast(ulong address)
+    {
+        _count--;
+        ulong slot = (address - _segmentStart) >> 3;
+        _startBits[_segmentFirstWord + (long)(slot >> 6)] &= ~(1UL << (int)(slot & 63));
+        _hugeSizes.Remove(_count);
+        if ((_count & (ChunkSize - 1)) == 0)
+        {
+            // The removed object was the only one of the last chunk: drop the chunk, so chunks stay full.
+            _typeChunks.RemoveAt(_typeChunks.Count - 1);
+            _sizeChunks.RemoveAt(_sizeChunks.Count - 1);
+            _types = _typeChunks.Count > 0 ? _typeChunks[^1] : [];
+            _sizes = _sizeChunks.Count > 0 ? _sizeChunks[^1] : [];
+        }
+    }
+
+    /// <summary>
+    /// Counts the bytes of [start, end), a range of the current segment absent from the dump (it read as
+    /// zero), that no unreadable range already counts: those inside objects, whose contents are lost.
+    /// </summary>
+    public void AddAbsent(ulong start, ulong end)
+    {
+        long covered = 0;
+        for (int i = _segmentFirstUnreadable; i < _unreadable.Count; i++)
+        {
+            ulong from = Math.Max(start, _unreadable[i].Start), to = Math.Min(end, _unreadable[i].End);
+            if (to > from)
+                covered += (long)(to - from);
+        }
+        UnreadableBytes += (long)(end - start) - covered;
+    }
+
+    /// <summary>Records [start, end) as bytes that hold no decodable object (ranges arrive in address order).</summary>
+    public void AddUnreadable(ulong start, ulong end)
+    {
+        if (end <= start)
+            return;
+        UnreadableBytes += (long)(end - start);
+        if (_unreadable.Count > _segmentFirstUnreadable && _unreadable[^1].End == start)
+            _unreadable[^1] = (_unreadable[^1].Start, end);
+        else
+            _unreadable.Add((start, end));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -108,7 +174,10 @@ internal sealed class HeapIndexBuilder
         int[] typeIds = new int[total];
         uint[] sizes = new uint[total];
         var hugeSizes = new Dictionary<int, ulong>();
-        long corrupt = 0;
+        var freeStarts = new List<ulong>();
+        var freeSizes = new List<ulong>();
+        var unreadable = new List<(ulong Start, ulong End)>();
+        long corrupt = 0, unreadableBytes = 0;
         int offset = 0;
         foreach (HeapIndexBuilder part in parts.OrderBy(p => p._ownSegments.Count == 0 ? ulong.MaxValue : segments[p._ownSegments[0]].Start))
         {
@@ -121,12 +190,25 @@ internal sealed class HeapIndexBuilder
             part._typeChunks.Clear();
             part._sizeChunks.Clear();
             foreach (int segment in part._ownSegments)
+            {
                 segments[segment].FirstObject += offset;
+                segments[segment].FirstFree += freeStarts.Count;
+            }
             foreach ((int local, ulong size) in part._hugeSizes)
                 hugeSizes[local + offset] = size;
+            freeStarts.AddRange(part._freeStarts);
+            freeSizes.AddRange(part._freeSizes);
+            unreadable.AddRange(part._unreadable);
             corrupt += part.CorruptObjects;
+            unreadableBytes += part.UnreadableBytes;
             offset += part._count;
         }
-        return new HeapIndex(segments, startBits, typeIds, sizes, hugeSizes, (int)total, types, corrupt);
+        return new HeapIndex(segments, startBits, typeIds, sizes, hugeSizes, (int)total, types, corrupt)
+        {
+            FreeStarts = freeStarts.ToArray(),
+            FreeSizes = freeSizes.ToArray(),
+            Unreadable = unreadable.ToArray(),
+            UnreadableBytes = unreadableBytes,
+        };
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Diagnostics.Runtime;
 
 namespace LeakExt.Core.Heap;
@@ -10,17 +11,16 @@ public enum HeapReaderKind
 }
 
 /// <summary>
-/// Builds a <see cref="HeapIndex"/> by decoding segments straight from their bytes:
-/// MethodTable, then size from the cached layout, then the next object. It follows the same
-/// rules as ClrMD's walk (allocation contexts skipped, minimum object size, 8-byte alignment),
-/// and a test checks that both agree exactly on real dumps.
+/// Builds a <see cref="HeapIndex"/> by decoding segments straight from the mapped dump (or buffers
+/// read through the data reader where it cannot be mapped), one run of segments per core, each
+/// with <see cref="SegmentWalker"/>: MethodTable, size from the cached layout, checks, next object.
+/// It follows ClrMD's rules (allocation contexts skipped, minimum object size, 8-byte alignment),
+/// and a test checks that on clean dumps it lists exactly the objects ClrMD's own walk does.
 /// Cost: O(objects) with no per-object allocation; memory is the index itself.
 /// </summary>
 internal static unsafe class FastHeapWalker
 {
-    private const ulong MinObjectSize = 24;
-
-    public static HeapIndex Build(ClrHeap heap, HeapSegmentInfo[] segments, SegmentMemory memory, TypeTable types,
+    public static HeapIndex Build(ClrHeap heap, HeapSegmentInfo[] segments, SegmentMemory memory, TypeTable types, HeapRanges ranges,
         IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
     {
         ulong[] startBits = HeapIndexBuilder.AllocateStartBits(segments);
@@ -39,81 +39,13 @@ internal static unsafe class FastHeapWalker
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 memory.Prefault(s, segments[s].End - segments[s].Start);
-                WalkSegment(segments[s], s, memory.Base(s), builder, cache, allocationContexts, cancellationToken);
+                new SegmentWalker(segments[s], memory.Base(s), builder, cache, ranges, allocationContexts).Run(s, memory.Absent(s), cancellationToken);
                 long done = Interlocked.Add(ref doneBytes, (long)(segments[s].End - segments[s].Start));
                 progress?.Report(new WalkProgress("walking heap", done, totalBytes));
             }
             parts[r] = builder;
         });
         return HeapIndexBuilder.Combine(segments, startBits, parts, types);
-    }
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void WalkSegment(HeapSegmentInfo segment, int index, byte* data, HeapIndexBuilder builder, TypeIdCache cache,
-        (ulong Start, ulong End)[] allocationContexts, CancellationToken cancellationToken)
-    {
-        builder.BeginSegment(index);
-        ulong start = segment.Start, end = segment.End;
-
-        // The unused tail of each thread's allocation context holds no objects: jump over it.
-        // Contexts are sorted by start, so one comparison per object finds the next one.
-        int context = 0;
-        if (segment.SkipsAllocationContexts)
-            while (context < allocationContexts.Length && allocationContexts[context].Start < start)
-                context++;
-        else
-            context = allocationContexts.Length;
-        ulong nextContext = context < allocationContexts.Length ? allocationContexts[context].Start : ulong.MaxValue;
-
-        ulong address = start;
-        int budget = 1 << 16;
-        while (address < end)
-        {
-            if (address >= nextContext)
-            {
-                if (address == nextContext)
-                {
-                    ulong next = allocationContexts[context].End + MinObjectSize;
-                    if (next <= address || next >= end)
-                        break;
-                    address = next;
-                }
-                context++;
-                nextContext = context < allocationContexts.Length ? allocationContexts[context].Start : ulong.MaxValue;
-                continue;
-            }
-
-            if (end - address < 12)
-                break;
-            byte* obj = data + (address - start);
-            int typeId = cache.Lookup(*(ulong*)obj & ~3UL, address);
-            if (typeId < 0)
-            {
-                // Like ClrMD's ordinary walk: a bad MethodTable ends this segment.
-                builder.CorruptObjects++;
-                break;
-            }
-            ref TypeLayout layout = ref cache.Layouts[typeId];
-            ulong size = layout.BaseSize;
-            if (layout.ComponentSize != 0)
-            {
-                ulong count = *(uint*)(obj + 8);
-                if (layout.IsString)
-                    count++;
-                size += count * layout.ComponentSize;
-            }
-            if (size < MinObjectSize)
-                size = MinObjectSize;
-
-            builder.Add(address, typeId, size);
-            address += (size + 7) & ~7UL;
-
-            if (--budget == 0)
-            {
-                budget = 1 << 16;
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-        }
     }
 
     /// <summary>Splits segments into at most <paramref name="count"/> contiguous runs of roughly equal size.</summary>
@@ -141,42 +73,50 @@ internal static unsafe class FastHeapWalker
         heap.EnumerateAllocationContexts().Where(r => r.Start < r.End).Select(r => (r.Start, r.End)).Distinct().OrderBy(r => r.Start).ToArray();
 }
 
-/// <summary>The baseline: the same index built from ClrMD's per-object enumeration (slower, the reference for correctness).</summary>
-internal static class ClrMdHeapWalker
+/// <summary>
+/// The baseline's walk: the same <see cref="SegmentWalker"/> rules over each segment's bytes as the
+/// target's data reader (ClrMD's) serves them, one segment at a time into one reused buffer, never
+/// the mapped file. So both readers index a damaged heap alike; they differ in where the bytes come
+/// from here, and in how references are read afterwards (<see cref="ClrMdReferenceReader"/>).
+/// Memory: one buffer as large as the largest segment.
+/// </summary>
+internal static unsafe class ClrMdHeapWalker
 {
-    public static HeapIndex Build(ClrHeap heap, HeapSegmentInfo[] segments, TypeTable types,
+    public static HeapIndex Build(ClrHeap heap, IDataReader reader, HeapSegmentInfo[] segments, TypeTable types, HeapRanges ranges,
         IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
     {
         ulong[] startBits = HeapIndexBuilder.AllocateStartBits(segments);
         var builder = new HeapIndexBuilder(segments, startBits);
-        var bySegmentStart = new Dictionary<ulong, int>();
-        for (int i = 0; i < segments.Length; i++)
-            bySegmentStart[segments[i].Start] = i;
-
+        var cache = new TypeIdCache(types, mayAdd: true);
+        (ulong Start, ulong End)[] allocationContexts = FastHeapWalker.AllocationContexts(heap);
         long totalBytes = segments.Sum(s => (long)(s.End - s.Start));
         long doneBytes = 0;
-        foreach (ClrSegment segment in heap.Segments.OrderBy(s => s.Start))
+        byte* buffer = null;
+        nuint capacity = 0;
+        try
         {
-            if (!bySegmentStart.TryGetValue(segment.Start, out int index) || segment.End <= segment.Start)
-                continue;
-            builder.BeginSegment(index);
-            int budget = 1 << 14;
-            foreach (ClrObject obj in segment.EnumerateObjects())
+            for (int s = 0; s < segments.Length; s++)
             {
-                if (obj.Type is null || obj.Type.MethodTable == 0)
+                cancellationToken.ThrowIfCancellationRequested();
+                nuint length = (nuint)(segments[s].End - segments[s].Start);
+                if (length > capacity)
                 {
-                    builder.CorruptObjects++;
-                    break;
+                    NativeMemory.Free(buffer);
+                    buffer = null;
+                    buffer = (byte*)NativeMemory.Alloc(length);
+                    capacity = length;
                 }
-                builder.Add(obj.Address, types.GetOrAdd(obj.Type), obj.Size);
-                if (--budget == 0)
-                {
-                    budget = 1 << 14;
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
+                NativeMemory.Clear(buffer, length);
+                var absent = new List<(ulong Start, ulong End)>();
+                SegmentMemory.Fill(reader.Read, segments[s].Start, segments[s].End, buffer, absent);
+                new SegmentWalker(segments[s], buffer, builder, cache, ranges, allocationContexts).Run(s, absent, cancellationToken);
+                doneBytes += (long)length;
+                progress?.Report(new WalkProgress("walking heap (ClrMD)", doneBytes, totalBytes));
             }
-            doneBytes += (long)segment.Length;
-            progress?.Report(new WalkProgress("walking heap (ClrMD)", doneBytes, totalBytes));
+        }
+        finally
+        {
+            NativeMemory.Free(buffer);
         }
         return HeapIndexBuilder.Combine(segments, startBits, [builder], types);
     }

@@ -12,7 +12,9 @@ internal sealed class LiveHeap
     public required RootSet Roots { get; init; }
     public required MarkResult Marks { get; init; }
     public required HeapReaderKind Reader { get; init; }
-    public required long UnreadableBytes { get; init; }
+
+    /// <summary>Heap bytes that held no decodable object, or that the dump lacks (see <see cref="HeapIndex.UnreadableBytes"/>).</summary>
+    public long UnreadableBytes => Index.UnreadableBytes;
     public required TimeSpan Elapsed { get; init; }
 
     /// <summary>Where the time went: segments and types, roots, segment walk, marking (with holders), …</summary>
@@ -27,11 +29,13 @@ internal sealed class LiveHeap
         var clock = Stopwatch.StartNew();
         var phases = new PhaseTimes();
         ClrHeap heap = target.Runtime.Heap;
-        if (reader == HeapReaderKind.Fast && target.DataTarget.DataReader.PointerSize != 8)
-            reader = HeapReaderKind.ClrMd;
+        // Object layouts below are those of a 64-bit runtime: a 32-bit heap would be decoded as nonsense.
+        if (target.DataTarget.DataReader.PointerSize != 8)
+            throw new LeakExtException($"the target ({target.Description}) is a 32-bit process; LeakExt reads the heaps of 64-bit processes only.");
 
         HeapSegmentInfo[] segments = HeapSegmentInfo.FromHeap(heap);
         var types = new TypeTable(heap, target.DataTarget.DataReader);
+        var ranges = new HeapRanges(segments, HeapRanges.TypeHomes(target.Runtime));
         phases.Lap("segments");
         progress?.Report(new WalkProgress("enumerating roots", 0, 0));
         RootSet roots = RootSet.Collect(target.Runtime, cancellationToken);
@@ -40,12 +44,10 @@ internal sealed class LiveHeap
         HeapIndex index;
         MarkResult marks;
         RetentionResult? retention = null;
-        long unreadable = 0;
         if (reader == HeapReaderKind.Fast)
         {
             using SegmentMemory memory = SegmentMemory.Create(target, segments);
-            unreadable = memory.UnreadableBytes;
-            index = FastHeapWalker.Build(heap, segments, memory, types, progress, cancellationToken);
+            index = FastHeapWalker.Build(heap, segments, memory, types, ranges, progress, cancellationToken);
             phases.Lap("segment walk");
             var references = new FastReferenceReader(index, memory);
             // A reader per marking thread: each keeps its own MethodTable cache.
@@ -57,7 +59,7 @@ internal sealed class LiveHeap
         }
         else
         {
-            index = ClrMdHeapWalker.Build(heap, segments, types, progress, cancellationToken);
+            index = ClrMdHeapWalker.Build(heap, target.DataTarget.DataReader, segments, types, ranges, progress, cancellationToken);
             phases.Lap("segment walk");
             var references = new ClrMdReferenceReader(heap, types);
             if (holders)
@@ -70,7 +72,7 @@ internal sealed class LiveHeap
         return new LiveHeap
         {
             Index = index, Roots = retention?.Roots ?? roots, Marks = marks, Retention = retention, Reader = reader,
-            UnreadableBytes = unreadable, Elapsed = clock.Elapsed, Phases = phases,
+            Elapsed = clock.Elapsed, Phases = phases,
         };
     }
 

@@ -38,10 +38,65 @@ internal interface IReferenceReader
     int Read(ulong address, int segment, ReferenceBuffer buffer);
 }
 
+/// <summary>Receives the reference slots of one object, in order.</summary>
+internal interface ISlotVisitor
+{
+    /// <summary>One slot: its value and its offset from the object start. False stops the visit.</summary>
+    bool Slot(ulong value, long offset);
+}
+
+/// <summary>The reference slots of an object, as its type's GC descriptor lays them out.</summary>
+internal static unsafe class GcSlots
+{
+    /// <summary>
+    /// Visits the slots of the object at <paramref name="obj"/> of <paramref name="size"/> bytes. No slot
+    /// at or past the size is read, and none below offset 8 (<see cref="TypeTable"/> refuses such
+    /// descriptors), so the caller bounds every read by bounding the size.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Visit<TVisitor>(byte* obj, long size, in TypeLayout layout, GcSeries[] series, ref TVisitor visitor)
+        where TVisitor : struct, ISlotVisitor
+    {
+        if (layout.SeriesCount > 0)
+        {
+            for (int j = 0; j < layout.SeriesCount; j++)
+            {
+                GcSeries s = series[layout.FirstSeries + j];
+                long offset = s.Offset;
+                long stop = Math.Min(offset + s.Size + size, size);
+                for (; offset < stop; offset += 8)
+                    if (!visitor.Slot(*(ulong*)(obj + offset), offset))
+                        return;
+            }
+        }
+        else if (layout.SeriesCount < 0)
+        {
+            int patterns = -layout.SeriesCount;
+            long offset = layout.RepeatStart;
+            while (offset < size - 8)
+            {
+                for (int i = 0; i < patterns; i++)
+                {
+                    GcSeries s = series[layout.FirstSeries + i];
+                    long stop = offset + s.Size * 8;
+                    do
+                    {
+                        if (offset + 8 > size || !visitor.Slot(*(ulong*)(obj + offset), offset))
+                            return;
+                        offset += 8;
+                    } while (offset < stop);
+                    offset += s.Offset;
+                }
+            }
+        }
+    }
+}
+
 /// <summary>
 /// Decodes references from the object's own bytes: its MethodTable (through a direct-mapped
 /// cache) gives the layout, the GC descriptor series give the reference slots. Reads only the
-/// object's cache lines, no per-object index arrays.
+/// object's cache lines, no per-object index arrays, and never past its segment's end, whatever
+/// its length field says.
 /// </summary>
 internal readonly unsafe struct FastReferenceReader : IReferenceReader
 {
@@ -61,7 +116,8 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Read(ulong address, int segment, ReferenceBuffer buffer)
     {
-        byte* obj = _memory.Base(segment) + (address - _index.Segments[segment].Start);
+        HeapSegmentInfo info = _index.Segments[segment];
+        byte* obj = _memory.Base(segment) + (address - info.Start);
         int typeId = _cache.Lookup(*(ulong*)obj & ~3UL);
         buffer.TypeId = typeId;
         if (typeId < 0)
@@ -78,49 +134,28 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
             size += (long)(*(uint*)(obj + 8) + (layout.IsString ? 1u : 0u)) * layout.ComponentSize;
         if (size < 24)
             size = 24;
+        // The walk checked this object's extent; the bound makes reading past the segment impossible all the same.
+        long room = (long)(info.End - address);
+        if (size > room)
+            size = room;
 
-        GcSeries[] series = _series;
-        if (layout.SeriesCount > 0)
-        {
-            for (int j = 0; j < layout.SeriesCount; j++)
-            {
-                GcSeries s = series[layout.FirstSeries + j];
-                long offset = s.Offset;
-                long stop = Math.Min(offset + s.Size + size, size);
-                for (; offset < stop; offset += 8)
-                {
-                    ulong target = *(ulong*)(obj + offset);
-                    if (target != 0)
-                        buffer.Add(ref count, target, offset);
-                }
-            }
-        }
-        else if (layout.SeriesCount < 0)
-        {
-            int patterns = -layout.SeriesCount;
-            long offset = layout.RepeatStart;
-            while (offset < size - 8)
-            {
-                for (int i = 0; i < patterns; i++)
-                {
-                    GcSeries s = series[layout.FirstSeries + i];
-                    long stop = offset + s.Size * 8;
-                    do
-                    {
-                        if (offset + 8 > size)
-                            return count;
-                        ulong target = *(ulong*)(obj + offset);
-                        if (target != 0)
-                            buffer.Add(ref count, target, offset);
-                        offset += 8;
-                    } while (offset < stop);
-                    offset += s.Offset;
-                }
-            }
-        }
-        return count;
+        var collect = new Collect(buffer, count);
+        GcSlots.Visit(obj, size, in layout, _series, ref collect);
+        return collect.Count;
     }
 
+    private struct Collect(ReferenceBuffer buffer, int count) : ISlotVisitor
+    {
+        public int Count = count;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool Slot(ulong value, long offset)
+        {
+            if (value != 0)
+                buffer.Add(ref Count, value, offset);
+            return true;
+        }
+    }
 }
 
 /// <summary>The baseline: ClrMD's per-object reference enumeration.</summary>

@@ -68,7 +68,7 @@ internal static class RootEnumerator
                 continue;
             }
             foreach (ClrStackRoot root in thread.EnumerateStackRoots())
-                yield return new Entry(root.Object, RootKind.Stack, StackName(root));
+                yield return new Entry(StackObject(heap, root), RootKind.Stack, StackName(root));
         }
 
         foreach (ClrRoot root in AdditionalRoots(heap))
@@ -81,6 +81,25 @@ internal static class RootEnumerator
                 _ => RootKinds.Name(kind).Replace('-', ' '),
             });
         }
+    }
+
+    /// <summary>
+    /// What a stack root points at. For an interior pointer ClrMD finds the containing object with its
+    /// own heap walk, which believes every length and stops at the first corrupt object, so on a damaged
+    /// heap it names the wrong object (the corrupt one, or one whose length swallowed the pointer). When
+    /// the stack slot can be read and ClrMD's answer is consistent with it (the pointer itself, or an
+    /// object that starts at or before it), the pointer itself is the root: the marking resolves it
+    /// through the index, whose walk checked every extent and resumed after the damage. On a clean
+    /// heap both give the same object.
+    /// </summary>
+    private static ClrObject StackObject(ClrHeap heap, ClrStackRoot root)
+    {
+        ClrObject found = root.Object;
+        if (!root.IsInterior || root.Address == 0
+            || !heap.Runtime.DataTarget.DataReader.ReadPointer(root.Address, out ulong pointer) || pointer == 0)
+            return found;
+        bool consistent = found.Address == pointer || (found.Address != 0 && found.Address < pointer);
+        return consistent ? heap.GetObject(pointer) : found;
     }
 
     /// <summary>

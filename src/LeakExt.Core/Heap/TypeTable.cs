@@ -37,6 +37,9 @@ internal sealed class TypeIdCache(TypeTable table, bool mayAdd)
     /// <summary>The layouts as of the last miss; every id this cache returned is in it.</summary>
     public TypeLayout[] Layouts { get; private set; } = table.Layouts;
 
+    /// <summary>The GC series as of the last miss, with those of every id this cache returned.</summary>
+    public GcSeries[] Series { get; private set; } = table.Series;
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public int Lookup(ulong methodTable, ulong objectAddress = 0)
     {
@@ -54,6 +57,7 @@ internal sealed class TypeIdCache(TypeTable table, bool mayAdd)
             _methodTables[slot] = methodTable;
             _ids[slot] = id;
             Layouts = table.Layouts;
+            Series = table.Series;
         }
         return id;
     }
@@ -203,8 +207,11 @@ internal sealed class TypeTable
 
         EnsureSeriesCapacity(count);
         layout.FirstSeries = _seriesCount;
-        // Walk from the highest series down, the order the runtime and ClrMD use.
+        // Walk from the highest series down, the order the runtime and ClrMD use. A series that would
+        // reach below the object's first field, or a pattern that would not move forward, is a damaged
+        // descriptor: the type's references are then not followed rather than read from anywhere.
         int highest = descriptorSize - 3 * PointerSize;
+        bool valid = true;
         if (seriesCount > 0)
         {
             for (int i = 0; i < count; i++)
@@ -212,22 +219,32 @@ internal sealed class TypeTable
                 int at = highest - i * 2 * PointerSize;
                 long size = BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(at));
                 long offset = BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(at + PointerSize));
-                _series[_seriesCount++] = new GcSeries(size, offset);
+                valid &= offset is >= PointerSize and <= int.MaxValue && size is > int.MinValue and < int.MaxValue;
+                _series[_seriesCount + i] = new GcSeries(size, offset);
             }
             layout.SeriesCount = count;
         }
         else
         {
             layout.RepeatStart = BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(highest + PointerSize));
+            valid &= layout.RepeatStart is >= PointerSize and <= int.MaxValue;
             for (int i = 0; i < count; i++)
             {
                 int at = highest - i * PointerSize;
                 int pointers = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(at));
                 int skip = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(at + PointerSize / 2));
-                _series[_seriesCount++] = new GcSeries(pointers, skip);
+                valid &= pointers >= 0 && skip >= 0;
+                _series[_seriesCount + i] = new GcSeries(pointers, skip);
             }
             layout.SeriesCount = -count;
         }
+        if (!valid)
+        {
+            UnreadableDescriptors++;
+            layout.SeriesCount = 0;
+            return;
+        }
+        _seriesCount += count;
     }
 
     private void EnsureSeriesCapacity(int more)

@@ -14,14 +14,19 @@ internal sealed class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
     public ObjectRef Describe(int node) =>
         new(_index.AddressOf(node), SnapshotBuilder.TypeName(_index.Types[_index.TypeIds[node]]), (long)_index.SizeOf(node));
 
+    /// <summary>The object starting at an address; anything else (free space, damaged bytes, the inside of an object) is a one-line error.</summary>
     public int Resolve(string command, ulong address)
     {
         int node = _index.IndexOf(address);
-        if (node < 0 && _index.IndexOfContaining(address, out ulong start) >= 0)
+        if (node >= 0)
+            return node;
+        if (_index.IndexOfContaining(address, out ulong start) >= 0)
             throw new LeakExtException($"{command}: 0x{address:x} is inside the object at 0x{start:x}; pass the object's address.");
-        if (node < 0)
-            throw new LeakExtException($"{command}: no object starts at 0x{address:x} in the GC heap; check the address (e.g. from 'snapdiff -by holder').");
-        return node;
+        if (_index.FreeBlockContaining(address, out ulong freeStart, out ulong freeSize))
+            throw new LeakExtException($"{command}: 0x{address:x} is free space in the GC heap (a free block of {freeSize:N0} bytes at 0x{freeStart:x}), not an object.");
+        if (_index.UnreadableContaining(address) is { } damaged)
+            throw new LeakExtException($"{command}: 0x{address:x} lies in {damaged.End - damaged.Start:N0} bytes of the heap at 0x{damaged.Start:x} that hold no readable object (corrupt or missing from the dump).");
+        throw new LeakExtException($"{command}: no object starts at 0x{address:x} in the GC heap; check the address (e.g. from 'snapdiff -by holder').");
     }
 
     /// <summary>All instances of the types <paramref name="text"/> chooses (<see cref="TypeSelector"/>: exact name, short name, explicit glob).</summary>

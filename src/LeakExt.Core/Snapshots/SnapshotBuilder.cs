@@ -23,6 +23,7 @@ internal static class SnapshotBuilder
                 cancellationToken.ThrowIfCancellationRequested();
                 part.Segment = index.Segments[s];
                 index.ForEachInSegment(s, ref part, heap.Marks.MarkBits);
+                part.AddFreeBlocks();
             }
             parts[r] = part;
         });
@@ -141,7 +142,6 @@ internal static class SnapshotBuilder
         public readonly long[] GenLiveCount = new long[G], GenLiveBytes = new long[G];
         public readonly long[] GenDeadCount = new long[G], GenDeadBytes = new long[G];
         public readonly long[] GenFreeCount = new long[G], GenFreeBytes = new long[G];
-        private readonly TypeLayout[] _layouts = index.Types.Layouts;
         public HeapSegmentInfo Segment = null!;
 
         public readonly void Add(Histogram other)
@@ -161,18 +161,24 @@ internal static class SnapshotBuilder
                 into[i] += from[i];
         }
 
+        /// <summary>The free blocks of the current segment (the index keeps them apart from its objects).</summary>
+        public readonly void AddFreeBlocks()
+        {
+            for (int f = Segment.FirstFree; f < Segment.FirstFree + Segment.FreeCount; f++)
+            {
+                int g = (int)Segment.GenerationOf(index.FreeStarts[f]);
+                GenFreeCount[g]++;
+                GenFreeBytes[g] += (long)index.FreeSizes[f];
+            }
+        }
+
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Visit(int i, ulong address, bool live)
         {
             int type = index.TypeIds[i];
             long size = (long)index.SizeOf(i);
             int g = (int)Segment.GenerationOf(address);
-            if (_layouts[type].IsFree)
-            {
-                GenFreeCount[g]++;
-                GenFreeBytes[g] += size;
-            }
-            else if (live)
+            if (live)
             {
                 LiveCount[type * G + g]++;
                 LiveBytes[type * G + g] += size;

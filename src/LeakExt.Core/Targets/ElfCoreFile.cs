@@ -73,11 +73,13 @@ public sealed class ElfCoreFile
         if (phentsize < 56)
             throw new LeakExtException($"'{path}' is a corrupt ELF core: program header size {phentsize}.");
 
-        ulong tableEnd = phoff + (ulong)phnum * phentsize;
+        ulong tableEnd = End(phoff, (ulong)phnum * phentsize);
         if (tableEnd > (ulong)length)
             throw Truncated(path, length, tableEnd);
 
-        byte[] table = new byte[checked((int)(phnum * phentsize))];
+        if ((ulong)phnum * phentsize > int.MaxValue)
+            throw new LeakExtException($"'{path}' is a corrupt ELF core: {phnum:N0} program headers.");
+        byte[] table = new byte[(int)((ulong)phnum * phentsize)];
         ReadExactly(stream, path, phoff, table);
 
         var segments = new List<LoadSegment>();
@@ -92,10 +94,10 @@ public sealed class ElfCoreFile
             ulong filesz = BinaryPrimitives.ReadUInt64LittleEndian(ph[32..]);
             ulong memsz = BinaryPrimitives.ReadUInt64LittleEndian(ph[40..]);
             if (filesz > 0)
-                required = Math.Max(required, offset + filesz);
+                required = Math.Max(required, End(offset, filesz));
             if (ptype == PtLoad && memsz > 0)
                 segments.Add(new LoadSegment(vaddr, memsz, offset, filesz));
-            if (ptype == PtNote && filesz > 0 && offset + filesz <= (ulong)length)
+            if (ptype == PtNote && filesz > 0 && End(offset, filesz) <= (ulong)length)
                 notes.Add((offset, filesz));
         }
 
@@ -187,6 +189,9 @@ public sealed class ElfCoreFile
         }
         return -1;
     }
+
+    /// <summary>Where a run of <paramref name="size"/> bytes at <paramref name="offset"/> ends; past any file when the sum overflows (headers can say anything).</summary>
+    private static ulong End(ulong offset, ulong size) => offset <= ulong.MaxValue - size ? offset + size : ulong.MaxValue;
 
     private static LeakExtException Truncated(string path, long length, ulong required) =>
         new($"'{path}' is truncated: the file has {length:N0} bytes but its headers describe {required:N0}; copy or write the dump again.");

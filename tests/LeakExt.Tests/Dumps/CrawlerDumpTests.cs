@@ -52,7 +52,11 @@ public sealed class CrawlerDumpTests(DumpFixture fixture)
             Assert.True(baseline.Marks.MarkBits.AsSpan().SequenceEqual(fast.Marks.MarkBits), "live sets differ");
             Assert.Equal(baseline.Marks.LiveCount, fast.Marks.LiveCount);
             Assert.Equal(0, fast.Index.CorruptObjects);
+            Assert.Equal(0, fast.Index.UnreadableBytes);
+            Assert.Equal(0, baseline.Index.CorruptObjects);
             Assert.Equal(0, fast.Marks.InvalidReferences);
+            // Both readers walk by the same rules; ClrMD's own walk is the independent check that they list every object, and only objects.
+            HeapOracle.AssertListsClrMdsObjects(target, fast.Index);
 
             var snapshotFast = new TargetSession(target).TakeSnapshot(null, HeapReaderKind.Fast, null, default);
             var snapshotClrMd = new TargetSession(target).TakeSnapshot(null, HeapReaderKind.ClrMd, null, default);
