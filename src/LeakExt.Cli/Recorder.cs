@@ -79,8 +79,10 @@ internal sealed class Recorder(TextWriter stdout, TextWriter stderr, InterruptHa
         }
         catch (OperationCanceledException)
         {
-            stderr.WriteLine($"error: recording stopped after {Kept(written, directory)}.");
-            return SessionHost.ExitCancelled;
+            // Stopping a recording is how a user ends it early: what was kept is the result (exit 0).
+            stdout.WriteLine($"Stopped by Ctrl-C: {Kept(written, directory)}." +
+                             (written.Count >= 2 ? $" Read the trend with: leakext heapgrowth {directory}" : ""));
+            return 0;
         }
         finally
         {
