@@ -164,7 +164,7 @@ public sealed class DamagedDumpTests(DumpFixture fixture)
         AssertFreeAtMostAll(Sessions.Json(Completes(session, "fragmentation -top 100000 -json", damage.Name)), damage.Name);
         // A length that swallowed its neighbours once made one string the holder of 99.92% of the heap.
         JsonElement dominators = Sessions.Json(Completes(session, "dominators -top 20 -json", damage.Name));
-        Assert.True(dominators.GetProperty("liveBytes").GetInt64() <= snapshot.GetProperty("totals").GetProperty("committedBytes").GetInt64(),
+        Assert.True(dominators.GetProperty("liveBytes").GetInt64() <= snapshot.GetProperty("totals").GetProperty("gcCommittedBytes").GetInt64(),
             $"{damage.Name}: dominators over more live bytes than the GC committed");
         Assert.DoesNotContain($"0x{damage.Address:x}", dominators.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("object").GetProperty("address").GetString()));
         foreach (string command in new[] { "retained", "backrefs" })
@@ -234,7 +234,7 @@ public sealed class DamagedDumpTests(DumpFixture fixture)
 
     internal static void AssertWithinCommitted(JsonElement totals, string what)
     {
-        long committed = totals.GetProperty("committedBytes").GetInt64();
+        long committed = totals.GetProperty("gcCommittedBytes").GetInt64();
         long heapBytes = totals.GetProperty("liveBytes").GetInt64() + totals.GetProperty("deadBytes").GetInt64() + totals.GetProperty("freeBytes").GetInt64();
         Assert.True(heapBytes <= committed, $"{what}: {heapBytes:N0} bytes of objects and free space in {committed:N0} committed bytes");
     }
