@@ -122,7 +122,7 @@ public static class VerdictRules
         var growing = new List<(double Bytes, Func<Verdict> Make)>();
         if (free.Fit.Trend == Trend.Leak)
             growing.Add((free.Growth, () => new Verdict(GrowthVerdict.Fragmentation,
-                $"free space inside the GC heap keeps growing ({Format(free.Values[0])} → {Format(free.Values[^1])}) while live bytes {Moves(live)}: pinned objects keep the GC from closing the gaps (!fragmentation)",
+                $"free space inside the GC heap keeps growing ({Format(free.Values[0])} → {Format(free.Values[^1])}) while live bytes {Moves(live)}: pinned objects keep the GC from closing the gaps (run 'fragmentation')",
                 Evidence(s, free, $"free space rises by more than max({Format(FreeFloor)}, {Percent(FreeShare)} of the GC's memory), significantly", PinnedShare(s.LastPinning, free.Values[^1])))));
         if (s.NonGc is { Fit.Trend: Trend.Leak } native)
             growing.Add((native.Growth, () => new Verdict(GrowthVerdict.Native,
@@ -170,7 +170,7 @@ public static class VerdictRules
             || pinning.LargestFreeNextToPinned < PinnedBorderShare * pinning.LargestFreeBlocks)
             return null;
         return new Verdict(GrowthVerdict.Fragmentation,
-            $"{Percent(share)} of the GC heap's committed memory is free space ({Format(free)}), held open by {pinning.PinnedObjects:N0} pinned objects ({pinning.LargestFreeNextToPinned} of the {pinning.LargestFreeBlocks} largest free blocks end at one): that is why memory is high (!fragmentation)",
+            $"{Percent(share)} of the GC heap's committed memory is free space ({Format(free)}), held open by {pinning.PinnedObjects:N0} pinned objects ({pinning.LargestFreeNextToPinned} of the {pinning.LargestFreeBlocks} largest free blocks end at one): that is why memory is high (run 'fragmentation')",
             Evidence(s, s.Free, $"free space ≥ {Percent(FragmentedShare)} of committed memory in use and ≥ {Format(FragmentedFloor)}, pinned objects after ≥ {Percent(PinnedBorderShare)} of the largest free blocks", PinnedShare(pinning, free)));
     }
 
