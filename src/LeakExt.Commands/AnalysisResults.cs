@@ -52,12 +52,12 @@ public sealed record GrowthTotalsRow(
 
 /// <summary>A whole-process series: Series is its key (the totals field it follows), Title how text names it.</summary>
 public sealed record GrowthSeriesRow(
-    string Series, string Title, Trend Verdict, long[] Values, string Unit, long Floor, long PerSnapshot, long? PerMinute, Confidence Confidence,
+    string Series, string Title, Trend Verdict, long[] Values, SeriesUnit Unit, long Floor, long PerSnapshot, long? PerMinute, Confidence Confidence,
     int? MoreSnapshots, long? LevelsOffAt, SnapshotRef? LevelsOffFrom);
 
 /// <summary>What decided the verdict; Series is a totals key, or "type" / "holder" for a suspect (then Type and Holder say which).</summary>
 public sealed record GrowthEvidenceRow(
-    string Series, string Title, string? Type, string? Holder, string Rule, string Unit, long First, long Last, long PerSnapshot, long? PerMinute,
+    string Series, string Title, string? Type, string? Holder, string Rule, SeriesUnit Unit, long First, long Last, long PerSnapshot, long? PerMinute,
     Confidence Confidence, int? MoreSnapshots, double? ExplainedFraction, string? ExplainedBy, long? LevelsOffAt, SnapshotRef? LevelsOffFrom);
 
 /// <summary>Where a series came from (dumps, a live process, or both); the process, runtime and LeakExt that read it.</summary>

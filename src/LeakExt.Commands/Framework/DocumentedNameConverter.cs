@@ -40,6 +40,8 @@ public abstract class DocumentedNameConverter<T>(Func<T, string> name) : JsonCon
 
 public sealed class GrowthVerdictConverter() : DocumentedNameConverter<GrowthVerdict>(GrowthVerdicts.Name);
 
+public sealed class SeriesUnitConverter() : DocumentedNameConverter<SeriesUnit>(SeriesUnits.Name);
+
 public sealed class TrendConverter() : DocumentedNameConverter<Trend>(Trends.Name);
 
 public sealed class ConfidenceConverter() : DocumentedNameConverter<Confidence>(Trends.Name);

@@ -77,11 +77,11 @@ public static class GrowthRenderer
         (e.LevelsOffAt is { } level ? $"; levels off at {Amount(level, e.Unit)} from {e.LevelsOffFrom?.Label}" : "") +
         (e.ExplainedFraction is { } share ? $"; {share * 100:0}% of it in {e.ExplainedBy}" : "") + ".";
 
-    private static string Amount(long value, string unit) => unit == "bytes" ? Format.Size(value) : Format.Number(value);
+    private static string Amount(long value, SeriesUnit unit) => unit == SeriesUnit.Bytes ? Format.Size(value) : Format.Number(value);
 
-    private static string Signed(double value, string unit) => (value > 0 ? "+" : "") + Amount((long)Math.Round(value), unit);
+    private static string Signed(double value, SeriesUnit unit) => (value > 0 ? "+" : "") + Amount((long)Math.Round(value), unit);
 
-    private static string Pace(double perSnapshot, double? perMinute, string unit) =>
+    private static string Pace(double perSnapshot, double? perMinute, SeriesUnit unit) =>
         $"{Signed(perSnapshot, unit)} per snapshot" + (perMinute is { } m ? $", {Signed(m, unit)} per minute" : "");
 
     private static string Confidence(Confidence confidence, int? more) =>

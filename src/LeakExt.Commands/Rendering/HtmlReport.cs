@@ -140,7 +140,7 @@ public static class HtmlReport
             GrowthSuspectRow row = rows[i];
             html.Append("<tr id=\"").Append(holders ? "holder-" : "type-").Append(i).Append("\"><td class=\"l\">").Append(E(row.Verdict.Name())).Append("</td><td>")
                 .Append(E(Format.Signed(row.DeltaBytes))).Append("</td><td>").Append(E(Format.Signed(row.DeltaCount))).Append("</td><td>")
-                .Append(row.BytesPerMinute is { } pace ? E(Rate(pace, "bytes")) : "").Append("</td>");
+                .Append(row.BytesPerMinute is { } pace ? E(Rate(pace, SeriesUnit.Bytes)) : "").Append("</td>");
             int typeRow = Index(r.Types, t => t.Type == row.Type && t.Module == row.Module);
             html.Append("<td class=\"l type\" title=\"").Append(E(row.Type)).Append("\">");
             if (holders && typeRow >= 0)
@@ -199,9 +199,9 @@ public static class HtmlReport
         return -1;
     }
 
-    private static string Rate(long perMinute, string unit) => (perMinute > 0 ? "+" : "") + Amount(perMinute, unit);
+    private static string Rate(long perMinute, SeriesUnit unit) => (perMinute > 0 ? "+" : "") + Amount(perMinute, unit);
 
-    private static string Amount(long value, string unit) => unit == "bytes" ? Format.Size(value) : Format.Number(value);
+    private static string Amount(long value, SeriesUnit unit) => unit == SeriesUnit.Bytes ? Format.Size(value) : Format.Number(value);
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
 

@@ -33,7 +33,7 @@ public sealed record SeriesVerdict(string Series, Trend Verdict, long[] Values)
     /// <summary>The index in the series of the snapshot a plateau settles from.</summary>
     public int? LevelsOffFromIndex { get; init; }
 
-    public string Unit { get; init; } = "bytes";
+    public SeriesUnit Unit { get; init; } = SeriesUnit.Bytes;
     public long Floor { get; init; }
     public double PerSnapshot { get; init; }
     public double? PerMinute { get; init; }
@@ -73,17 +73,17 @@ public static class GrowthAnalyzer
         long[] gcMemory = totals.Select(t => t.GcMemoryBytes).ToArray();
         long[]? native = totals.All(t => t.NonGcBytes is not null) ? totals.Select(t => t.NonGcBytes!.Value).ToArray() : null;
 
-        MeasuredSeries Measure(string key, string name, string unit, long[] values, double floor) =>
+        MeasuredSeries Measure(string key, string name, SeriesUnit unit, long[] values, double floor) =>
             new(name, unit, values, TrendClassifier.Fit(values.Select(v => (double)v).ToArray(), times, floor)) { Key = key };
-        MeasuredSeries liveSeries = Measure("liveBytes", "live managed bytes", "bytes", live, VerdictRules.Floor(VerdictRules.LiveFloor, VerdictRules.LiveShare, live.Max()));
-        MeasuredSeries gcSeries = Measure("gcMemoryBytes", "GC memory (regions in use and free regions)", "bytes", gcMemory,
+        MeasuredSeries liveSeries = Measure("liveBytes", "live managed bytes", SeriesUnit.Bytes, live, VerdictRules.Floor(VerdictRules.LiveFloor, VerdictRules.LiveShare, live.Max()));
+        MeasuredSeries gcSeries = Measure("gcMemoryBytes", "GC memory (regions in use and free regions)", SeriesUnit.Bytes, gcMemory,
             VerdictRules.Floor(VerdictRules.FreeFloor, VerdictRules.FreeShare, gcMemory.Max()));
-        MeasuredSeries freeSeries = Measure("freeBytes", "free bytes in the GC heap", "bytes", totals.Select(t => t.FreeBytes).ToArray(),
+        MeasuredSeries freeSeries = Measure("freeBytes", "free bytes in the GC heap", SeriesUnit.Bytes, totals.Select(t => t.FreeBytes).ToArray(),
             VerdictRules.Floor(VerdictRules.FreeFloor, VerdictRules.FreeShare, gcMemory.Max()));
         long[] queue = totals.Select(t => t.FinalizerQueueLength).ToArray();
-        MeasuredSeries queueSeries = Measure("finalizerQueueLength", "finalizer queue", "objects", queue, VerdictRules.Floor(VerdictRules.QueueFloor, VerdictRules.QueueShare, queue.Max()));
+        MeasuredSeries queueSeries = Measure("finalizerQueueLength", "finalizer queue", SeriesUnit.Objects, queue, VerdictRules.Floor(VerdictRules.QueueFloor, VerdictRules.QueueShare, queue.Max()));
         MeasuredSeries? nativeSeries = native is null ? null
-            : Measure("nonGcBytes", "non-GC memory", "bytes", native, VerdictRules.Floor(VerdictRules.NativeFloor, VerdictRules.NativeShare, native.Max()));
+            : Measure("nonGcBytes", "non-GC memory", SeriesUnit.Bytes, native, VerdictRules.Floor(VerdictRules.NativeFloor, VerdictRules.NativeShare, native.Max()));
 
         GrowthSuspect[] types = TypeSuspects(snapshots, times, top);
         GrowthSuspect[] suspects = HolderSuspects(snapshots, times, top);

@@ -1,7 +1,26 @@
 namespace LeakExt.Core.Growth;
 
+/// <summary>What a series counts.</summary>
+public enum SeriesUnit
+{
+    Bytes,
+    /// <summary>Objects waiting (the finalizer queue).</summary>
+    Objects,
+}
+
+/// <summary>The documented names (docs/json.md) of series units: the only place they are spelled.</summary>
+public static class SeriesUnits
+{
+    public static string Name(this SeriesUnit unit) => unit switch
+    {
+        SeriesUnit.Bytes => "bytes",
+        SeriesUnit.Objects => "objects",
+        _ => throw new ArgumentOutOfRangeException(nameof(unit), unit, null),
+    };
+}
+
 /// <summary>A whole-process series with its trend, as the rules read it.</summary>
-public sealed record MeasuredSeries(string Name, string Unit, long[] Values, TrendFit Fit)
+public sealed record MeasuredSeries(string Name, SeriesUnit Unit, long[] Values, TrendFit Fit)
 {
     /// <summary>A stable key: the totals field the series follows, or "type" / "holder" for a suspect's series.</summary>
     public string Key { get; init; } = "";
@@ -27,7 +46,7 @@ public sealed record GrowthInputs(
 /// space right before pinned objects), and for a plateau where it levels off.
 /// </summary>
 public sealed record VerdictEvidence(
-    string Series, string Rule, string Unit, long First, long Last, double PerSnapshot, double? PerMinute, Confidence Confidence,
+    string Series, string Rule, SeriesUnit Unit, long First, long Last, double PerSnapshot, double? PerMinute, Confidence Confidence,
     int? MoreSnapshots, double? ExplainedFraction, string? ExplainedBy, long? LevelsOffAt, string? LevelsOffFrom)
 {
     /// <summary>The series' stable key (<see cref="MeasuredSeries.Key"/>), and for a suspect's series its type and holder.</summary>
@@ -190,7 +209,7 @@ public static class VerdictRules
     {
         string series = x.Holder is null ? $"type {x.Type}" : $"holder {x.Holder} ({x.Type})";
         string rule = $"a type or holder grows by ≥ {Format(liveFloor)} (the live floor) with a significant trend of its own";
-        var measured = new MeasuredSeries(series, "bytes", x.Bytes, x.Fit) { Key = x.Holder is null ? "type" : "holder", Type = x.Type, Holder = x.Holder };
+        var measured = new MeasuredSeries(series, SeriesUnit.Bytes, x.Bytes, x.Fit) { Key = x.Holder is null ? "type" : "holder", Type = x.Type, Holder = x.Holder };
         return Evidence(s, measured, rule, TopHolders(s, Math.Max(s.Live.Growth, x.GrowthBytes), x.Fit.Trend));
     }
 

@@ -134,7 +134,7 @@ public sealed class VerdictRulesTests
         Point[] points = Enumerable.Range(0, 6).Select(i => new Point(20 * MiB + MiB * i, Queue: 300 * (i + 1))).ToArray();
         GrowthReport report = Analyze(points);
         Assert.Equal(GrowthVerdict.FinalizerBacklog, report.Verdict);
-        Assert.Equal("objects", report.Evidence!.Unit);
+        Assert.Equal(SeriesUnit.Objects, report.Evidence!.Unit);
     }
 
     [Fact]
