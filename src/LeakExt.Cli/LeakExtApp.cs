@@ -159,6 +159,9 @@ public static class LeakExtApp
         return batch is { Length: > 0 } ? host.RunBatch(batch) : host.RunRepl();
     }
 
+    /// <summary>How the standalone host sets the symbol path that leads to the runtime's DAC.</summary>
+    public const string SymbolPathHint = "pass --symbol-path or set " + SymbolPath.EnvironmentVariable + ".";
+
     /// <summary>User mistakes become one line on stderr and exit code 1; nothing else is caught here.</summary>
     private static int Guarded(TextWriter stderr, Func<int> action)
     {
@@ -168,7 +171,7 @@ public static class LeakExtApp
         }
         catch (LeakExtException ex)
         {
-            stderr.WriteLine("error: " + TerminalText.Escape(ex.Message));
+            stderr.WriteLine("error: " + TerminalText.Escape(ex is DacLoadException dac ? dac.WithHint(SymbolPathHint) : ex.Message));
             return 1;
         }
         catch (OperationCanceledException)

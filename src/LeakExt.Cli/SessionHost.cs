@@ -68,6 +68,7 @@ internal sealed class SessionHost(LeakSession session, TextReader stdin, TextWri
                 Session = session,
                 Output = new ConsoleCommandOutput(stdout, stderr, progress),
                 CancellationToken = token,
+                SymbolPathHint = LeakExtApp.SymbolPathHint,
             };
             CommandDispatcher.Outcome outcome = CommandDispatcher.Run(commandLine, context);
             stdout.Flush();

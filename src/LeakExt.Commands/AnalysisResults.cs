@@ -42,8 +42,8 @@ public sealed record FragmentationResult(
 /// times do not increase); for a holder, Example is one of its objects in the last snapshot.
 /// </summary>
 public sealed record GrowthSuspectRow(
-    string Type, string Module, string? Holder, string Verdict, long[] Counts, long[] Bytes, long DeltaCount, long DeltaBytes,
-    long? BytesPerMinute, string Confidence, long? LevelsOffAt, string? Example);
+    string Type, string Module, string? Holder, Trend Verdict, long[] Counts, long[] Bytes, long DeltaCount, long DeltaBytes,
+    long? BytesPerMinute, Confidence Confidence, long? LevelsOffAt, string? Example);
 
 /// <summary>One snapshot's totals in a series, named as snapshot's totals are.</summary>
 public sealed record GrowthTotalsRow(
@@ -52,19 +52,19 @@ public sealed record GrowthTotalsRow(
 
 /// <summary>A whole-process series: Series is its key (the totals field it follows), Title how text names it.</summary>
 public sealed record GrowthSeriesRow(
-    string Series, string Title, string Verdict, long[] Values, string Unit, long Floor, long PerSnapshot, long? PerMinute, string Confidence,
+    string Series, string Title, Trend Verdict, long[] Values, SeriesUnit Unit, long Floor, long PerSnapshot, long? PerMinute, Confidence Confidence,
     int? MoreSnapshots, long? LevelsOffAt, SnapshotRef? LevelsOffFrom);
 
 /// <summary>What decided the verdict; Series is a totals key, or "type" / "holder" for a suspect (then Type and Holder say which).</summary>
 public sealed record GrowthEvidenceRow(
-    string Series, string Title, string? Type, string? Holder, string Rule, string Unit, long First, long Last, long PerSnapshot, long? PerMinute,
-    string Confidence, int? MoreSnapshots, double? ExplainedFraction, string? ExplainedBy, long? LevelsOffAt, SnapshotRef? LevelsOffFrom);
+    string Series, string Title, string? Type, string? Holder, string Rule, SeriesUnit Unit, long First, long Last, long PerSnapshot, long? PerMinute,
+    Confidence Confidence, int? MoreSnapshots, double? ExplainedFraction, string? ExplainedBy, long? LevelsOffAt, SnapshotRef? LevelsOffFrom);
 
-/// <summary>Where a series came from: "dumps", "process" (a live target) or "mixed"; the process, runtime and LeakExt that read it.</summary>
-public sealed record GrowthProvenance(string Kind, int? ProcessId, string RuntimeVersion, string LeakExtVersion);
+/// <summary>Where a series came from (dumps, a live process, or both); the process, runtime and LeakExt that read it.</summary>
+public sealed record GrowthProvenance(ProvenanceKind Kind, int? ProcessId, string RuntimeVersion, string LeakExtVersion);
 
 public sealed record HeapGrowthResult(
-    string Command, string Verdict, string Reason, string? Note, GrowthProvenance Provenance, GrowthEvidenceRow? Evidence,
+    string Command, GrowthVerdict Verdict, string Reason, string? Note, GrowthProvenance Provenance, GrowthEvidenceRow? Evidence,
     IReadOnlyList<GrowthTotalsRow> Totals, IReadOnlyList<GrowthSeriesRow> Series,
     IReadOnlyList<GrowthSuspectRow> Types, IReadOnlyList<GrowthSuspectRow> Suspects, string? HtmlFile) : CommandDocument(Command)
 {
@@ -96,8 +96,8 @@ public sealed record HeapGrowthResult(
     private static GrowthProvenance ProvenanceOf(IReadOnlyList<StoredSnapshot> series)
     {
         SnapshotInfo[] infos = series.Select(s => s.Snapshot.Info).ToArray();
-        string kind = infos.All(i => i.Source.StartsWith("dump", StringComparison.Ordinal)) ? "dumps"
-            : infos.All(i => i.Source.StartsWith("process", StringComparison.Ordinal)) ? "process" : "mixed";
+        ProvenanceKind kind = infos.All(i => i.Source.StartsWith("dump", StringComparison.Ordinal)) ? ProvenanceKind.Dumps
+            : infos.All(i => i.Source.StartsWith("process", StringComparison.Ordinal)) ? ProvenanceKind.Process : ProvenanceKind.Mixed;
         int? processId = infos.Select(i => i.ProcessId).Distinct().Count() == 1 ? infos[0].ProcessId : null;
         string runtime = string.Join(", ", infos.Select(i => i.RuntimeVersion).Distinct(StringComparer.Ordinal));
         return new GrowthProvenance(kind, processId, runtime, JsonContract.LeakExtVersion);

@@ -5,7 +5,10 @@ namespace LeakExt.Commands;
 
 /// <summary>Source-generated JSON (no reflection: the WinDbg host is NativeAOT).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
-    DefaultIgnoreCondition = JsonIgnoreCondition.Never, Converters = [typeof(HexAddressConverter), typeof(UtcTimeConverter)])]
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never, Converters = [typeof(HexAddressConverter), typeof(UtcTimeConverter),
+        typeof(GrowthVerdictConverter), typeof(SeriesUnitConverter), typeof(TrendConverter), typeof(ConfidenceConverter), typeof(ChangeKindConverter), typeof(DiffSortConverter),
+        typeof(DiffGroupingConverter), typeof(BackrefNodeKindConverter), typeof(CutReasonConverter), typeof(SnapshotActionKindConverter),
+        typeof(ProvenanceKindConverter)])]
 [JsonSerializable(typeof(SnapshotResult))]
 [JsonSerializable(typeof(SnapshotListResult))]
 [JsonSerializable(typeof(SnapDiffResult))]

@@ -77,13 +77,13 @@ public sealed record SnapshotResult(
 
 public sealed record SnapshotListRow(SnapshotRef Snapshot, string? File, string Source, long LiveCount, long LiveBytes, int TypeCount);
 
-/// <summary>What -load or -drop did ("loaded", "dropped") and to which snapshot; null for a plain list.</summary>
-public sealed record SnapshotAction(string Kind, SnapshotRef Snapshot, string? File);
+/// <summary>What -load or -drop did and to which snapshot; null for a plain list.</summary>
+public sealed record SnapshotAction(SnapshotActionKind Kind, SnapshotRef Snapshot, string? File);
 
 public sealed record SnapshotListResult(string Command, SnapshotAction? Action, IReadOnlyList<SnapshotListRow> Snapshots) : CommandDocument(Command);
 
 public sealed record DiffRow(
-    string Type, string Module, long CountA, long CountB, long DeltaCount, long BytesA, long BytesB, long DeltaBytes, string Change);
+    string Type, string Module, long CountA, long CountB, long DeltaCount, long BytesA, long BytesB, long DeltaBytes, ChangeKind Change);
 
 public sealed record HolderTypeRow(
     string Type, string Module, long CountA, long CountB, long DeltaCount, long BytesA, long BytesB, long DeltaBytes, string Example);
@@ -102,12 +102,12 @@ public sealed record DiffTotals(
 
 /// <summary>!snapdiff's result: by type (Rows) or by holder (Holders, with ChangedHolderCount); the other list is empty.</summary>
 public sealed record SnapDiffResult(
-    string Command, SnapshotRef A, SnapshotRef B, string By, string Sort, string? TypeFilter, IReadOnlyList<string>? MatchedTypes,
+    string Command, SnapshotRef A, SnapshotRef B, DiffGrouping By, DiffSort Sort, string? TypeFilter, IReadOnlyList<string>? MatchedTypes,
     int ChangedTypeCount, int NewTypeCount, int VanishedTypeCount,
     DiffTotals Totals, IReadOnlyList<DiffRow> Rows, int ChangedHolderCount, IReadOnlyList<HolderDiffRow> Holders) : CommandDocument(Command)
 {
     public static SnapDiffResult From(StoredSnapshot a, StoredSnapshot b, SnapshotDiff diff, DiffSort sort, TypeSelection? types, HolderDiff? byHolder = null) => new(
-        "snapdiff", SnapshotRef.From(a), SnapshotRef.From(b), byHolder is null ? "type" : "holder", sort == DiffSort.Count ? "count" : "bytes",
+        "snapdiff", SnapshotRef.From(a), SnapshotRef.From(b), byHolder is null ? DiffGrouping.Type : DiffGrouping.Holder, sort,
         types?.Text, types?.Types, diff.ChangedTypes, diff.NewTypes, diff.VanishedTypes, DiffTotals.From(diff.Totals),
         byHolder is not null ? [] : diff.Rows.Select(r => new DiffRow(r.Type, r.Module, r.CountA, r.CountB, r.DeltaCount, r.BytesA, r.BytesB, r.DeltaBytes, r.Change)).ToArray(),
         byHolder?.ChangedHolders ?? 0,

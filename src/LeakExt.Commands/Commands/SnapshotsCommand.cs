@@ -42,12 +42,12 @@ public sealed class SnapshotsCommand : Command<SnapshotsOptions, SnapshotListRes
         if (options.LoadFile is { } file)
         {
             StoredSnapshot loaded = store.Load(file, context.CancellationToken);
-            action = new SnapshotAction("loaded", SnapshotRef.From(loaded), loaded.File);
+            action = new SnapshotAction(SnapshotActionKind.Loaded, SnapshotRef.From(loaded), loaded.File);
         }
         else if (options.Drop is { } reference)
         {
             StoredSnapshot dropped = store.Drop(reference);
-            action = new SnapshotAction("dropped", SnapshotRef.From(dropped), dropped.File);
+            action = new SnapshotAction(SnapshotActionKind.Dropped, SnapshotRef.From(dropped), dropped.File);
         }
 
         var rows = store.All.Select(s => new SnapshotListRow(SnapshotRef.From(s), s.File, s.Snapshot.Info.Source,

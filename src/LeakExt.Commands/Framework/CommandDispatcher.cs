@@ -37,7 +37,7 @@ public static class CommandDispatcher
             context = new CommandContext
             {
                 Session = context.Session, Output = new WithoutProgress(context.Output), CancellationToken = context.CancellationToken,
-                HostCommandName = context.HostCommandName,
+                HostCommandName = context.HostCommandName, SymbolPathHint = context.SymbolPathHint,
             };
         CommandDefinition? command = CommandTable.Find(name);
         try
@@ -54,7 +54,7 @@ public static class CommandDispatcher
         }
         catch (LeakExtException ex)
         {
-            Report(context, name, json, ex.Message);
+            Report(context, name, json, context.HostMessage(ex));
             return Outcome.Failed;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException

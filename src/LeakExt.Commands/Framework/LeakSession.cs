@@ -25,4 +25,11 @@ public sealed class CommandContext
 
     /// <summary>How the user types a command in this host (a host may rename one that clashes with its own).</summary>
     public Func<string, string> HostCommandName { get; init; } = name => name;
+
+    /// <summary>How to set this host's symbol path, added to a DAC that would not load; null: Core's own words.</summary>
+    public string? SymbolPathHint { get; init; }
+
+    /// <summary>An error as this host words it.</summary>
+    public string HostMessage(LeakExt.Core.LeakExtException error) =>
+        error is LeakExt.Core.DacLoadException dac && SymbolPathHint is { } hint ? dac.WithHint(hint) : error.Message;
 }

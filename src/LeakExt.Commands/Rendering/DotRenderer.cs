@@ -65,7 +65,7 @@ public static class DotRenderer
         foreach (BackrefCut cut in r.Cuts)
         {
             count++;
-            dot.Append($"  more{cut.Node} [label=\"{cut.Hidden:N0} more referrer{(cut.Hidden == 1 ? "" : "s")}\\n({cut.Reason})\", shape=plaintext, style=\"\"];\n");
+            dot.Append($"  more{cut.Node} [label=\"{cut.Hidden:N0} more referrer{(cut.Hidden == 1 ? "" : "s")}\\n({cut.Reason.Name()})\", shape=plaintext, style=\"\"];\n");
             dot.Append($"  more{cut.Node} -> n{cut.Node} [style=dotted];\n");
         }
         dot.Append("}\n");

@@ -12,7 +12,7 @@ public static class GrowthRenderer
         TimeSpan span = last.Snapshot.Time - first.Snapshot.Time;
         output.WriteLine($"Heap growth over {r.Totals.Count} snapshots, {first.Snapshot.Label} … {last.Snapshot.Label}" +
                          (span > TimeSpan.Zero ? $", {Duration(span)}" : "") + ":");
-        output.WriteLine($"Verdict: {r.Verdict} — {r.Reason}.");
+        output.WriteLine($"Verdict: {r.Verdict.Name()} — {r.Reason}.");
         if (r.Evidence is { } e)
         {
             output.WriteLine(EvidenceLine(e));
@@ -37,7 +37,7 @@ public static class GrowthRenderer
         var series = new TextTable(("  Series", false), ("Verdict", false), ("Confidence", false), ("Trend", false), ("First", true), ("Last", true),
             ("Per snapshot", true), ("Floor", true));
         foreach (GrowthSeriesRow s in r.Series)
-            series.Add("  " + s.Title, s.Verdict, Confidence(s.Confidence, s.MoreSnapshots), Sparkline.Render(s.Values.Select(v => (double)v).ToArray()),
+            series.Add("  " + s.Title, s.Verdict.Name(), Confidence(s.Confidence, s.MoreSnapshots), Sparkline.Render(s.Values.Select(v => (double)v).ToArray()),
                 Amount(s.Values[0], s.Unit), Amount(s.Values[^1], s.Unit), Signed(s.PerSnapshot, s.Unit), Amount(s.Floor, s.Unit));
         series.WriteTo(output);
 
@@ -64,9 +64,9 @@ public static class GrowthRenderer
         {
             string trend = Sparkline.Render(row.Bytes.Select(b => (double)b).ToArray());
             if (holders)
-                table.Add("  " + row.Verdict, Format.Signed(row.DeltaBytes), Format.Signed(row.DeltaCount), trend, FieldNames.Short(row.Type), row.Holder ?? "");
+                table.Add("  " + row.Verdict.Name(), Format.Signed(row.DeltaBytes), Format.Signed(row.DeltaCount), trend, FieldNames.Short(row.Type), row.Holder ?? "");
             else
-                table.Add("  " + row.Verdict, Format.Signed(row.DeltaBytes), Format.Signed(row.DeltaCount), trend, SnapshotRenderer.TypeLabel(row.Type, row.Module));
+                table.Add("  " + row.Verdict.Name(), Format.Signed(row.DeltaBytes), Format.Signed(row.DeltaCount), trend, SnapshotRenderer.TypeLabel(row.Type, row.Module));
         }
         return table;
     }
@@ -77,14 +77,15 @@ public static class GrowthRenderer
         (e.LevelsOffAt is { } level ? $"; levels off at {Amount(level, e.Unit)} from {e.LevelsOffFrom?.Label}" : "") +
         (e.ExplainedFraction is { } share ? $"; {share * 100:0}% of it in {e.ExplainedBy}" : "") + ".";
 
-    private static string Amount(long value, string unit) => unit == "bytes" ? Format.Size(value) : Format.Number(value);
+    private static string Amount(long value, SeriesUnit unit) => unit == SeriesUnit.Bytes ? Format.Size(value) : Format.Number(value);
 
-    private static string Signed(double value, string unit) => (value > 0 ? "+" : "") + Amount((long)Math.Round(value), unit);
+    private static string Signed(double value, SeriesUnit unit) => (value > 0 ? "+" : "") + Amount((long)Math.Round(value), unit);
 
-    private static string Pace(double perSnapshot, double? perMinute, string unit) =>
+    private static string Pace(double perSnapshot, double? perMinute, SeriesUnit unit) =>
         $"{Signed(perSnapshot, unit)} per snapshot" + (perMinute is { } m ? $", {Signed(m, unit)} per minute" : "");
 
-    private static string Confidence(string confidence, int? more) => more is int n ? $"{confidence}, needs {n} more snapshot{(n == 1 ? "" : "s")} to tell" : confidence;
+    private static string Confidence(Confidence confidence, int? more) =>
+        more is int n ? $"{confidence.Name()}, needs {n} more snapshot{(n == 1 ? "" : "s")} to tell" : confidence.Name();
 
     private static string Gen(GrowthTotalsRow t, string generation) =>
         t.LiveBytesByGeneration.TryGetValue(generation, out long bytes) ? Format.Size(bytes) : "";

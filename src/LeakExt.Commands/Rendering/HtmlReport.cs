@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using LeakExt.Commands.Framework;
+using LeakExt.Core.Growth;
 using LeakExt.Core.Heap;
 
 namespace LeakExt.Commands.Rendering;
@@ -40,7 +41,7 @@ public static class HtmlReport
     {
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">")
-            .Append("<title>LeakExt heap growth: ").Append(E(r.Verdict)).Append("</title>\n<style>").Append(Style).Append("</style></head><body>\n");
+            .Append("<title>LeakExt heap growth: ").Append(E(r.Verdict.Name())).Append("</title>\n<style>").Append(Style).Append("</style></head><body>\n");
         html.Append("<h1>Heap growth over ").Append(r.Totals.Count).Append(" snapshots</h1>\n");
         Provenance(html, r);
         Verdict(html, r);
@@ -66,8 +67,8 @@ public static class HtmlReport
         GrowthProvenance p = r.Provenance;
         string source = p.Kind switch
         {
-            "dumps" => $"{r.Totals.Count} dumps" + (p.ProcessId is int pid ? $" of process {pid}" : ""),
-            "process" => $"live process {p.ProcessId}",
+            ProvenanceKind.Dumps => $"{r.Totals.Count} dumps" + (p.ProcessId is int pid ? $" of process {pid}" : ""),
+            ProvenanceKind.Process => $"live process {p.ProcessId}",
             _ => "dumps and live processes (mixed)",
         };
         DateTimeOffset first = r.Totals[0].Snapshot.Time, last = r.Totals[^1].Snapshot.Time;
@@ -81,7 +82,7 @@ public static class HtmlReport
 
     private static void Verdict(StringBuilder html, HeapGrowthResult r)
     {
-        html.Append("<section id=\"verdict\" class=\"verdict verdict-").Append(E(r.Verdict)).Append("\"><span class=\"name\">").Append(E(r.Verdict))
+        html.Append("<section id=\"verdict\" class=\"verdict verdict-").Append(E(r.Verdict.Name())).Append("\"><span class=\"name\">").Append(E(r.Verdict.Name()))
             .Append("</span>").Append(E(r.Reason)).Append('.');
         if (r.Evidence is { } e)
         {
@@ -123,7 +124,7 @@ public static class HtmlReport
             Group("Finalizer queue", "objects waiting", false, [new("finalizer queue", r.Totals.Select(t => t.FinalizerQueueLength).ToArray())]);
         if (r.Types.Count > 0)
             Group("Suspect types that change", "live bytes", true,
-                r.Types.Where(t => t.Verdict != "stable").Take(SvgChart.Colors.Length).Select(t => new ChartSeries(FieldNames.Short(t.Type), t.Bytes)));
+                r.Types.Where(t => t.Verdict != Trend.Stable).Take(SvgChart.Colors.Length).Select(t => new ChartSeries(FieldNames.Short(t.Type), t.Bytes)));
         html.Append("</div>\n");
     }
 
@@ -137,9 +138,9 @@ public static class HtmlReport
         for (int i = 0; i < rows.Count; i++)
         {
             GrowthSuspectRow row = rows[i];
-            html.Append("<tr id=\"").Append(holders ? "holder-" : "type-").Append(i).Append("\"><td class=\"l\">").Append(E(row.Verdict)).Append("</td><td>")
+            html.Append("<tr id=\"").Append(holders ? "holder-" : "type-").Append(i).Append("\"><td class=\"l\">").Append(E(row.Verdict.Name())).Append("</td><td>")
                 .Append(E(Format.Signed(row.DeltaBytes))).Append("</td><td>").Append(E(Format.Signed(row.DeltaCount))).Append("</td><td>")
-                .Append(row.BytesPerMinute is { } pace ? E(Rate(pace, "bytes")) : "").Append("</td>");
+                .Append(row.BytesPerMinute is { } pace ? E(Rate(pace, SeriesUnit.Bytes)) : "").Append("</td>");
             int typeRow = Index(r.Types, t => t.Type == row.Type && t.Module == row.Module);
             html.Append("<td class=\"l type\" title=\"").Append(E(row.Type)).Append("\">");
             if (holders && typeRow >= 0)
@@ -171,7 +172,7 @@ public static class HtmlReport
         html.Append("<h2>Whole process</h2>\n<table class=\"series\"><tr><th class=\"l\">Series</th><th class=\"l\">Verdict</th><th class=\"l\">Confidence</th>")
             .Append("<th>First</th><th>Last</th><th>Per minute</th><th>Floor</th></tr>\n");
         foreach (GrowthSeriesRow s in r.Series)
-            html.Append("<tr><td class=\"l\">").Append(E(s.Title)).Append("</td><td class=\"l\">").Append(E(s.Verdict)).Append("</td><td class=\"l\">").Append(E(s.Confidence))
+            html.Append("<tr><td class=\"l\">").Append(E(s.Title)).Append("</td><td class=\"l\">").Append(E(s.Verdict.Name())).Append("</td><td class=\"l\">").Append(E(s.Confidence.Name()))
                 .Append("</td><td>").Append(E(Amount(s.Values[0], s.Unit))).Append("</td><td>").Append(E(Amount(s.Values[^1], s.Unit))).Append("</td><td>")
                 .Append(s.PerMinute is { } m ? E(Rate(m, s.Unit)) : "").Append("</td><td>").Append(E(Amount(s.Floor, s.Unit))).Append("</td></tr>\n");
         html.Append("</table>\n");
@@ -198,9 +199,9 @@ public static class HtmlReport
         return -1;
     }
 
-    private static string Rate(long perMinute, string unit) => (perMinute > 0 ? "+" : "") + Amount(perMinute, unit);
+    private static string Rate(long perMinute, SeriesUnit unit) => (perMinute > 0 ? "+" : "") + Amount(perMinute, unit);
 
-    private static string Amount(long value, string unit) => unit == "bytes" ? Format.Size(value) : Format.Number(value);
+    private static string Amount(long value, SeriesUnit unit) => unit == SeriesUnit.Bytes ? Format.Size(value) : Format.Number(value);
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
 

@@ -60,7 +60,7 @@ public static class RetentionRenderer
         List<object> LinesUnder(int node)
         {
             var lines = new List<object>();
-            if (r.Nodes[node].Kind == "object")
+            if (r.Nodes[node].Kind == BackrefNodeKind.Object)
                 lines.AddRange(r.Nodes[node].Roots);
             if (referrers.TryGetValue(node, out List<BackrefEdge>? edges))
                 lines.AddRange(edges);
@@ -88,7 +88,7 @@ public static class RetentionRenderer
                     output.WriteLine($"{prefix}◆ root: {root}");
                     break;
                 case BackrefCut cut:
-                    output.WriteLine($"{prefix}… {Format.Number(cut.Hidden)} more referrer{(cut.Hidden == 1 ? "" : "s")} ({cut.Reason})");
+                    output.WriteLine($"{prefix}… {Format.Number(cut.Hidden)} more referrer{(cut.Hidden == 1 ? "" : "s")} ({cut.Reason.Name()})");
                     break;
                 case BackrefEdge edge:
                     BackrefNode from = r.Nodes[edge.From];
@@ -129,7 +129,7 @@ public static class RetentionRenderer
     {
         if (node.Object is null)
         {
-            output.Write(node.Roots.Count > 0 ? node.Roots[0] : node.Kind);
+            output.Write(node.Roots.Count > 0 ? node.Roots[0] : node.Kind.Name());
             return;
         }
         WriteObject(output, node.Object, "rootpath");

@@ -20,7 +20,7 @@ public static class SnapDiffRenderer
         totals.WriteTo(output);
         output.WriteLine();
 
-        if (r.By == "holder")
+        if (r.By == DiffGrouping.Holder)
         {
             RenderHolders(r, output);
             return;
@@ -31,11 +31,11 @@ public static class SnapDiffRenderer
             return;
         }
         string shown = r.Rows.Count < r.ChangedTypeCount ? $"Top {r.Rows.Count} of {Format.Number(r.ChangedTypeCount)}" : $"All {Format.Number(r.ChangedTypeCount)}";
-        output.WriteLine($"{shown} changed types by Δ{(r.Sort == "count" ? "count" : "bytes")} ({r.NewTypeCount} new, {r.VanishedTypeCount} vanished):");
+        output.WriteLine($"{shown} changed types by Δ{r.Sort.Name()} ({r.NewTypeCount} new, {r.VanishedTypeCount} vanished):");
         var table = new TextTable(("ΔCount", true), ("ΔBytes", true), ("Count A", true), ("Count B", true), ("Bytes A", true), ("Bytes B", true), ("", false), ("Type", false));
         foreach (DiffRow row in r.Rows)
             table.Add(Format.Signed(row.DeltaCount), Format.Signed(row.DeltaBytes), Format.Number(row.CountA), Format.Number(row.CountB),
-                Format.Number(row.BytesA), Format.Number(row.BytesB), row.Change is "new" or "vanished" ? row.Change : "",
+                Format.Number(row.BytesA), Format.Number(row.BytesB), row.Change is ChangeKind.New or ChangeKind.Vanished ? row.Change.Name() : "",
                 SnapshotRenderer.TypeLabel(row.Type, row.Module));
         table.WriteTo(output);
     }
@@ -48,7 +48,7 @@ public static class SnapDiffRenderer
             return;
         }
         string shown = r.Holders.Count < r.ChangedHolderCount ? $"Top {r.Holders.Count} of {Format.Number(r.ChangedHolderCount)}" : $"All {Format.Number(r.ChangedHolderCount)}";
-        output.WriteLine($"{shown} changed holders by Δ{(r.Sort == "count" ? "count" : "bytes")}:");
+        output.WriteLine($"{shown} changed holders by Δ{r.Sort.Name()}:");
         foreach (HolderDiffRow holder in r.Holders)
         {
             output.WriteLine();

@@ -8,7 +8,8 @@ public static class SnapshotListRenderer
     public static void Render(SnapshotListResult r, TextOutput output)
     {
         if (r.Action is { } action)
-            output.WriteLine($"{(action.Kind == "loaded" ? "Loaded" : "Dropped")} {action.Snapshot.Label}" + (action.Kind == "loaded" ? $" from {action.File}" : ""));
+            output.WriteLine($"{(action.Kind == SnapshotActionKind.Loaded ? "Loaded" : "Dropped")} {action.Snapshot.Label}"
+                             + (action.Kind == SnapshotActionKind.Loaded ? $" from {action.File}" : ""));
         if (r.Snapshots.Count == 0)
         {
             output.WriteLine("No snapshots in this session; take one with 'snapshot' or load one with 'snapshots -load FILE'.");

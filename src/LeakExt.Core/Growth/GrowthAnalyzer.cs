@@ -12,7 +12,7 @@ public sealed record GrowthTotals(
 }
 
 /// <summary>A type (and, when holders are known, one holder) whose objects changed over the series.</summary>
-public sealed record GrowthSuspect(string Type, string Module, string? Holder, string Verdict, long[] Counts, long[] Bytes)
+public sealed record GrowthSuspect(string Type, string Module, string? Holder, Trend Verdict, long[] Counts, long[] Bytes)
 {
     public long GrowthBytes => Bytes[^1] - Bytes[0];
     public long GrowthCount => Counts[^1] - Counts[0];
@@ -26,25 +26,25 @@ public sealed record GrowthSuspect(string Type, string Module, string? Holder, s
 /// finalizer queue), with the floor under which a change is noise, the fitted pace, a confidence, how
 /// many more snapshots would tell, and for a plateau its level and the snapshot it settles from.
 /// </summary>
-public sealed record SeriesVerdict(string Series, string Verdict, long[] Values)
+public sealed record SeriesVerdict(string Series, Trend Verdict, long[] Values)
 {
     /// <summary>The stable key of the series: the totals field it follows (liveBytes, gcMemoryBytes, freeBytes, finalizerQueueLength, nonGcBytes).</summary>
     public string Key { get; init; } = "";
     /// <summary>The index in the series of the snapshot a plateau settles from.</summary>
     public int? LevelsOffFromIndex { get; init; }
 
-    public string Unit { get; init; } = "bytes";
+    public SeriesUnit Unit { get; init; } = SeriesUnit.Bytes;
     public long Floor { get; init; }
     public double PerSnapshot { get; init; }
     public double? PerMinute { get; init; }
-    public string Confidence { get; init; } = "low";
+    public Confidence Confidence { get; init; } = Confidence.Low;
     public int? MoreSnapshots { get; init; }
     public long? LevelsOffAt { get; init; }
     public string? LevelsOffFrom { get; init; }
 }
 
 public sealed record GrowthReport(
-    string Verdict, string Reason, string? Note, IReadOnlyList<GrowthTotals> Totals, IReadOnlyList<SeriesVerdict> Series,
+    GrowthVerdict Verdict, string Reason, string? Note, IReadOnlyList<GrowthTotals> Totals, IReadOnlyList<SeriesVerdict> Series,
     IReadOnlyList<GrowthSuspect> Types, IReadOnlyList<GrowthSuspect> Suspects)
 {
     public VerdictEvidence? Evidence { get; init; }
@@ -73,17 +73,17 @@ public static class GrowthAnalyzer
         long[] gcMemory = totals.Select(t => t.GcMemoryBytes).ToArray();
         long[]? native = totals.All(t => t.NonGcBytes is not null) ? totals.Select(t => t.NonGcBytes!.Value).ToArray() : null;
 
-        MeasuredSeries Measure(string key, string name, string unit, long[] values, double floor) =>
+        MeasuredSeries Measure(string key, string name, SeriesUnit unit, long[] values, double floor) =>
             new(name, unit, values, TrendClassifier.Fit(values.Select(v => (double)v).ToArray(), times, floor)) { Key = key };
-        MeasuredSeries liveSeries = Measure("liveBytes", "live managed bytes", "bytes", live, VerdictRules.Floor(VerdictRules.LiveFloor, VerdictRules.LiveShare, live.Max()));
-        MeasuredSeries gcSeries = Measure("gcMemoryBytes", "GC memory (regions in use and free regions)", "bytes", gcMemory,
+        MeasuredSeries liveSeries = Measure("liveBytes", "live managed bytes", SeriesUnit.Bytes, live, VerdictRules.Floor(VerdictRules.LiveFloor, VerdictRules.LiveShare, live.Max()));
+        MeasuredSeries gcSeries = Measure("gcMemoryBytes", "GC memory (regions in use and free regions)", SeriesUnit.Bytes, gcMemory,
             VerdictRules.Floor(VerdictRules.FreeFloor, VerdictRules.FreeShare, gcMemory.Max()));
-        MeasuredSeries freeSeries = Measure("freeBytes", "free bytes in the GC heap", "bytes", totals.Select(t => t.FreeBytes).ToArray(),
+        MeasuredSeries freeSeries = Measure("freeBytes", "free bytes in the GC heap", SeriesUnit.Bytes, totals.Select(t => t.FreeBytes).ToArray(),
             VerdictRules.Floor(VerdictRules.FreeFloor, VerdictRules.FreeShare, gcMemory.Max()));
         long[] queue = totals.Select(t => t.FinalizerQueueLength).ToArray();
-        MeasuredSeries queueSeries = Measure("finalizerQueueLength", "finalizer queue", "objects", queue, VerdictRules.Floor(VerdictRules.QueueFloor, VerdictRules.QueueShare, queue.Max()));
+        MeasuredSeries queueSeries = Measure("finalizerQueueLength", "finalizer queue", SeriesUnit.Objects, queue, VerdictRules.Floor(VerdictRules.QueueFloor, VerdictRules.QueueShare, queue.Max()));
         MeasuredSeries? nativeSeries = native is null ? null
-            : Measure("nonGcBytes", "non-GC memory", "bytes", native, VerdictRules.Floor(VerdictRules.NativeFloor, VerdictRules.NativeShare, native.Max()));
+            : Measure("nonGcBytes", "non-GC memory", SeriesUnit.Bytes, native, VerdictRules.Floor(VerdictRules.NativeFloor, VerdictRules.NativeShare, native.Max()));
 
         GrowthSuspect[] types = TypeSuspects(snapshots, times, top);
         GrowthSuspect[] suspects = HolderSuspects(snapshots, times, top);
@@ -94,8 +94,8 @@ public static class GrowthAnalyzer
         if (nativeSeries is not null)
             seriesVerdicts.Add(Describe(nativeSeries, labels));
         string? note = series.Count < 3 ? "A trend needs at least three snapshots: take another one and run 'heapgrowth' again."
-            : verdict.Evidence?.MoreSnapshots is int more && verdict.Name == "none" ? $"Live bytes need about {more} more snapshot{(more == 1 ? "" : "s")} at this pace to tell a trend from noise." : null;
-        return new GrowthReport(verdict.Name, verdict.Reason, note, totals, seriesVerdicts, types, suspects) { Evidence = verdict.Evidence };
+            : verdict.Evidence?.MoreSnapshots is int more && verdict.Kind == GrowthVerdict.None ? $"Live bytes need about {more} more snapshot{(more == 1 ? "" : "s")} at this pace to tell a trend from noise." : null;
+        return new GrowthReport(verdict.Kind, verdict.Reason, note, totals, seriesVerdicts, types, suspects) { Evidence = verdict.Evidence };
     }
 
     /// <summary>
@@ -119,7 +119,7 @@ public static class GrowthAnalyzer
         }
     }
 
-    private static SeriesVerdict Describe(MeasuredSeries m, string[] labels) => new(m.Name, Trends.Name(m.Fit.Trend), m.Values)
+    private static SeriesVerdict Describe(MeasuredSeries m, string[] labels) => new(m.Name, m.Fit.Trend, m.Values)
     {
         Key = m.Key,
         LevelsOffFromIndex = m.Fit.LevelsOffFrom,
@@ -191,7 +191,7 @@ public static class GrowthAnalyzer
             {
                 TrendFit fit = TrendClassifier.Fit(s.Bytes.Select(b => (double)b).ToArray(), times,
                     VerdictRules.Floor(VerdictRules.SuspectFloor, VerdictRules.SuspectShare, s.Bytes.Max()));
-                return new GrowthSuspect(s.Type, s.Module, s.Holder, Trends.Name(fit.Trend), s.Counts, s.Bytes) { Fit = fit };
+                return new GrowthSuspect(s.Type, s.Module, s.Holder, fit.Trend, s.Counts, s.Bytes) { Fit = fit };
             })
             .ToArray();
 }

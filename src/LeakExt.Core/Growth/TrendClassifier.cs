@@ -15,16 +15,34 @@ public enum Trend
     Unclear,
 }
 
+/// <summary>How sure a trend is: high, medium or low (docs/heapgrowth.md says what each takes).</summary>
+public enum Confidence
+{
+    Low,
+    Medium,
+    High,
+}
+
+/// <summary>The documented names (docs/json.md) of trends and confidences: the only place they are spelled.</summary>
 public static class Trends
 {
-    public static string Name(Trend trend) => trend switch
+    public static string Name(this Trend trend) => trend switch
     {
         Trend.Insufficient => "insufficient",
         Trend.Stable => "stable",
         Trend.Leak => "leak",
         Trend.Plateau => "plateau",
+        Trend.Shrinking => "shrinking",
         Trend.Unclear => "unclear",
-        _ => "shrinking",
+        _ => throw new ArgumentOutOfRangeException(nameof(trend), trend, null),
+    };
+
+    public static string Name(this Confidence confidence) => confidence switch
+    {
+        Confidence.Low => "low",
+        Confidence.Medium => "medium",
+        Confidence.High => "high",
+        _ => throw new ArgumentOutOfRangeException(nameof(confidence), confidence, null),
     };
 }
 
@@ -35,7 +53,7 @@ public static class Trends
 /// settles at and the snapshot (index) from which it stays there.
 /// </summary>
 public sealed record TrendFit(
-    Trend Trend, double Floor, double PerSnapshot, double? PerMinute, double TStatistic, string Confidence,
+    Trend Trend, double Floor, double PerSnapshot, double? PerMinute, double TStatistic, Confidence Confidence,
     int? MoreSnapshots, double? LevelsOffAt, int? LevelsOffFrom);
 
 /// <summary>
@@ -80,13 +98,13 @@ public static class TrendClassifier
         bool timed = seconds is not null && seconds.Count == n && n >= 2 && Enumerable.Range(1, n - 1).All(i => seconds[i] > seconds[i - 1]);
         double[] t = timed ? seconds!.ToArray() : Enumerable.Range(0, n).Select(i => (double)i).ToArray();
         if (n < 2)
-            return new TrendFit(Trend.Stable, floor, 0, null, 0, "low", 2 - n, null, null);
+            return new TrendFit(Trend.Stable, floor, 0, null, 0, Confidence.Low, 2 - n, null, null);
         double change = values[n - 1] - values[0];
         double interval = (t[n - 1] - t[0]) / (n - 1);
         if (n == 2)
         {
             double perMinute2 = change / (t[1] - t[0]) * 60;
-            return new TrendFit(Math.Abs(change) <= floor ? Trend.Stable : Trend.Insufficient, floor, change, timed ? perMinute2 : null, 0, "low", 1, null, null);
+            return new TrendFit(Math.Abs(change) <= floor ? Trend.Stable : Trend.Insufficient, floor, change, timed ? perMinute2 : null, 0, Confidence.Low, 1, null, null);
         }
 
         (double slope, double scatter, double sse, double sxx) = Line(values, t, 0, n);
@@ -99,22 +117,22 @@ public static class TrendClassifier
         if (FindPlateau(values, t, floor, sse) is { } plateau)
         {
             int flat = n - plateau.From;
-            return new TrendFit(Trend.Plateau, floor, perSnapshot, perMinute, tStat, flat >= 4 ? "high" : flat == 3 ? "medium" : "low",
+            return new TrendFit(Trend.Plateau, floor, perSnapshot, perMinute, tStat, flat >= 4 ? Confidence.High : flat == 3 ? Confidence.Medium : Confidence.Low,
                 flat >= 3 ? null : 3 - flat, plateau.Level, plateau.From);
         }
 
         double t95 = StudentT(n - 2, high: false), t99 = StudentT(n - 2, high: true);
-        string confidence = Math.Abs(tStat) >= t99 && n >= 4 ? "high" : "medium";
+        Confidence confidence = Math.Abs(tStat) >= t99 && n >= 4 ? Confidence.High : Confidence.Medium;
         if (rise > floor && tStat >= t95)
             return new TrendFit(Trend.Leak, floor, perSnapshot, perMinute, tStat, confidence, null, null, null);
         if (rise < -floor && tStat <= -t95)
             return new TrendFit(Trend.Shrinking, floor, perSnapshot, perMinute, tStat, confidence, null, null, null);
         if (Math.Abs(rise) <= floor)
-            return new TrendFit(Trend.Stable, floor, perSnapshot, perMinute, tStat, Math.Abs(rise) + t95 * se * (t[n - 1] - t[0]) <= floor ? "high" : "medium",
+            return new TrendFit(Trend.Stable, floor, perSnapshot, perMinute, tStat, Math.Abs(rise) + t95 * se * (t[n - 1] - t[0]) <= floor ? Confidence.High : Confidence.Medium,
                 null, null, null);
         if (ComesBack(values, floor))
-            return new TrendFit(Trend.Stable, floor, perSnapshot, perMinute, tStat, "medium", null, null, null);
-        return new TrendFit(Trend.Unclear, floor, perSnapshot, perMinute, tStat, "low", MoreSnapshotsToTell(slope, scatter, interval, n), null, null);
+            return new TrendFit(Trend.Stable, floor, perSnapshot, perMinute, tStat, Confidence.Medium, null, null, null);
+        return new TrendFit(Trend.Unclear, floor, perSnapshot, perMinute, tStat, Confidence.Low, MoreSnapshotsToTell(slope, scatter, interval, n), null, null);
     }
 
     /// <summary>The later half falls back to the earlier half's average, or to within the floor of its low: what rose came back down.</summary>

@@ -1,7 +1,26 @@
 namespace LeakExt.Core.Growth;
 
+/// <summary>What a series counts.</summary>
+public enum SeriesUnit
+{
+    Bytes,
+    /// <summary>Objects waiting (the finalizer queue).</summary>
+    Objects,
+}
+
+/// <summary>The documented names (docs/json.md) of series units: the only place they are spelled.</summary>
+public static class SeriesUnits
+{
+    public static string Name(this SeriesUnit unit) => unit switch
+    {
+        SeriesUnit.Bytes => "bytes",
+        SeriesUnit.Objects => "objects",
+        _ => throw new ArgumentOutOfRangeException(nameof(unit), unit, null),
+    };
+}
+
 /// <summary>A whole-process series with its trend, as the rules read it.</summary>
-public sealed record MeasuredSeries(string Name, string Unit, long[] Values, TrendFit Fit)
+public sealed record MeasuredSeries(string Name, SeriesUnit Unit, long[] Values, TrendFit Fit)
 {
     /// <summary>A stable key: the totals field the series follows, or "type" / "holder" for a suspect's series.</summary>
     public string Key { get; init; } = "";
@@ -27,7 +46,7 @@ public sealed record GrowthInputs(
 /// space right before pinned objects), and for a plateau where it levels off.
 /// </summary>
 public sealed record VerdictEvidence(
-    string Series, string Rule, string Unit, long First, long Last, double PerSnapshot, double? PerMinute, string Confidence,
+    string Series, string Rule, SeriesUnit Unit, long First, long Last, double PerSnapshot, double? PerMinute, Confidence Confidence,
     int? MoreSnapshots, double? ExplainedFraction, string? ExplainedBy, long? LevelsOffAt, string? LevelsOffFrom)
 {
     /// <summary>The series' stable key (<see cref="MeasuredSeries.Key"/>), and for a suspect's series its type and holder.</summary>
@@ -37,7 +56,36 @@ public sealed record VerdictEvidence(
     public int? LevelsOffFromIndex { get; init; }
 }
 
-public sealed record Verdict(string Name, string Reason, VerdictEvidence? Evidence);
+/// <summary>The overall verdict of a series of snapshots (docs/heapgrowth.md says when each is given).</summary>
+public enum GrowthVerdict
+{
+    /// <summary>Two snapshots: a change, not a trend.</summary>
+    Insufficient,
+    FinalizerBacklog,
+    Fragmentation,
+    Native,
+    Leak,
+    Plateau,
+    None,
+}
+
+/// <summary>The documented names (docs/json.md) of verdicts: the only place they are spelled.</summary>
+public static class GrowthVerdicts
+{
+    public static string Name(this GrowthVerdict verdict) => verdict switch
+    {
+        GrowthVerdict.Insufficient => "insufficient",
+        GrowthVerdict.FinalizerBacklog => "finalizer-backlog",
+        GrowthVerdict.Fragmentation => "fragmentation",
+        GrowthVerdict.Native => "native",
+        GrowthVerdict.Leak => "leak",
+        GrowthVerdict.Plateau => "plateau",
+        GrowthVerdict.None => "none",
+        _ => throw new ArgumentOutOfRangeException(nameof(verdict), verdict, null),
+    };
+}
+
+public sealed record Verdict(GrowthVerdict Kind, string Reason, VerdictEvidence? Evidence);
 
 /// <summary>
 /// The overall verdict of a series of snapshots, and the floors under which a change is noise.
@@ -80,30 +128,30 @@ public static class VerdictRules
     public static Verdict Decide(GrowthInputs s)
     {
         if (s.Labels.Length < 3)
-            return new Verdict("insufficient", "two snapshots show a change, not a trend", Evidence(s, s.Live, "a trend needs three snapshots", null));
+            return new Verdict(GrowthVerdict.Insufficient, "two snapshots show a change, not a trend", Evidence(s, s.Live, "a trend needs three snapshots", null));
         MeasuredSeries live = s.Live, free = s.Free, queue = s.Queue;
         long liveFloor = (long)Floor(LiveFloor, LiveShare, live.Values.Max());
 
         if (queue.Fit.Trend == Trend.Leak && queue.Values[^1] >= QueueFloor)
-            return new Verdict("finalizer-backlog", $"the finalizer queue keeps growing ({queue.Values[0]:N0} → {queue.Values[^1]:N0} objects waiting): a finalizer is slow or blocked, and what its objects hold stays alive",
+            return new Verdict(GrowthVerdict.FinalizerBacklog, $"the finalizer queue keeps growing ({queue.Values[0]:N0} → {queue.Values[^1]:N0} objects waiting): a finalizer is slow or blocked, and what its objects hold stays alive",
                 Evidence(s, queue, $"the queue rises by more than max({QueueFloor}, {Percent(QueueShare)} of its largest), significantly, and ends with ≥ {QueueFloor} waiting", null));
 
         // Growth: fragmentation, native or managed, whichever adds the most bytes.
         GrowthSuspect? leading = Major(s.Holders.Count > 0 ? s.Holders : s.Types, Trend.Leak, liveFloor);
         var growing = new List<(double Bytes, Func<Verdict> Make)>();
         if (free.Fit.Trend == Trend.Leak)
-            growing.Add((free.Growth, () => new Verdict("fragmentation",
-                $"free space inside the GC heap keeps growing ({Format(free.Values[0])} → {Format(free.Values[^1])}) while live bytes {Moves(live)}: pinned objects keep the GC from closing the gaps (!fragmentation)",
+            growing.Add((free.Growth, () => new Verdict(GrowthVerdict.Fragmentation,
+                $"free space inside the GC heap keeps growing ({Format(free.Values[0])} → {Format(free.Values[^1])}) while live bytes {Moves(live)}: pinned objects keep the GC from closing the gaps (run 'fragmentation')",
                 Evidence(s, free, $"free space rises by more than max({Format(FreeFloor)}, {Percent(FreeShare)} of the GC's memory), significantly", PinnedShare(s.LastPinning, free.Values[^1])))));
         if (s.NonGc is { Fit.Trend: Trend.Leak } native)
-            growing.Add((native.Growth, () => new Verdict("native",
+            growing.Add((native.Growth, () => new Verdict(GrowthVerdict.Native,
                 $"memory outside the GC heap keeps growing ({Format(native.Values[0])} → {Format(native.Values[^1])}) while live managed bytes {Moves(live)}: unfreed native allocations (Marshal.AllocHGlobal, NativeMemory, native libraries); LeakExt cannot tell which",
                 Evidence(s, native, $"non-GC memory rises by more than max({Format(NativeFloor)}, {Percent(NativeShare)} of its largest), significantly", null))));
         if (live.Fit.Trend == Trend.Leak || leading is not null)
         {
             bool bySuspect = live.Fit.Trend != Trend.Leak;
             double bytes = bySuspect ? leading!.GrowthBytes : Math.Max(live.Growth, leading?.GrowthBytes ?? 0);
-            growing.Add((bytes, () => new Verdict("leak",
+            growing.Add((bytes, () => new Verdict(GrowthVerdict.Leak,
                 $"live managed memory keeps growing ({Format(live.Values[0])} → {Format(live.Values[^1])}), led by {Lead(s, Trend.Leak)}",
                 bySuspect ? SuspectEvidence(s, leading!, liveFloor) : Evidence(s, live, LiveRule(liveFloor), TopHolders(s, live.Growth, Trend.Leak)))));
         }
@@ -118,7 +166,7 @@ public static class VerdictRules
         {
             string level = live.Fit.Trend == Trend.Plateau
                 ? $", level at {Format((long)live.Fit.LevelsOffAt!.Value)} from {s.Labels[live.Fit.LevelsOffFrom!.Value]}" : "";
-            return new Verdict("plateau", $"memory grew, then levelled off ({Format(live.Values[0])} → {Format(live.Values[^1])}{level}), led by {Lead(s, Trend.Plateau)}: a cache warming up",
+            return new Verdict(GrowthVerdict.Plateau, $"memory grew, then levelled off ({Format(live.Values[0])} → {Format(live.Values[^1])}{level}), led by {Lead(s, Trend.Plateau)}: a cache warming up",
                 live.Fit.Trend == Trend.Plateau ? Evidence(s, live, LiveRule(liveFloor), TopHolders(s, live.Growth, Trend.Plateau)) : SuspectEvidence(s, levelling!, liveFloor));
         }
 
@@ -127,7 +175,7 @@ public static class VerdictRules
             reason += $"; live bytes moved ({Format(live.Values[0])} → {Format(live.Values[^1])}) but the noise hides whether it is a trend";
         if (s.NonGc is { Fit.Trend: Trend.Plateau } warm)
             reason += $"; memory outside the GC heap rose once and stays at {Format((long)warm.Fit.LevelsOffAt!.Value)} (warm-up, not a leak)";
-        return new Verdict("none", reason, Evidence(s, live, LiveRule(liveFloor), null));
+        return new Verdict(GrowthVerdict.None, reason, Evidence(s, live, LiveRule(liveFloor), null));
     }
 
     /// <summary>A stable heap that is mostly free space held open by pinned objects.</summary>
@@ -140,8 +188,8 @@ public static class VerdictRules
         if (share < FragmentedShare || free < FragmentedFloor || pinning.LargestFreeBlocks == 0
             || pinning.LargestFreeNextToPinned < PinnedBorderShare * pinning.LargestFreeBlocks)
             return null;
-        return new Verdict("fragmentation",
-            $"{Percent(share)} of the GC heap's committed memory is free space ({Format(free)}), held open by {pinning.PinnedObjects:N0} pinned objects ({pinning.LargestFreeNextToPinned} of the {pinning.LargestFreeBlocks} largest free blocks end at one): that is why memory is high (!fragmentation)",
+        return new Verdict(GrowthVerdict.Fragmentation,
+            $"{Percent(share)} of the GC heap's committed memory is free space ({Format(free)}), held open by {pinning.PinnedObjects:N0} pinned objects ({pinning.LargestFreeNextToPinned} of the {pinning.LargestFreeBlocks} largest free blocks end at one): that is why memory is high (run 'fragmentation')",
             Evidence(s, s.Free, $"free space ≥ {Percent(FragmentedShare)} of committed memory in use and ≥ {Format(FragmentedFloor)}, pinned objects after ≥ {Percent(PinnedBorderShare)} of the largest free blocks", PinnedShare(pinning, free)));
     }
 
@@ -161,7 +209,7 @@ public static class VerdictRules
     {
         string series = x.Holder is null ? $"type {x.Type}" : $"holder {x.Holder} ({x.Type})";
         string rule = $"a type or holder grows by ≥ {Format(liveFloor)} (the live floor) with a significant trend of its own";
-        var measured = new MeasuredSeries(series, "bytes", x.Bytes, x.Fit) { Key = x.Holder is null ? "type" : "holder", Type = x.Type, Holder = x.Holder };
+        var measured = new MeasuredSeries(series, SeriesUnit.Bytes, x.Bytes, x.Fit) { Key = x.Holder is null ? "type" : "holder", Type = x.Type, Holder = x.Holder };
         return Evidence(s, measured, rule, TopHolders(s, Math.Max(s.Live.Growth, x.GrowthBytes), x.Fit.Trend));
     }
 

@@ -21,9 +21,25 @@ public enum RootKind : byte
     ConservativeStack,
 }
 
+/// <summary>
+/// Handles that do not keep their target alive on their own (a dependent handle's secondary lives
+/// only as long as its primary). Root counts name them beside the root kinds (<see cref="RootKinds.Name(WeakHandleKind)"/>).
+/// </summary>
+public enum WeakHandleKind : byte
+{
+    Dependent,
+    WeakShort,
+    WeakLong,
+    WeakWinRT,
+
+    /// <summary>Kind 10, .NET 9+: the statics of collectible assemblies.</summary>
+    WeakInterior,
+}
+
+/// <summary>The documented names (docs/snapshot-format.md, docs/json.md) of root and handle kinds: the only place they are spelled.</summary>
 public static class RootKinds
 {
-    public static string Name(RootKind kind) => kind switch
+    public static string Name(this RootKind kind) => kind switch
     {
         RootKind.StrongHandle => "strong-handle",
         RootKind.PinnedHandle => "pinned-handle",
@@ -36,6 +52,16 @@ public static class RootKinds
         RootKind.ThreadStatic => "thread-static",
         RootKind.ConservativeStack => "conservative-stack",
         _ => "other",
+    };
+
+    public static string Name(this WeakHandleKind kind) => kind switch
+    {
+        WeakHandleKind.Dependent => "dependent-handle",
+        WeakHandleKind.WeakShort => "weak-short-handle",
+        WeakHandleKind.WeakLong => "weak-long-handle",
+        WeakHandleKind.WeakWinRT => "weak-winrt-handle",
+        WeakHandleKind.WeakInterior => "weak-interior-handle",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
     public static RootKind FromClrMd(ClrRootKind kind) => kind switch
@@ -69,8 +95,8 @@ internal sealed class RootSet
     /// <summary>Dependent handles (a primary keeps its secondary), and the statics of collectible types (their LoaderAllocator keeps them).</summary>
     public required HiddenEdges Hidden { get; init; }
 
-    /// <summary>Weak handles with a target: (handle address, target object, kind name). They keep nothing alive.</summary>
-    public (ulong Handle, ulong Target, string Kind)[] WeakHandles { get; init; } = [];
+    /// <summary>Weak handles with a target: (handle address, target object, kind). They keep nothing alive.</summary>
+    public (ulong Handle, ulong Target, WeakHandleKind Kind)[] WeakHandles { get; init; } = [];
 
     /// <summary>Root counts by kind name, including handles that are not strong (weak, dependent).</summary>
     public required IReadOnlyDictionary<string, long> CountsByKind { get; init; }
@@ -187,33 +213,33 @@ internal sealed class RootSet
         if (threadStatics > 0 && !counts.ContainsKey(RootKinds.Name(RootKind.ThreadStatic)))
             counts[RootKinds.Name(RootKind.ThreadStatic)] = threadStatics;
 
-        var weak = new List<(ulong, ulong, string)>();
+        var weak = new List<(ulong, ulong, WeakHandleKind)>();
         foreach (ClrHandle handle in runtime.EnumerateHandles())
         {
             switch (handle.HandleKind)
             {
                 case ClrHandleKind.Dependent:
-                    Increment(counts, "dependent-handle");
+                    Increment(counts, WeakHandleKind.Dependent.Name());
                     if (handle.Object.Address != 0 && handle.Dependent.Address != 0)
                         hidden.Add((handle.Object.Address, handle.Dependent.Address, HiddenEdges.ConditionalWeakTableKey));
                     break;
                 case ClrHandleKind.WeakShort:
-                    Increment(counts, "weak-short-handle");
+                    Increment(counts, WeakHandleKind.WeakShort.Name());
                     if (handle.Object.Address != 0)
-                        weak.Add((handle.Address, handle.Object.Address, "weak-short-handle"));
+                        weak.Add((handle.Address, handle.Object.Address, WeakHandleKind.WeakShort));
                     break;
                 case ClrHandleKind.WeakLong:
-                    Increment(counts, "weak-long-handle");
+                    Increment(counts, WeakHandleKind.WeakLong.Name());
                     if (handle.Object.Address != 0)
-                        weak.Add((handle.Address, handle.Object.Address, "weak-long-handle"));
+                        weak.Add((handle.Address, handle.Object.Address, WeakHandleKind.WeakLong));
                     break;
                 case ClrHandleKind.WeakWinRT:
-                    Increment(counts, "weak-winrt-handle");
+                    Increment(counts, WeakHandleKind.WeakWinRT.Name());
                     break;
                 case RootEnumerator.WeakInteriorPointer:
-                    Increment(counts, "weak-interior-handle");
+                    Increment(counts, WeakHandleKind.WeakInterior.Name());
                     if (handle.Object.Address != 0)
-                        weak.Add((handle.Address, handle.Object.Address, "weak-interior-handle"));
+                        weak.Add((handle.Address, handle.Object.Address, WeakHandleKind.WeakInterior));
                     break;
             }
         }

@@ -44,7 +44,7 @@ internal sealed partial class RetentionQueries
             id = nodes.Count;
             idOf[node] = id;
             (long? length, string? value) = ObjectDetails.Read(heap, _index.AddressOf(node));
-            nodes.Add(new BackrefNode(id, Describe(node), "object", RootNamesOf(node), level, analysis.IsLive(node)) { Length = length, Value = value });
+            nodes.Add(new BackrefNode(id, Describe(node), BackrefNodeKind.Object, RootNamesOf(node), level, analysis.IsLive(node)) { Length = length, Value = value });
             return id;
         }
 
@@ -86,11 +86,11 @@ internal sealed partial class RetentionQueries
             }
 
             if (ownObjects > 0)
-                cuts.Add(new BackrefCut(to, ownObjects, "objects of its collectible types held through it"));
+                cuts.Add(new BackrefCut(to, ownObjects, CutReason.CollectibleTypeObjects));
             if (level >= depth)
             {
                 if (referrers.Count > 0)
-                    cuts.Add(new BackrefCut(to, referrers.Count, "depth limit"));
+                    cuts.Add(new BackrefCut(to, referrers.Count, CutReason.DepthLimit));
                 continue;
             }
 
@@ -109,7 +109,7 @@ internal sealed partial class RetentionQueries
                     queue.Enqueue((referrer, level + 1));
             }
             if (hidden > 0)
-                cuts.Add(new BackrefCut(to, hidden, "node limit"));
+                cuts.Add(new BackrefCut(to, hidden, CutReason.NodeLimit));
         }
 
         if (weak)
@@ -145,7 +145,7 @@ internal sealed partial class RetentionQueries
     private void AddWeakReferrers(int target, List<BackrefNode> nodes, List<BackrefEdge> edges, Dictionary<int, int> idOf)
     {
         ulong address = _index.AddressOf(target);
-        (ulong Handle, ulong Target, string Kind)[] handles = _retention.Roots.WeakHandles.Where(h => h.Target == address).ToArray();
+        (ulong Handle, ulong Target, WeakHandleKind Kind)[] handles = _retention.Roots.WeakHandles.Where(h => h.Target == address).ToArray();
         if (handles.Length == 0)
             return;
 
@@ -169,10 +169,10 @@ internal sealed partial class RetentionQueries
             }
         }
 
-        foreach ((ulong handle, _, string kind) in handles)
+        foreach ((ulong handle, _, WeakHandleKind kind) in handles)
         {
             int handleId = nodes.Count;
-            nodes.Add(new BackrefNode(handleId, null, kind, [$"{kind.Replace('-', ' ')} 0x{handle:x}"], 1, false));
+            nodes.Add(new BackrefNode(handleId, null, BackrefKinds.NodeOf(kind), [$"{kind.Name().Replace('-', ' ')} 0x{handle:x}"], 1, false));
             edges.Add(new BackrefEdge(handleId, idOf[target], "weak", Weak: true));
             if (owners.TryGetValue(handle, out int owner))
             {
@@ -181,7 +181,7 @@ internal sealed partial class RetentionQueries
                 if (!seen)
                 {
                     idOf[owner] = ownerId;
-                    nodes.Add(new BackrefNode(ownerId, Describe(owner), "object", RootNamesOf(owner), 2, analysis.IsLive(owner)));
+                    nodes.Add(new BackrefNode(ownerId, Describe(owner), BackrefNodeKind.Object, RootNamesOf(owner), 2, analysis.IsLive(owner)));
                 }
                 edges.Add(new BackrefEdge(ownerId, handleId, "_taggedHandle", Weak: true));
             }

@@ -1,3 +1,5 @@
+using LeakExt.Core.Heap;
+
 namespace LeakExt.Core.Retention;
 
 /// <summary>One object on a path or in a graph.</summary>
@@ -11,8 +13,57 @@ public sealed record RootPath(string Root, IReadOnlyList<PathHop> Hops);
 
 public sealed record RootPathsResult(ObjectRef Target, bool Live, string? Holder, IReadOnlyList<RootPath> Paths);
 
-/// <summary>A node of a back-reference graph. Roots lists the root names that hold it directly; Kind is "object" or a weak handle kind.</summary>
-public sealed record BackrefNode(int Id, ObjectRef? Object, string Kind, IReadOnlyList<string> Roots, int Depth, bool Live)
+/// <summary>What a node of a back-reference graph is: an object, or a weak handle that refers to one (with -weak).</summary>
+public enum BackrefNodeKind
+{
+    Object,
+    WeakShortHandle,
+    WeakLongHandle,
+    WeakInteriorHandle,
+}
+
+/// <summary>Why a node's referrers were not all shown.</summary>
+public enum CutReason
+{
+    DepthLimit,
+    NodeLimit,
+
+    /// <summary>A LoaderAllocator's referrers: the objects of its collectible types, each holding it through its type.</summary>
+    CollectibleTypeObjects,
+}
+
+/// <summary>The documented names (docs/json.md) of node kinds and cut reasons: the only place they are spelled (a handle's, as its kind).</summary>
+public static class BackrefKinds
+{
+    public static string Name(this BackrefNodeKind kind) => kind switch
+    {
+        BackrefNodeKind.Object => "object",
+        BackrefNodeKind.WeakShortHandle => WeakHandleKind.WeakShort.Name(),
+        BackrefNodeKind.WeakLongHandle => WeakHandleKind.WeakLong.Name(),
+        BackrefNodeKind.WeakInteriorHandle => WeakHandleKind.WeakInterior.Name(),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    public static string Name(this CutReason reason) => reason switch
+    {
+        CutReason.DepthLimit => "depth limit",
+        CutReason.NodeLimit => "node limit",
+        CutReason.CollectibleTypeObjects => "objects of its collectible types held through it",
+        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
+    };
+
+    /// <summary>The node of a weak handle of this kind (root sets list only these three with a target).</summary>
+    public static BackrefNodeKind NodeOf(WeakHandleKind handle) => handle switch
+    {
+        WeakHandleKind.WeakShort => BackrefNodeKind.WeakShortHandle,
+        WeakHandleKind.WeakLong => BackrefNodeKind.WeakLongHandle,
+        WeakHandleKind.WeakInterior => BackrefNodeKind.WeakInteriorHandle,
+        _ => throw new ArgumentOutOfRangeException(nameof(handle), handle, "not a weak handle with a target"),
+    };
+}
+
+/// <summary>A node of a back-reference graph. Roots lists the root names that hold it directly.</summary>
+public sealed record BackrefNode(int Id, ObjectRef? Object, BackrefNodeKind Kind, IReadOnlyList<string> Roots, int Depth, bool Live)
 {
     /// <summary>Elements of an array or a collection (List, Dictionary, HashSet, Queue, Stack, LinkedList, SortedList), else null.</summary>
     public long? Length { get; init; }
@@ -25,7 +76,7 @@ public sealed record BackrefNode(int Id, ObjectRef? Object, string Kind, IReadOn
 public sealed record BackrefEdge(int From, int To, string Label, bool Weak);
 
 /// <summary>Referrers of one node that were not shown (depth or node limit).</summary>
-public sealed record BackrefCut(int Node, int Hidden, string Reason);
+public sealed record BackrefCut(int Node, int Hidden, CutReason Reason);
 
 public sealed record BackrefGraph(
     int Target, IReadOnlyList<BackrefNode> Nodes, IReadOnlyList<BackrefEdge> Edges, IReadOnlyList<BackrefCut> Cuts,

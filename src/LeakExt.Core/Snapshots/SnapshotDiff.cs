@@ -1,13 +1,45 @@
 namespace LeakExt.Core.Snapshots;
 
+/// <summary>What a diff ranks by: Δbytes or Δcount.</summary>
 public enum DiffSort
 {
     Bytes,
     Count,
 }
 
-/// <summary>How one type changed between snapshot A and B. Change: new, vanished, grew, shrank.</summary>
-public sealed record TypeDelta(string Type, string Module, long CountA, long CountB, long BytesA, long BytesB, string Change)
+/// <summary>How one type changed between snapshot A and B; grew and shrank by the diff's sort (Δbytes or Δcount).</summary>
+public enum ChangeKind
+{
+    Grew,
+    Shrank,
+    /// <summary>No live object in A.</summary>
+    New,
+    /// <summary>No live object in B.</summary>
+    Vanished,
+}
+
+/// <summary>The documented names (docs/json.md) of change kinds and sorts: the only place they are spelled.</summary>
+public static class DiffKinds
+{
+    public static string Name(this ChangeKind change) => change switch
+    {
+        ChangeKind.Grew => "grew",
+        ChangeKind.Shrank => "shrank",
+        ChangeKind.New => "new",
+        ChangeKind.Vanished => "vanished",
+        _ => throw new ArgumentOutOfRangeException(nameof(change), change, null),
+    };
+
+    public static string Name(this DiffSort sort) => sort switch
+    {
+        DiffSort.Bytes => "bytes",
+        DiffSort.Count => "count",
+        _ => throw new ArgumentOutOfRangeException(nameof(sort), sort, null),
+    };
+}
+
+/// <summary>How one type changed between snapshot A and B.</summary>
+public sealed record TypeDelta(string Type, string Module, long CountA, long CountB, long BytesA, long BytesB, ChangeKind Change)
 {
     public long DeltaCount => CountB - CountA;
     public long DeltaBytes => BytesB - BytesA;
@@ -49,9 +81,10 @@ public static class SnapshotDiffer
             long countA = x?.Count ?? 0, countB = y?.Count ?? 0, bytesA = x?.Bytes ?? 0, bytesB = y?.Bytes ?? 0;
             if (countA == countB && bytesA == bytesB)
                 continue;
-            string change = countA == 0 ? "new" : countB == 0 ? "vanished" : (sort == DiffSort.Count ? countB - countA : bytesB - bytesA) >= 0 ? "grew" : "shrank";
-            if (change == "new") newTypes++;
-            if (change == "vanished") vanished++;
+            ChangeKind change = countA == 0 ? ChangeKind.New : countB == 0 ? ChangeKind.Vanished
+                : (sort == DiffSort.Count ? countB - countA : bytesB - bytesA) >= 0 ? ChangeKind.Grew : ChangeKind.Shrank;
+            if (change == ChangeKind.New) newTypes++;
+            if (change == ChangeKind.Vanished) vanished++;
             rows.Add(new TypeDelta(key.Type, key.Module, countA, countB, bytesA, bytesB, change));
         }
 

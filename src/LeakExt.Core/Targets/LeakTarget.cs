@@ -218,7 +218,7 @@ public sealed class LeakTarget : IDisposable
             }
             catch (Exception ex) when (ex is not LeakExtException)
             {
-                throw new LeakExtException($"could not load the .NET runtime's data access library (DAC) for {description}: {OneLine(ex.Message)}; pass --symbol-path or set _NT_SYMBOL_PATH.", ex);
+                throw new DacLoadException($"could not load the .NET runtime's data access library (DAC) for {description}: {OneLine(ex.Message)}", ex);
             }
 
             RequireWalkableHeap(runtime, description, isLive);

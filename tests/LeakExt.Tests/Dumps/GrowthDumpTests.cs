@@ -32,17 +32,17 @@ public sealed class GrowthDumpTests(DumpFixture fixture)
     public void Steady_leak()
     {
         GrowthReport report = Analyze("leak");
-        Assert.Equal("leak", report.Verdict);
+        Assert.Equal(GrowthVerdict.Leak, report.Verdict);
         GrowthSuspect orders = Suspect(report, "Growth.LeakedOrder");
-        Assert.Equal("leak", orders.Verdict);
+        Assert.Equal(Trend.Leak, orders.Verdict);
         Assert.Equal([20_000L, 40_000, 60_000, 80_000, 100_000, 120_000], orders.Counts);
         GrowthSuspect held = report.Suspects.Single(s => s.Type == "Growth.LeakedOrder");
         Assert.Equal("static Growth.Scenarios.s_orders › List<LeakedOrder> items", held.Holder);
-        Assert.Equal("leak", Series(report, "live managed bytes").Verdict);
+        Assert.Equal(Trend.Leak, Series(report, "live managed bytes").Verdict);
         // 20,000 orders of 32 + 88 bytes a phase (plus the list's array): the pace, fitted against the dumps'
         // times (not evenly spaced, so within 10%), and nearly all of it in the holders that grew most.
         Assert.InRange(report.Evidence!.PerSnapshot, 20_000 * 120 * 0.9, 20_000 * 128 * 1.1);
-        Assert.Equal("high", report.Evidence.Confidence);
+        Assert.Equal(Confidence.High, report.Evidence.Confidence);
         Assert.True(report.Evidence.ExplainedFraction >= 0.95, $"explained {report.Evidence.ExplainedFraction}");
     }
 
@@ -50,16 +50,16 @@ public sealed class GrowthDumpTests(DumpFixture fixture)
     public void Plateau_of_an_intern_table()
     {
         GrowthReport report = Analyze("plateau");
-        Assert.Equal("plateau", report.Verdict);
+        Assert.Equal(GrowthVerdict.Plateau, report.Verdict);
         GrowthSuspect names = Suspect(report, "Growth.InternedName");
         Assert.True(names.Counts.Zip(names.Counts.Skip(1)).All(p => p.First <= p.Second), "the table never shrinks");
         Assert.Equal("static Growth.Scenarios.s_names › Dictionary<String, InternedName> values",
             report.Suspects.Single(s => s.Type == "Growth.InternedName").Holder);
         // The names' 512-byte notes carry the growth (the names themselves, 32 bytes each, stay under the 64 KiB floor).
         GrowthSuspect notes = report.Suspects.Single(s => s.Holder == "static Growth.Scenarios.s_names › Dictionary<String, InternedName> values › InternedName.Notes");
-        Assert.Equal("plateau", notes.Verdict);
+        Assert.Equal(Trend.Plateau, notes.Verdict);
         Assert.Equal(names.Counts, notes.Counts);
-        Assert.Equal("plateau", Series(report, "live managed bytes").Verdict);
+        Assert.Equal(Trend.Plateau, Series(report, "live managed bytes").Verdict);
         Assert.Equal(report.Series[0].LevelsOffAt, report.Evidence!.LevelsOffAt);
         Assert.Equal("live managed bytes", report.Evidence.Series);
     }
@@ -68,30 +68,30 @@ public sealed class GrowthDumpTests(DumpFixture fixture)
     public void Churn_with_garbage_left_in_the_heap_is_not_a_leak()
     {
         GrowthReport report = Analyze("churn");
-        Assert.Equal("none", report.Verdict);
+        Assert.Equal(GrowthVerdict.None, report.Verdict);
         Assert.DoesNotContain(report.Types, t => t.Type == "Growth.Keeper");
         Assert.DoesNotContain(report.Types, t => t.Type == "Growth.Scratch");
-        Assert.Equal("stable", Series(report, "live managed bytes").Verdict);
+        Assert.Equal(Trend.Stable, Series(report, "live managed bytes").Verdict);
     }
 
     [Fact]
     public void Native_growth_with_a_flat_managed_heap()
     {
         GrowthReport report = Analyze("native");
-        Assert.Equal("native", report.Verdict);
+        Assert.Equal(GrowthVerdict.Native, report.Verdict);
         SeriesVerdict native = Series(report, "non-GC memory");
-        Assert.Equal("leak", native.Verdict);
+        Assert.Equal(Trend.Leak, native.Verdict);
         // Six blocks of 8 MiB, written, never freed: at least 40 MiB more from the first snapshot to the last.
         Assert.True(native.Values[^1] - native.Values[0] >= 40L << 20, $"non-GC grew by {native.Values[^1] - native.Values[0]:N0} bytes");
-        Assert.Equal("stable", Series(report, "live managed bytes").Verdict);
+        Assert.Equal(Trend.Stable, Series(report, "live managed bytes").Verdict);
     }
 
     [Fact]
     public void Fragmentation_by_pinned_objects()
     {
         GrowthReport report = Analyze("fragmentation");
-        Assert.Equal("fragmentation", report.Verdict);
-        Assert.Equal("leak", Series(report, "free bytes in the GC heap").Verdict);
+        Assert.Equal(GrowthVerdict.Fragmentation, report.Verdict);
+        Assert.Equal(Trend.Leak, Series(report, "free bytes in the GC heap").Verdict);
     }
 
     [Fact]
@@ -125,10 +125,10 @@ public sealed class GrowthDumpTests(DumpFixture fixture)
     public void Finalizer_backlog()
     {
         GrowthReport report = Analyze("finalizer");
-        Assert.Equal("finalizer-backlog", report.Verdict);
+        Assert.Equal(GrowthVerdict.FinalizerBacklog, report.Verdict);
         Assert.Equal([500L, 1000, 1500, 2000, 2500, 3000], Suspect(report, "Growth.Blocked").Counts);
         SeriesVerdict queue = Series(report, "finalizer queue");
-        Assert.Equal("leak", queue.Verdict);
+        Assert.Equal(Trend.Leak, queue.Verdict);
         Assert.True(queue.Values[^1] >= 2999, $"queue {queue.Values[^1]}");
     }
 
@@ -164,8 +164,8 @@ public sealed class GrowthDumpTests(DumpFixture fixture)
         store.Add(Sessions.Snapshot(dumps[0]));
         store.Add(Sessions.Snapshot(dumps[1]));
         GrowthReport report = GrowthAnalyzer.Analyze(store.All, 10);
-        Assert.Equal("insufficient", report.Verdict);
+        Assert.Equal(GrowthVerdict.Insufficient, report.Verdict);
         Assert.Equal("A trend needs at least three snapshots: take another one and run 'heapgrowth' again.", report.Note);
-        Assert.Equal("insufficient", Suspect(report, "Growth.LeakedOrder").Verdict);
+        Assert.Equal(Trend.Insufficient, Suspect(report, "Growth.LeakedOrder").Verdict);
     }
 }

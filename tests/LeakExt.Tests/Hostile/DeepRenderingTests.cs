@@ -17,7 +17,7 @@ public sealed class DeepRenderingTests
         var edges = new List<BackrefEdge>(Depth);
         for (int i = 0; i < Depth; i++)
         {
-            nodes.Add(new BackrefNode(i, new ObjectRef(0x1000 + 24 * (ulong)i, "Chain.Link", 24), "object", i == Depth - 1 ? ["static Chain.s_head"] : [], i, true));
+            nodes.Add(new BackrefNode(i, new ObjectRef(0x1000 + 24 * (ulong)i, "Chain.Link", 24), BackrefNodeKind.Object, i == Depth - 1 ? ["static Chain.s_head"] : [], i, true));
             if (i > 0)
                 edges.Add(new BackrefEdge(i, i - 1, "Next", false));
         }

@@ -93,7 +93,7 @@ public sealed class TerminalTextTests
     [Fact]
     public void Dot_labels_show_the_escapes_and_keep_dot_syntax_intact()
     {
-        var node = new LeakExt.Core.Retention.BackrefNode(0, new LeakExt.Core.Retention.ObjectRef(0x10, "Evil\"\u001b[2J\n\u202E", 24), "object", ["static X.s_\u0007"], 0, true);
+        var node = new LeakExt.Core.Retention.BackrefNode(0, new LeakExt.Core.Retention.ObjectRef(0x10, "Evil\"\u001b[2J\n\u202E", 24), LeakExt.Core.Retention.BackrefNodeKind.Object, ["static X.s_\u0007"], 0, true);
         var result = new LeakExt.Commands.BackrefsResult("backrefs", node.Object!, null, null, null, 0, 0, [node], [], [], null, null);
         string dot = DotRenderer.Render(result).Text;
         Assert.Contains("tooltip=\"Evil\\\"\\\\e[2J\\\\n\\\\u202E 0x10\"", dot);

@@ -14,11 +14,11 @@ public sealed class RetentionRenderingTests
         ObjectRef Obj(ulong address, string type, long size) => new(address, type, size);
         var nodes = new List<BackrefNode>
         {
-            new(0, Obj(0x1000, "Shop.Order", 48), "object", [], 0, true),
-            new(1, Obj(0x2000, "System.Collections.Generic.List<Shop.Order>", 32), "object", [], 1, true) { Length = 3 },
-            new(2, Obj(0x3000, "Shop.Customer", 40), "object", [], 2, true),
-            new(3, Obj(0x4000, "System.Collections.Generic.Dictionary<System.Int32, Shop.Customer>", 80), "object", ["static Shop.Store.s_customers"], 3, true) { Length = 120 },
-            new(4, Obj(0x5000, "Shop.Invoice \"draft\"", 24), "object", ["thread 0x1f (managed 1) Shop.Program.Main"], 1, true),
+            new(0, Obj(0x1000, "Shop.Order", 48), BackrefNodeKind.Object, [], 0, true),
+            new(1, Obj(0x2000, "System.Collections.Generic.List<Shop.Order>", 32), BackrefNodeKind.Object, [], 1, true) { Length = 3 },
+            new(2, Obj(0x3000, "Shop.Customer", 40), BackrefNodeKind.Object, [], 2, true),
+            new(3, Obj(0x4000, "System.Collections.Generic.Dictionary<System.Int32, Shop.Customer>", 80), BackrefNodeKind.Object, ["static Shop.Store.s_customers"], 3, true) { Length = 120 },
+            new(4, Obj(0x5000, "Shop.Invoice \"draft\"", 24), BackrefNodeKind.Object, ["thread 0x1f (managed 1) Shop.Program.Main"], 1, true),
         };
         var edges = new List<BackrefEdge>
         {
@@ -29,7 +29,7 @@ public sealed class RetentionRenderingTests
             new(0, 2, "LastOrder", false),
         };
         return new BackrefsResult("backrefs", nodes[0].Object!, "static Shop.Store.s_customers › Dictionary<Int32, Customer> values › Customer.Orders › List<Order> items",
-            "Order", ["Shop.Order"], 120, 118, nodes, edges, [new BackrefCut(3, 7, "depth limit")], null, null);
+            "Order", ["Shop.Order"], 120, 118, nodes, edges, [new BackrefCut(3, 7, CutReason.DepthLimit)], null, null);
     }
 
     [Fact]
@@ -52,9 +52,9 @@ public sealed class RetentionRenderingTests
         // Two objects held by the same static (a static's value and the runtime's own reference to it) and a string.
         var nodes = new List<BackrefNode>
         {
-            new(0, new ObjectRef(0x1000, "System.String", 30), "object", [], 0, true) { Value = "https://example.org/a" },
-            new(1, new ObjectRef(0x2000, "System.Collections.Generic.List<System.String>", 32), "object", ["static App.Cache.s_urls"], 1, true) { Length = 2 },
-            new(2, new ObjectRef(0x3000, "App.Page", 24), "object", ["static App.Cache.s_urls"], 1, true),
+            new(0, new ObjectRef(0x1000, "System.String", 30), BackrefNodeKind.Object, [], 0, true) { Value = "https://example.org/a" },
+            new(1, new ObjectRef(0x2000, "System.Collections.Generic.List<System.String>", 32), BackrefNodeKind.Object, ["static App.Cache.s_urls"], 1, true) { Length = 2 },
+            new(2, new ObjectRef(0x3000, "App.Page", 24), BackrefNodeKind.Object, ["static App.Cache.s_urls"], 1, true),
         };
         var result = new BackrefsResult("backrefs", nodes[0].Object!, "static App.Cache.s_urls › List<String> items", null, null, 0, 0, nodes,
             [new(1, 0, "List<String> items", false), new(2, 0, "Url", false)], [], "/tmp/urls.dot", null) { FileNodeCount = 4 };

@@ -24,7 +24,7 @@ public sealed class SnapshotDiffTests
         (StoredSnapshot a, StoredSnapshot b) = Pair();
         SnapshotDiff diff = SnapshotDiffer.Compare(a, b);
         Assert.Equal(["App.Order", "App.New", "App.Gone", "App.Shrinks"], diff.Rows.Select(r => r.Type));
-        Assert.Equal(["grew", "new", "vanished", "shrank"], diff.Rows.Select(r => r.Change));
+        Assert.Equal([ChangeKind.Grew, ChangeKind.New, ChangeKind.Vanished, ChangeKind.Shrank], diff.Rows.Select(r => r.Change));
         Assert.Equal(300, diff.Rows[0].DeltaCount);
         Assert.Equal(9600, diff.Rows[0].DeltaBytes);
         Assert.Equal(1, diff.NewTypes);

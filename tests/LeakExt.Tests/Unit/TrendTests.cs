@@ -95,15 +95,15 @@ public sealed class TrendTests
     {
         TrendFit fit = TrendClassifier.Fit([100, 104, 105, 110, 106], null, 2);
         Assert.Equal(Trend.Unclear, fit.Trend);
-        Assert.Equal("low", fit.Confidence);
+        Assert.Equal(Confidence.Low, fit.Confidence);
         Assert.Equal(1, fit.MoreSnapshots);
     }
 
     [Fact]
     public void Confidence_follows_the_evidence()
     {
-        Assert.Equal("high", TrendClassifier.Fit([100, 200, 300, 400, 500, 600], null, 10).Confidence);
-        Assert.Equal("medium", TrendClassifier.Fit([100, 200, 300], null, 10).Confidence);
+        Assert.Equal(Confidence.High, TrendClassifier.Fit([100, 200, 300, 400, 500, 600], null, 10).Confidence);
+        Assert.Equal(Confidence.Medium, TrendClassifier.Fit([100, 200, 300], null, 10).Confidence);
         TrendFit two = TrendClassifier.Fit([100, 200], [0, 60], 10);
         Assert.Equal((Trend.Insufficient, 1, 100.0), (two.Trend, two.MoreSnapshots, two.PerMinute));
     }

@@ -46,9 +46,9 @@ public sealed class VerdictRulesTests
         // 48 MiB of requests at #2, gone at #3; the GC keeps 40 MiB of free regions afterwards.
         GrowthReport report = Analyze(new Point(20 * MiB), new Point(20 * MiB, 48 * MiB), new Point(20 * MiB, FreeRegions: 40 * MiB),
             new Point(20 * MiB, FreeRegions: 40 * MiB), new Point(20 * MiB, FreeRegions: 38 * MiB), new Point(20 * MiB, FreeRegions: 38 * MiB));
-        Assert.Equal("none", report.Verdict);
-        Assert.Equal("stable", Series(report, "live managed bytes").Verdict);
-        Assert.Equal("stable", Series(report, "non-GC memory").Verdict);
+        Assert.Equal(GrowthVerdict.None, report.Verdict);
+        Assert.Equal(Trend.Stable, Series(report, "live managed bytes").Verdict);
+        Assert.Equal(Trend.Stable, Series(report, "non-GC memory").Verdict);
         // GC memory: 21 MiB in use plus the 38 MiB of free regions.
         Assert.Equal(59 * MiB, report.Totals[^1].GcMemoryBytes);
     }
@@ -58,9 +58,9 @@ public sealed class VerdictRulesTests
     {
         GrowthReport report = Analyze(new Point(20 * MiB, NonGc: 70 * MiB), new Point(20 * MiB, NonGc: 94 * MiB), new Point(20 * MiB, NonGc: 94 * MiB + 100_000),
             new Point(20 * MiB, NonGc: 94 * MiB - 50_000), new Point(20 * MiB, NonGc: 94 * MiB + 60_000), new Point(20 * MiB, NonGc: 94 * MiB));
-        Assert.Equal("none", report.Verdict);
+        Assert.Equal(GrowthVerdict.None, report.Verdict);
         SeriesVerdict native = Series(report, "non-GC memory");
-        Assert.Equal("plateau", native.Verdict);
+        Assert.Equal(Trend.Plateau, native.Verdict);
         Assert.Equal("#2 (s2)", native.LevelsOffFrom);
         Assert.InRange(native.LevelsOffAt!.Value, 94 * MiB - 100_000, 94 * MiB + 100_000);
         Assert.Contains("rose once and stays at 94.0 MiB (warm-up, not a leak)", report.Reason);
@@ -73,8 +73,8 @@ public sealed class VerdictRulesTests
         long[] cache = [10 * MiB, 16 * MiB, 19 * MiB, 19 * MiB + 200_000, 19 * MiB + 150_000, 19 * MiB + 250_000];
         long[] native = [71 * MiB, 72 * MiB, 72 * MiB + 500_000, 73 * MiB, 73 * MiB + 400_000, 74 * MiB];
         GrowthReport report = Analyze(cache.Zip(native, (c, n) => new Point(c, NonGc: n)).ToArray());
-        Assert.Equal("plateau", report.Verdict);
-        Assert.Equal("stable", Series(report, "non-GC memory").Verdict);
+        Assert.Equal(GrowthVerdict.Plateau, report.Verdict);
+        Assert.Equal(Trend.Stable, Series(report, "non-GC memory").Verdict);
         Assert.Equal("#3 (s3)", report.Evidence!.LevelsOffFrom);
     }
 
@@ -84,8 +84,8 @@ public sealed class VerdictRulesTests
         // No GC ran: dead bytes pile up, free space goes 168 KiB → 538 KiB in a 172 MiB heap.
         Point[] points = Enumerable.Range(0, 6).Select(i => new Point(20 * MiB, Dead: 25 * MiB * i, Free: 168 * 1024 + 74 * 1024 * i, Committed: 22 * MiB + 30 * MiB * i)).ToArray();
         GrowthReport report = Analyze(points);
-        Assert.Equal("none", report.Verdict);
-        Assert.Equal("stable", Series(report, "free bytes in the GC heap").Verdict);
+        Assert.Equal(GrowthVerdict.None, report.Verdict);
+        Assert.Equal(Trend.Stable, Series(report, "free bytes in the GC heap").Verdict);
     }
 
     [Fact]
@@ -94,13 +94,13 @@ public sealed class VerdictRulesTests
         var pinned = new PinningSummary(12_000, 150 * MiB, 10, 10);
         Point[] points = Enumerable.Range(0, 6).Select(_ => new Point(20 * MiB, Free: 160 * MiB, Committed: 180 * MiB, Pinning: pinned)).ToArray();
         GrowthReport report = Analyze(points);
-        Assert.Equal("fragmentation", report.Verdict);
+        Assert.Equal(GrowthVerdict.Fragmentation, report.Verdict);
         Assert.StartsWith("88.9% of the GC heap's committed memory is free space (160.0 MiB), held open by 12,000 pinned objects", report.Reason);
         Assert.Equal(0.938, report.Evidence!.ExplainedFraction);
 
         // The same free space with no pinned object next to the largest blocks is not called fragmentation.
         Point[] unpinned = points.Select(p => p with { Pinning = new PinningSummary(3, 1024, 10, 1) }).ToArray();
-        Assert.Equal("none", Analyze(unpinned).Verdict);
+        Assert.Equal(GrowthVerdict.None, Analyze(unpinned).Verdict);
     }
 
     [Fact]
@@ -108,12 +108,12 @@ public sealed class VerdictRulesTests
     {
         Point[] points = Enumerable.Range(0, 6).Select(i => new Point(20 * MiB + 2 * MiB * i, Request: 5 * MiB)).ToArray();
         GrowthReport report = Analyze(points);
-        Assert.Equal("leak", report.Verdict);
+        Assert.Equal(GrowthVerdict.Leak, report.Verdict);
         VerdictEvidence e = report.Evidence!;
         Assert.Equal("live managed bytes", e.Series);
         Assert.Equal(2 * MiB, e.PerSnapshot);
         Assert.Equal(2 * MiB, e.PerMinute);
-        Assert.Equal("high", e.Confidence);
+        Assert.Equal(Confidence.High, e.Confidence);
         Assert.Equal(1.0, e.ExplainedFraction);
         Assert.Equal("the type that keeps growing", e.ExplainedBy);
     }
@@ -123,7 +123,7 @@ public sealed class VerdictRulesTests
     {
         Point[] points = Enumerable.Range(0, 6).Select(i => new Point(20 * MiB + 100_000 * i, NonGc: 70 * MiB + 6 * MiB * i)).ToArray();
         GrowthReport report = Analyze(points);
-        Assert.Equal("native", report.Verdict);
+        Assert.Equal(GrowthVerdict.Native, report.Verdict);
         Assert.Equal("non-GC memory", report.Evidence!.Series);
         Assert.Null(report.Evidence.ExplainedFraction);
     }
@@ -133,8 +133,8 @@ public sealed class VerdictRulesTests
     {
         Point[] points = Enumerable.Range(0, 6).Select(i => new Point(20 * MiB + MiB * i, Queue: 300 * (i + 1))).ToArray();
         GrowthReport report = Analyze(points);
-        Assert.Equal("finalizer-backlog", report.Verdict);
-        Assert.Equal("objects", report.Evidence!.Unit);
+        Assert.Equal(GrowthVerdict.FinalizerBacklog, report.Verdict);
+        Assert.Equal(SeriesUnit.Objects, report.Evidence!.Unit);
     }
 
     [Fact]
@@ -142,9 +142,9 @@ public sealed class VerdictRulesTests
     {
         long[] noisy = [20 * MiB, 21 * MiB, 21 * MiB, 22 * MiB + 200 * 1024, 20 * MiB + 900 * 1024];
         GrowthReport report = Analyze(noisy.Select(v => new Point(v)).ToArray());
-        Assert.Equal("none", report.Verdict);
+        Assert.Equal(GrowthVerdict.None, report.Verdict);
         SeriesVerdict live = Series(report, "live managed bytes");
-        Assert.Equal("unclear", live.Verdict);
+        Assert.Equal(Trend.Unclear, live.Verdict);
         Assert.Equal(2, live.MoreSnapshots);
         Assert.Equal("Live bytes need about 2 more snapshots at this pace to tell a trend from noise.", report.Note);
     }
