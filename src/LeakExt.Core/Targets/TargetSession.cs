@@ -27,27 +27,25 @@ public sealed class TargetSession : IDisposable
 
     private HeapReaderKind DefaultReader => Target.DataTarget.DataReader.PointerSize == 8 ? HeapReaderKind.Fast : HeapReaderKind.ClrMd;
 
-    /// <summary>The marked heap plus its reference graph, built on first use (the graph costs 16 B per object + 8 B per reference).</summary>
+    /// <summary>The marked heap, with its reference graph built when a query first needs it (16 B per object + 8 B per reference).</summary>
     internal RetentionAnalysis GetAnalysis(IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
     {
         if (_analysis is not null)
             return _analysis;
         LiveHeap heap = GetLiveHeap(_liveHeap?.Reader ?? DefaultReader, progress, cancellationToken);
-        HeapGraph graph;
-        if (heap.Reader == HeapReaderKind.Fast)
-        {
-            using SegmentMemory memory = SegmentMemory.Create(Target, heap.Index.Segments);
-            graph = HeapGraph.Build(heap.Index, new FastReferenceReader(heap.Index, memory), heap.Roots.Hidden, progress, cancellationToken);
-        }
-        else
-        {
-            graph = HeapGraph.Build(heap.Index, new ClrMdReferenceReader(Target.Runtime.Heap, heap.Index.Types), heap.Roots.Hidden, progress, cancellationToken);
-        }
-        return _analysis = new RetentionAnalysis { Heap = heap, Graph = graph };
+        return _analysis = new RetentionAnalysis { Heap = heap, BuildGraph = (graphProgress, token) => BuildGraph(heap, graphProgress, token) };
+    }
+
+    private HeapGraph BuildGraph(LiveHeap heap, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (heap.Reader != HeapReaderKind.Fast)
+            return HeapGraph.Build(heap.Index, new ClrMdReferenceReader(Target.Runtime.Heap, heap.Index.Types), heap.Roots.Hidden, progress, cancellationToken);
+        using SegmentMemory memory = SegmentMemory.Create(Target, heap.Index.Segments);
+        return HeapGraph.Build(heap.Index, new FastReferenceReader(heap.Index, memory), heap.Roots.Hidden, progress, cancellationToken);
     }
 
     private RetentionQueries Queries(IProgress<WalkProgress>? progress, CancellationToken cancellationToken) =>
-        new(GetAnalysis(progress, cancellationToken), Target.Runtime.Heap);
+        new(GetAnalysis(progress, cancellationToken), Target.Runtime.Heap, progress);
 
     /// <summary>Shortest path(s) from the roots to the object at <paramref name="address"/>.</summary>
     public RootPathsResult RootPaths(ulong address, int count, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
