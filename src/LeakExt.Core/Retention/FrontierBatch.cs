@@ -19,9 +19,9 @@ internal struct MarkWord
 /// no object (counted as invalid) or was marked before the batch began. The marker then applies
 /// what is left in queue order on one thread, exactly as if it had read the objects itself, so
 /// parents, holder tiers and every count are the same as a one-thread walk's.
-/// Layout: per batch entry the object (8 B), its index, parent, parent state, parent type,
-/// reference offset, type id and candidate end (4 B each); per candidate reference the address
-/// (8 B), its global mark slot (word × 64 + bit, 8 B), object index and offset (4 B each). Bounded
+/// Layout: per batch entry the object (8 B), its index, type id and candidate end (4 B each); per
+/// candidate reference the address (8 B), its global mark slot (word × 64 + bit, 8 B), object
+/// index, type id and offset (4 B each). Bounded
 /// by the batch (objects larger than <see cref="LargeObjectBytes"/>, and entries past <see cref="MaxCandidates"/>
 /// buffered references, are left to the marker), so at most about 7 MiB per worker whatever the heap's size.
 /// </summary>
@@ -36,8 +36,7 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
     public const uint LargeObjectBytes = 512 * 1024;
 
     public readonly ulong[] Address = new ulong[Capacity];
-    public readonly int[] Index = new int[Capacity], Parent = new int[Capacity], ParentState = new int[Capacity];
-    public readonly int[] ParentType = new int[Capacity], Offset = new int[Capacity];
+    public readonly int[] Index = new int[Capacity];
 
     /// <summary>The type id the reader saw (-1: unknown MethodTable); the end of the entry's candidates in its worker's arrays; -1 for a large object.</summary>
     public readonly int[] TypeId = new int[Capacity], CandidateEnd = new int[Capacity];
@@ -75,7 +74,7 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
         private readonly ReferenceBuffer _references = new();
         public ulong[] Address = new ulong[4096];
         public long[] Slot = new long[4096];
-        public int[] Index = new int[4096], Offset = new int[4096];
+        public int[] Index = new int[4096], Type = new int[4096], Offset = new int[4096];
         public long Invalid;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -122,7 +121,10 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
                         Grow();
                     Address[count] = target;
                     Slot[count] = (wordIndex << 6) | (long)(slot & 63);
-                    Index[count] = (int)(word.Rank + (uint)BitOperations.PopCount(word.Start & (bit - 1)));
+                    int childIndex = (int)(word.Rank + (uint)BitOperations.PopCount(word.Start & (bit - 1)));
+                    Index[count] = childIndex;
+                    // The child's type, read here in parallel: the marker settles its holder as it marks it.
+                    Type[count] = index.TypeIds[childIndex];
                     Offset[count] = _references.Offsets[i];
                     count++;
                 }
@@ -137,6 +139,7 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
             Array.Resize(ref Address, grown);
             Array.Resize(ref Slot, grown);
             Array.Resize(ref Index, grown);
+            Array.Resize(ref Type, grown);
             Array.Resize(ref Offset, grown);
         }
     }
