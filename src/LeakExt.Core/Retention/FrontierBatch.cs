@@ -4,14 +4,6 @@ using LeakExt.Core.Heap;
 
 namespace LeakExt.Core.Retention;
 
-/// <summary>One word of the start bitmap with its mark bits and rank side by side: one cache line per lookup (20 B per 64 heap slots).</summary>
-internal struct MarkWord
-{
-    public ulong Start;
-    public ulong Mark;
-    public uint Rank;
-}
-
 /// <summary>
 /// The parallel half of breadth-first marking: the next objects of the frontier, in queue order,
 /// have their references read by several threads at once (each with its own reader and buffers),
@@ -60,9 +52,9 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
     public Worker WorkerOf(int w) => _workers[w];
 
     /// <summary>Reads and resolves the references of every entry; returns the references that are no object.</summary>
-    public long Read(HeapIndex index, MarkWord[] words, CancellationToken cancellationToken)
+    public long Read(HeapIndex index, ulong[] marks, CancellationToken cancellationToken)
     {
-        Parallelism.For(_workers.Length, cancellationToken, w => _workers[w].Read(this, index, words, SliceStart(w), SliceStart(w + 1), cancellationToken));
+        Parallelism.For(_workers.Length, cancellationToken, w => _workers[w].Read(this, index, marks, SliceStart(w), SliceStart(w + 1), cancellationToken));
         long invalid = 0;
         foreach (Worker worker in _workers)
             invalid += worker.Invalid;
@@ -78,11 +70,13 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
         public long Invalid;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Read(FrontierBatch<TReader> batch, HeapIndex index, MarkWord[] words, int from, int to, CancellationToken cancellationToken)
+        public void Read(FrontierBatch<TReader> batch, HeapIndex index, ulong[] marks, int from, int to, CancellationToken cancellationToken)
         {
             int count = 0;
             long invalid = 0;
             HeapSegmentInfo[] segments = index.Segments;
+            ulong[] startBits = index.StartBits;
+            uint[] rank = index.Rank;
             for (int j = from; j < to; j++)
             {
                 if ((j & 1023) == 1023)
@@ -109,19 +103,19 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
                     ulong slot = (target - info.Start) >> 3;
                     long wordIndex = info.FirstWord + (long)(slot >> 6);
                     ulong bit = 1UL << (int)(slot & 63);
-                    MarkWord word = words[wordIndex];
-                    if ((word.Start & bit) == 0)
+                    ulong starts = startBits[wordIndex];
+                    if ((starts & bit) == 0)
                     {
                         invalid++;
                         continue;
                     }
-                    if ((word.Mark & bit) != 0)
+                    if ((marks[wordIndex] & bit) != 0)
                         continue;
                     if (count == Address.Length)
                         Grow();
                     Address[count] = target;
                     Slot[count] = (wordIndex << 6) | (long)(slot & 63);
-                    int childIndex = (int)(word.Rank + (uint)BitOperations.PopCount(word.Start & (bit - 1)));
+                    int childIndex = (int)(rank[wordIndex] + (uint)BitOperations.PopCount(starts & (bit - 1)));
                     Index[count] = childIndex;
                     // The child's type, read here in parallel: the marker settles its holder as it marks it.
                     Type[count] = index.TypeIds[childIndex];

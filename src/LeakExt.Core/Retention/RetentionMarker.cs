@@ -124,7 +124,10 @@ internal static class RetentionMarker
         private readonly TRules _rules;
         private readonly IProgress<WalkProgress>? _progress;
         private readonly CancellationToken _cancellationToken;
-        private readonly MarkWord[] _words;
+        /// <summary>Mark bits laid out like the index's start bits (1 bit per 8 heap bytes): the result itself, no copy at the end.</summary>
+        private readonly ulong[] _marks;
+        private readonly ulong[] _starts;
+        private readonly uint[] _rank;
         private readonly ReferenceBuffer _references = new();
 
         // The FIFO frontier: marked objects whose references are still to be read.
@@ -184,9 +187,9 @@ internal static class RetentionMarker
             }
             _progress = progress;
             _cancellationToken = cancellationToken;
-            _words = new MarkWord[index.StartBits.Length];
-            for (int w = 0; w < _words.Length; w++)
-                _words[w] = new MarkWord { Start = index.StartBits[w], Rank = index.Rank[w] };
+            _marks = new ulong[index.StartBits.Length];
+            _starts = index.StartBits;
+            _rank = index.Rank;
             ParentAndHolder = new int[2L * index.ObjectCount <= Array.MaxLength ? 2 * index.ObjectCount : throw new LeakExtException("too many objects for root paths.")];
         }
 
@@ -208,35 +211,37 @@ internal static class RetentionMarker
                 return Outcome.Invalid;
             HeapSegmentInfo info = _index.Segments[segment];
             ulong slot = (address - info.Start) >> 3;
-            ref MarkWord word = ref _words[info.FirstWord + (long)(slot >> 6)];
+            long w = info.FirstWord + (long)(slot >> 6);
             ulong bit = 1UL << (int)(slot & 63);
-            if ((word.Start & bit) == 0)
+            ulong starts = _starts[w];
+            if ((starts & bit) == 0)
                 return Outcome.Invalid;
-            if ((word.Mark & bit) != 0)
+            ref ulong marks = ref _marks[w];
+            if ((marks & bit) != 0)
                 return Outcome.AlreadyMarked;
-            int index = (int)(word.Rank + (uint)BitOperations.PopCount(word.Start & (bit - 1)));
-            return MarkNew(ref word, bit, address, index, _index.TypeIds[index], parent, parentState, parentType, offset);
+            int index = (int)(_rank[w] + (uint)BitOperations.PopCount(starts & (bit - 1)));
+            return MarkNew(ref marks, bit, address, index, _index.TypeIds[index], parent, parentState, parentType, offset);
         }
 
         /// <summary>Visit for a reference the batch already resolved to its mark slot, index and type (unmarked when the batch began).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void VisitResolved(ulong address, long slot, int index, int type, int parent, int parentState, int parentType, int offset)
         {
-            ref MarkWord word = ref _words[slot >> 6];
+            ref ulong marks = ref _marks[slot >> 6];
             ulong bit = 1UL << (int)(slot & 63);
-            if ((word.Mark & bit) == 0)
-                MarkNew(ref word, bit, address, index, type, parent, parentState, parentType, offset);
+            if ((marks & bit) == 0)
+                MarkNew(ref marks, bit, address, index, type, parent, parentState, parentType, offset);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private Outcome MarkNew(ref MarkWord word, ulong bit, ulong address, int index, int type, int parent, int parentState, int parentType, int offset)
+        private Outcome MarkNew(ref ulong marks, ulong bit, ulong address, int index, int type, int parent, int parentState, int parentType, int offset)
         {
             if (_deferring && parentType != RootEdge && _plumbing[type])
             {
                 Defer(address, parent, parentState, parentType, offset);
                 return Outcome.Deferred;
             }
-            word.Mark |= bit;
+            marks |= bit;
             Settle(index, parent, parentState, parentType, offset, type);
             _queue.Enqueue(address, index);
             return Outcome.Marked;
@@ -300,7 +305,7 @@ internal static class RetentionMarker
             for (int j = 0; j < n; j++)
                 (batch.Address[j], batch.Index[j]) = _queue.Dequeue();
             batch.Count = n;
-            _invalid += batch.Read(_index, _words, _cancellationToken);
+            _invalid += batch.Read(_index, _marks, _cancellationToken);
 
             for (int w = 0; w < batch.WorkerCount; w++)
             {
@@ -389,10 +394,7 @@ internal static class RetentionMarker
 
         public MarkResult Finish(long unresolvedRoots)
         {
-            ulong[] marks = new ulong[_words.Length];
-            for (int w = 0; w < marks.Length; w++)
-                marks[w] = _words[w].Mark;
-            return MarkResult.FromWords(marks, unresolvedRoots, _invalid);
+            return MarkResult.FromWords(_marks, unresolvedRoots, _invalid);
         }
     }
 }
