@@ -21,6 +21,7 @@ public sealed class TargetSession : IDisposable
     /// <summary>Drops every cache; call when a live target has run.</summary>
     public void Invalidate()
     {
+        _liveHeap?.Memory?.Dispose();
         _liveHeap = null;
         _analysis = null;
     }
@@ -40,8 +41,18 @@ public sealed class TargetSession : IDisposable
     {
         if (heap.Reader != HeapReaderKind.Fast)
             return HeapGraph.Build(heap.Index, new ClrMdReferenceReader(Target.Runtime.Heap, heap.Index.Types), heap.Roots.Hidden, progress, cancellationToken);
-        using SegmentMemory memory = SegmentMemory.Create(Target, heap.Index.Segments);
-        return HeapGraph.Build(heap.Index, new FastReferenceReader(heap.Index, memory), heap.Roots.Hidden, progress, cancellationToken);
+        // The snapshot's mapping when it kept one (its pages are mapped already), else a new one for this pass.
+        SegmentMemory memory = heap.Memory ?? SegmentMemory.Create(Target, heap.Index.Segments);
+        try
+        {
+            return HeapGraph.Build(heap.Index, new FastReferenceReader(heap.Index, memory), heap.Roots.Hidden, progress, cancellationToken,
+                () => new FastReferenceReader(heap.Index, memory));
+        }
+        finally
+        {
+            if (memory != heap.Memory)
+                memory.Dispose();
+        }
     }
 
     private RetentionQueries Queries(IProgress<WalkProgress>? progress, CancellationToken cancellationToken) =>
@@ -105,7 +116,13 @@ public sealed class TargetSession : IDisposable
     internal LiveHeap GetLiveHeap(HeapReaderKind reader, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
     {
         if (_liveHeap is null || _liveHeap.Reader != reader)
-            _liveHeap = LiveHeap.Build(Target, reader, progress, cancellationToken);
+        {
+            LiveHeap built = LiveHeap.Build(Target, reader, progress, cancellationToken);
+            // What was computed over the heap it replaces goes with it (and its mapping is released).
+            _liveHeap?.Memory?.Dispose();
+            _analysis = null;
+            _liveHeap = built;
+        }
         return _liveHeap;
     }
 
@@ -195,5 +212,9 @@ public sealed class TargetSession : IDisposable
         return loaded;
     }
 
-    public void Dispose() => Target.Dispose();
+    public void Dispose()
+    {
+        Invalidate();
+        Target.Dispose();
+    }
 }
