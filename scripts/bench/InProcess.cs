@@ -59,9 +59,11 @@ internal static class InProcess
         };
         if (pathTarget != 0)
         {
-            result["graph"] = Time(() => session.GetAnalysis(null, CancellationToken.None));
+            // rootpath follows the marking's parents; backrefs and dominators need the reference graph, built on first use.
             result["rootpath"] = Time(() => session.RootPaths(pathTarget, 1, null, CancellationToken.None));
             result["laterRootpath"] = Time(() => session.RootPaths(pathTarget, 1, null, CancellationToken.None));
+            result["graph"] = Time(() => session.GetAnalysis(null, CancellationToken.None).Graph(CancellationToken.None));
+            result["backrefs"] = Time(() => session.Backrefs(pathTarget, null, 10, 100, false, false, null, CancellationToken.None));
             result["laterBackrefs"] = Time(() => session.Backrefs(pathTarget, null, 10, 100, false, false, null, CancellationToken.None));
             result["dominators"] = Time(() => session.Dominators(20, null, CancellationToken.None));
             result["laterDominators"] = Time(() => session.Dominators(20, null, CancellationToken.None));

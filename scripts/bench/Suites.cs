@@ -187,7 +187,7 @@ internal sealed class Suites(BenchOptions options, Tools tools, Heaps heaps)
             Median(runs.Select(r => r.GetProperty("phases").GetProperty(n)[1].GetDouble())))).ToList();
         long extra = (long)Median(runs.Select(r => (double)r.GetProperty("snapshotExtraPrivate").GetInt64()));
         var retention = new Dictionary<string, double>();
-        foreach (string key in new[] { "graph", "rootpath", "laterRootpath", "laterBackrefs", "dominators", "laterDominators" })
+        foreach (string key in new[] { "rootpath", "laterRootpath", "graph", "backrefs", "laterBackrefs", "dominators", "laterDominators" })
             if (runs[0].TryGetProperty(key, out _))
                 retention[key] = M(key);
         return new PhaseBreakdown(M("open"), M("snapshot"), extra, Math.Round((double)extra / objects, 1), phases, retention);

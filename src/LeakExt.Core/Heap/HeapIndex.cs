@@ -9,7 +9,7 @@ namespace LeakExt.Core.Heap;
 ///   StartBits — one bit per 8-byte slot of each segment: set where an object starts (H/64 bytes);
 ///   Rank      — objects before each 64-bit word of StartBits (4 B per word: H/128 bytes);
 ///   TypeIds   — the type id per object (4 B × N); Sizes — the size per object (4 B × N; sizes
-///               of 4 GiB and more go to a small side table).
+///               of 4 GiB and more go to a small side table); both in the walk's own blocks (<see cref="ObjectColumn{T}"/>).
 /// Free blocks are space, not objects: they are in their own table (start and size, 16 B per
 /// block, in address order, each segment's run given by FirstFree/FreeCount), so nothing that
 /// resolves an address or follows a reference ever meets one. Nor are the ranges the walk could
@@ -28,8 +28,8 @@ internal sealed class HeapIndex
     public HeapSegmentInfo[] Segments { get; }
     public ulong[] StartBits { get; }
     public uint[] Rank { get; }
-    public int[] TypeIds { get; }
-    public uint[] Sizes { get; }
+    public ObjectColumn<int> TypeIds { get; }
+    public ObjectColumn<uint> Sizes { get; }
     public Dictionary<int, ulong> HugeSizes { get; }
     public int ObjectCount { get; }
     public TypeTable Types { get; }
@@ -47,7 +47,7 @@ internal sealed class HeapIndex
     public ulong[] FreeStarts { get; init; } = [];
     public ulong[] FreeSizes { get; init; } = [];
 
-    public HeapIndex(HeapSegmentInfo[] segments, ulong[] startBits, int[] typeIds, uint[] sizes, Dictionary<int, ulong> hugeSizes,
+    public HeapIndex(HeapSegmentInfo[] segments, ulong[] startBits, ObjectColumn<int> typeIds, ObjectColumn<uint> sizes, Dictionary<int, ulong> hugeSizes,
         int objectCount, TypeTable types, long corruptObjects)
     {
         Segments = segments;

@@ -5,15 +5,15 @@ namespace LeakExt.Core.Heap;
 /// <summary>
 /// Collects the objects of a contiguous run of segments, in address order, for one walker
 /// thread. Type ids and sizes go into 64K-element chunks (no doubling copies: 8 B per object
-/// plus at most one partly used chunk); start bits go straight into the shared bitmap, whose
+/// plus at most one partly used chunk), which become the index's <see cref="ObjectColumn{T}"/>s
+/// without a copy; start bits go straight into the shared bitmap, whose
 /// words are disjoint between segments. Free blocks are not objects: they go to their own table
 /// (16 B per block), as do the ranges the walk could not decode (16 B per range, few).
 /// <see cref="Combine"/> joins the parts into one index.
 /// </summary>
 internal sealed class HeapIndexBuilder
 {
-    private const int ChunkShift = 16;
-    private const int ChunkSize = 1 << ChunkShift;
+    private const int ChunkSize = ObjectColumn<int>.BlockSize;
 
     private readonly HeapSegmentInfo[] _segments;
     private readonly ulong[] _startBits;
@@ -171,8 +171,9 @@ internal sealed class HeapIndexBuilder
         if (total >= Array.MaxLength)
             throw new LeakExtException("the heap has more objects than LeakExt can index (2^31).");
 
-        int[] typeIds = new int[total];
-        uint[] sizes = new uint[total];
+        var typeBlocks = new List<int[]>();
+        var sizeBlocks = new List<uint[]>();
+        int typeCount = 0, sizeCount = 0;
         var hugeSizes = new Dictionary<int, ulong>();
         var freeStarts = new List<ulong>();
         var freeSizes = new List<ulong>();
@@ -181,12 +182,9 @@ internal sealed class HeapIndexBuilder
         int offset = 0;
         foreach (HeapIndexBuilder part in parts.OrderBy(p => p._ownSegments.Count == 0 ? ulong.MaxValue : segments[p._ownSegments[0]].Start))
         {
-            for (int c = 0; c < part._typeChunks.Count; c++)
-            {
-                int length = Math.Min(ChunkSize, part._count - c * ChunkSize);
-                Array.Copy(part._typeChunks[c], 0, typeIds, offset + c * ChunkSize, length);
-                Array.Copy(part._sizeChunks[c], 0, sizes, offset + c * ChunkSize, length);
-            }
+            // The parts' chunks become the index's blocks: only a part's first gap-fill moves values.
+            ObjectColumn<int>.Append(typeBlocks, ref typeCount, part._typeChunks, part._count);
+            ObjectColumn<uint>.Append(sizeBlocks, ref sizeCount, part._sizeChunks, part._count);
             part._typeChunks.Clear();
             part._sizeChunks.Clear();
             foreach (int segment in part._ownSegments)
@@ -203,6 +201,8 @@ internal sealed class HeapIndexBuilder
             unreadableBytes += part.UnreadableBytes;
             offset += part._count;
         }
+        var typeIds = new ObjectColumn<int>(typeBlocks, typeCount);
+        var sizes = new ObjectColumn<uint>(sizeBlocks, sizeCount);
         return new HeapIndex(segments, startBits, typeIds, sizes, hugeSizes, (int)total, types, corrupt)
         {
             FreeStarts = freeStarts.ToArray(),

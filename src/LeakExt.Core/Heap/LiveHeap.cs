@@ -20,6 +20,12 @@ internal sealed class LiveHeap
     /// <summary>Where the time went: segments and types, roots, segment walk, marking (with holders), …</summary>
     public PhaseTimes Phases { get; init; } = new();
 
+    /// <summary>
+    /// The heap's bytes, kept when the dump is mapped in place (no private copy): later passes (the
+    /// reference graph) read the pages this walk already mapped. Null otherwise; the session disposes it.
+    /// </summary>
+    public SegmentMemory? Memory { get; init; }
+
     /// <summary>Parents and holders of the live objects; null when the heap was marked without them.</summary>
     public RetentionResult? Retention { get; init; }
 
@@ -44,18 +50,30 @@ internal sealed class LiveHeap
         HeapIndex index;
         MarkResult marks;
         RetentionResult? retention = null;
+        SegmentMemory? kept = null;
         if (reader == HeapReaderKind.Fast)
         {
-            using SegmentMemory memory = SegmentMemory.Create(target, segments);
-            index = FastHeapWalker.Build(heap, segments, memory, types, ranges, progress, cancellationToken);
-            phases.Lap("segment walk");
-            var references = new FastReferenceReader(index, memory);
-            // A reader per marking thread: each keeps its own MethodTable cache.
-            Func<FastReferenceReader> readers = () => new FastReferenceReader(index, memory);
-            if (holders)
-                marks = (retention = MarkWithHolders(heap, index, roots, references, phases, progress, cancellationToken, readers)).Marks;
-            else
-                marks = LiveMarker.Mark(index, roots, references, progress, cancellationToken);
+            SegmentMemory memory = SegmentMemory.Create(target, segments);
+            try
+            {
+                index = FastHeapWalker.Build(heap, segments, memory, types, ranges, progress, cancellationToken);
+                phases.Lap("segment walk");
+                var references = new FastReferenceReader(index, memory);
+                // A reader per marking thread: each keeps its own MethodTable cache.
+                Func<FastReferenceReader> readers = () => new FastReferenceReader(index, memory);
+                if (holders)
+                    marks = (retention = MarkWithHolders(heap, index, roots, references, phases, progress, cancellationToken, readers)).Marks;
+                else
+                    marks = LiveMarker.Mark(index, roots, references, progress, cancellationToken);
+                // A mapped dump costs nothing to keep; a private copy of a live heap is not kept.
+                if (memory.CopiedBytes == 0)
+                    kept = memory;
+            }
+            finally
+            {
+                if (kept != memory)
+                    memory.Dispose();
+            }
         }
         else
         {
@@ -72,7 +90,7 @@ internal sealed class LiveHeap
         return new LiveHeap
         {
             Index = index, Roots = retention?.Roots ?? roots, Marks = marks, Retention = retention, Reader = reader,
-            Elapsed = clock.Elapsed, Phases = phases,
+            Elapsed = clock.Elapsed, Phases = phases, Memory = kept,
         };
     }
 

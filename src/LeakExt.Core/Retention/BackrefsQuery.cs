@@ -61,7 +61,7 @@ internal sealed partial class RetentionQueries
             var referrers = new List<(int Node, string Label)>();
             int ownObjects = 0;
             bool namedStatic = HasStaticRoot(node);
-            foreach (int referrer in analysis.Graph.Predecessors(node).ToArray().Distinct())
+            foreach (int referrer in analysis.Graph(cancellationToken, progress).Predecessors(node).ToArray().Distinct())
             {
                 if (targetLive && !analysis.IsLive(referrer))
                     continue;

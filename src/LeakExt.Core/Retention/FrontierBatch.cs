@@ -4,14 +4,6 @@ using LeakExt.Core.Heap;
 
 namespace LeakExt.Core.Retention;
 
-/// <summary>One word of the start bitmap with its mark bits and rank side by side: one cache line per lookup (20 B per 64 heap slots).</summary>
-internal struct MarkWord
-{
-    public ulong Start;
-    public ulong Mark;
-    public uint Rank;
-}
-
 /// <summary>
 /// The parallel half of breadth-first marking: the next objects of the frontier, in queue order,
 /// have their references read by several threads at once (each with its own reader and buffers),
@@ -19,9 +11,9 @@ internal struct MarkWord
 /// no object (counted as invalid) or was marked before the batch began. The marker then applies
 /// what is left in queue order on one thread, exactly as if it had read the objects itself, so
 /// parents, holder tiers and every count are the same as a one-thread walk's.
-/// Layout: per batch entry the object (8 B), its index, parent, parent state, parent type,
-/// reference offset, type id and candidate end (4 B each); per candidate reference the address
-/// (8 B), its global mark slot (word × 64 + bit, 8 B), object index and offset (4 B each). Bounded
+/// Layout: per batch entry the object (8 B), its index, type id and candidate end (4 B each); per
+/// candidate reference the address (8 B), its global mark slot (word × 64 + bit, 8 B), object
+/// index, type id and offset (4 B each). Bounded
 /// by the batch (objects larger than <see cref="LargeObjectBytes"/>, and entries past <see cref="MaxCandidates"/>
 /// buffered references, are left to the marker), so at most about 7 MiB per worker whatever the heap's size.
 /// </summary>
@@ -36,8 +28,7 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
     public const uint LargeObjectBytes = 512 * 1024;
 
     public readonly ulong[] Address = new ulong[Capacity];
-    public readonly int[] Index = new int[Capacity], Parent = new int[Capacity], ParentState = new int[Capacity];
-    public readonly int[] ParentType = new int[Capacity], Offset = new int[Capacity];
+    public readonly int[] Index = new int[Capacity];
 
     /// <summary>The type id the reader saw (-1: unknown MethodTable); the end of the entry's candidates in its worker's arrays; -1 for a large object.</summary>
     public readonly int[] TypeId = new int[Capacity], CandidateEnd = new int[Capacity];
@@ -61,9 +52,9 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
     public Worker WorkerOf(int w) => _workers[w];
 
     /// <summary>Reads and resolves the references of every entry; returns the references that are no object.</summary>
-    public long Read(HeapIndex index, MarkWord[] words, CancellationToken cancellationToken)
+    public long Read(HeapIndex index, ulong[] marks, CancellationToken cancellationToken)
     {
-        Parallelism.For(_workers.Length, cancellationToken, w => _workers[w].Read(this, index, words, SliceStart(w), SliceStart(w + 1), cancellationToken));
+        Parallelism.For(_workers.Length, cancellationToken, w => _workers[w].Read(this, index, marks, SliceStart(w), SliceStart(w + 1), cancellationToken));
         long invalid = 0;
         foreach (Worker worker in _workers)
             invalid += worker.Invalid;
@@ -75,15 +66,17 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
         private readonly ReferenceBuffer _references = new();
         public ulong[] Address = new ulong[4096];
         public long[] Slot = new long[4096];
-        public int[] Index = new int[4096], Offset = new int[4096];
+        public int[] Index = new int[4096], Type = new int[4096], Offset = new int[4096];
         public long Invalid;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Read(FrontierBatch<TReader> batch, HeapIndex index, MarkWord[] words, int from, int to, CancellationToken cancellationToken)
+        public void Read(FrontierBatch<TReader> batch, HeapIndex index, ulong[] marks, int from, int to, CancellationToken cancellationToken)
         {
             int count = 0;
             long invalid = 0;
             HeapSegmentInfo[] segments = index.Segments;
+            ulong[] startBits = index.StartBits;
+            uint[] rank = index.Rank;
             for (int j = from; j < to; j++)
             {
                 if ((j & 1023) == 1023)
@@ -110,19 +103,22 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
                     ulong slot = (target - info.Start) >> 3;
                     long wordIndex = info.FirstWord + (long)(slot >> 6);
                     ulong bit = 1UL << (int)(slot & 63);
-                    MarkWord word = words[wordIndex];
-                    if ((word.Start & bit) == 0)
+                    ulong starts = startBits[wordIndex];
+                    if ((starts & bit) == 0)
                     {
                         invalid++;
                         continue;
                     }
-                    if ((word.Mark & bit) != 0)
+                    if ((marks[wordIndex] & bit) != 0)
                         continue;
                     if (count == Address.Length)
                         Grow();
                     Address[count] = target;
                     Slot[count] = (wordIndex << 6) | (long)(slot & 63);
-                    Index[count] = (int)(word.Rank + (uint)BitOperations.PopCount(word.Start & (bit - 1)));
+                    int childIndex = (int)(rank[wordIndex] + (uint)BitOperations.PopCount(starts & (bit - 1)));
+                    Index[count] = childIndex;
+                    // The child's type, read here in parallel: the marker settles its holder as it marks it.
+                    Type[count] = index.TypeIds[childIndex];
                     Offset[count] = _references.Offsets[i];
                     count++;
                 }
@@ -137,6 +133,7 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
             Array.Resize(ref Address, grown);
             Array.Resize(ref Slot, grown);
             Array.Resize(ref Index, grown);
+            Array.Resize(ref Type, grown);
             Array.Resize(ref Offset, grown);
         }
     }

@@ -34,47 +34,51 @@ internal sealed class HeapGraph
         }
         for (int n = 0; n < nodeCount; n++)
             referrerStart[n + 1] += referrerStart[n];
-        var fill = (int[])referrerStart.Clone();
+        // Fill with referrerStart[t] as t's cursor: it ends at t's end, which is t + 1's start; one
+        // shift puts the starts back (no second array of cursors).
         var referrers = new int[edges];
         for (int n = 0; n < nodeCount; n++)
         {
             for (int e = edgeStart[n]; e < edgeStart[n + 1]; e++)
-                referrers[fill[targets[e]]++] = n;
+                referrers[referrerStart[targets[e]]++] = n;
             if ((n & 0xFFFF) == 0xFFFF)
                 cancellationToken.ThrowIfCancellationRequested();
         }
+        for (int t = nodeCount; t > 0; t--)
+            referrerStart[t] = referrerStart[t - 1];
+        referrerStart[0] = 0;
         return new HeapGraph { NodeCount = nodeCount, EdgeStart = edgeStart, Targets = targets, ReferrerStart = referrerStart, Referrers = referrers };
     }
 
-    /// <summary>Reads every object's references once (object order), adds the hidden edges, then inverts them.</summary>
-    public static HeapGraph Build<TReader>(HeapIndex index, TReader reader, HiddenEdges hidden, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads every object's references once, in object order, adds the hidden edges, then inverts them.
+    /// With <paramref name="readers"/>, contiguous runs of segments are read by a thread each (a reader
+    /// per thread), each into its own blocks of targets, joined in run order: the same graph as one thread's.
+    /// </summary>
+    public static HeapGraph Build<TReader>(HeapIndex index, TReader reader, HiddenEdges hidden, IProgress<WalkProgress>? progress, CancellationToken cancellationToken,
+        Func<TReader>? readers = null)
         where TReader : IReferenceReader
     {
         int n = index.ObjectCount;
         var edgeStart = new int[n + 1];
-        var targets = new List<int[]>();
-        int[] chunk = new int[1 << 20];
-        int inChunk = 0;
-        long total = 0;
-        var buffer = new ReferenceBuffer();
-        for (int s = 0; s < index.Segments.Length; s++)
+        (int First, int Count)[] runs = readers is null ? [(0, index.Segments.Length)] : FastHeapWalker.Partition(index.Segments, Parallelism.Workers);
+        var found = new TargetBlocks[runs.Length];
+        long segmentsDone = 0;
+        Parallelism.For(runs.Length, cancellationToken, r =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var collector = new Collector<TReader>(index, reader, buffer, edgeStart, s, hidden, cancellationToken);
-            index.ForEachInSegment(s, ref collector);
-            foreach (int target in collector.Found)
+            var blocks = new TargetBlocks();
+            var buffer = new ReferenceBuffer();
+            TReader own = readers is null ? reader : readers();
+            for (int s = runs[r].First; s < runs[r].First + runs[r].Count; s++)
             {
-                if (inChunk == chunk.Length)
-                {
-                    targets.Add(chunk);
-                    chunk = new int[1 << 20];
-                    inChunk = 0;
-                }
-                chunk[inChunk++] = target;
+                cancellationToken.ThrowIfCancellationRequested();
+                var collector = new Collector<TReader>(index, own, buffer, edgeStart, s, hidden, blocks, cancellationToken);
+                index.ForEachInSegment(s, ref collector);
+                progress?.Report(new WalkProgress("building the reference graph", Interlocked.Increment(ref segmentsDone), index.Segments.Length));
             }
-            total += collector.Found.Count;
-            progress?.Report(new WalkProgress("building the reference graph", s + 1, index.Segments.Length));
-        }
+            found[r] = blocks;
+        });
+        long total = found.Sum(b => b.Count);
         if (total > Array.MaxLength)
             throw new LeakExtException("the heap has more references than LeakExt can hold (2^31).");
 
@@ -82,35 +86,65 @@ internal sealed class HeapGraph
         for (int i = 0; i < n; i++)
             edgeStart[i + 1] += edgeStart[i];
         var all = new int[total];
-        int at = 0;
-        foreach (int[] full in targets)
+        long at = 0;
+        foreach (TargetBlocks blocks in found)
         {
-            Array.Copy(full, 0, all, at, full.Length);
-            at += full.Length;
+            blocks.CopyTo(all, at);
+            at += blocks.Count;
         }
-        Array.Copy(chunk, 0, all, at, inChunk);
         progress?.Report(new WalkProgress("inverting the reference graph", 0, n));
         return FromEdges(n, edgeStart, all, cancellationToken);
     }
 
-    private struct Collector<TReader>(HeapIndex index, TReader reader, ReferenceBuffer buffer, int[] counts, int segment, HiddenEdges hidden,
-        CancellationToken cancellationToken) : IObjectVisitor
+    /// <summary>One thread's reference targets in order, in blocks of 1 M (4 MiB): appended without copies, copied once into the graph.</summary>
+    private sealed class TargetBlocks
+    {
+        private const int BlockSize = 1 << 20;
+        private readonly List<int[]> _full = new();
+        private int[] _current = new int[BlockSize];
+        private int _used;
+
+        public long Count => (long)_full.Count * BlockSize + _used;
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public void Add(int target)
+        {
+            if (_used == BlockSize)
+            {
+                _full.Add(_current);
+                _current = new int[BlockSize];
+                _used = 0;
+            }
+            _current[_used++] = target;
+        }
+
+        public void CopyTo(int[] into, long at)
+        {
+            foreach (int[] block in _full)
+            {
+                Array.Copy(block, 0, into, at, BlockSize);
+                at += BlockSize;
+            }
+            Array.Copy(_current, 0, into, at, _used);
+        }
+    }
+
+    private readonly struct Collector<TReader>(HeapIndex index, TReader reader, ReferenceBuffer buffer, int[] counts, int segment, HiddenEdges hidden,
+        TargetBlocks found, CancellationToken cancellationToken) : IObjectVisitor
         where TReader : IReferenceReader
     {
-        public readonly List<int> Found = new();
-
         public void Visit(int node, ulong address, bool marked)
         {
             // A segment can hold millions of objects: Ctrl-C is checked per object (one volatile read).
             cancellationToken.ThrowIfCancellationRequested();
-            int found = reader.Read(address, segment, buffer);
+            int read = reader.Read(address, segment, buffer);
             int kept = 0;
-            for (int i = 0; i < found; i++)
+            for (int i = 0; i < read; i++)
             {
                 int target = index.IndexOf(buffer.Targets[i]);
                 if (target < 0)
                     continue;
-                Found.Add(target);
+                found.Add(target);
                 kept++;
             }
             if (hidden.Count > 0)
@@ -121,7 +155,7 @@ internal sealed class HeapGraph
                     int target = index.IndexOf(hidden.Targets[e]);
                     if (target < 0)
                         continue;
-                    Found.Add(target);
+                    found.Add(target);
                     kept++;
                 }
             }

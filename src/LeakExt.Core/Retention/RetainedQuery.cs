@@ -16,8 +16,8 @@ internal sealed partial class RetentionQueries
             int node = set[0];
             if (!analysis.IsLive(node))
                 return new RetainedResult(target, selection, 1, shallow, 0, 0, liveBytes);
-            long[] retained = analysis.RetainedSizes(cancellationToken);
-            Dominators.Tree tree = analysis.DominatorTree(cancellationToken);
+            long[] retained = analysis.RetainedSizes(cancellationToken, progress);
+            Dominators.Tree tree = analysis.DominatorTree(cancellationToken, progress);
             // The dominated objects: in preorder every object follows its dominator, so one pass finds the subtree.
             var inside = new Bitset(_index.ObjectCount);
             inside.TrySet(node);
@@ -27,7 +27,7 @@ internal sealed partial class RetentionQueries
                     count++;
             return new RetainedResult(target, selection, 1, shallow, count, retained[node], liveBytes);
         }
-        (long setCount, long setBytes) = analysis.RetainedBySet(set.Where(analysis.IsLive).ToArray(), cancellationToken);
+        (long setCount, long setBytes) = analysis.RetainedBySet(set.Where(analysis.IsLive).ToArray(), cancellationToken, progress);
         return new RetainedResult(target, selection, set.Count, shallow, setCount, setBytes, liveBytes);
     }
 }

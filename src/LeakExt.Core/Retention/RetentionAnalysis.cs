@@ -4,7 +4,8 @@ namespace LeakExt.Core.Retention;
 
 /// <summary>
 /// Everything retention commands need about one heap: the marked heap with parents and holders,
-/// the reference graph, and — computed on first use — the dominator tree with retained sizes.
+/// and — built on first use — the reference graph and the dominator tree with retained sizes.
+/// rootpath needs neither: the marking's parents are its path, so it answers at once.
 /// Cached in the target's session; dropped when a live target runs.
 /// Layout beyond the graph: Idom (4 B per object) and Retained (8 B per object).
 /// </summary>
@@ -12,9 +13,16 @@ internal sealed class RetentionAnalysis
 {
     private Dominators.Tree? _dominators;
     private long[]? _retained;
+    private HeapGraph? _graph;
 
     public required LiveHeap Heap { get; init; }
-    public required HeapGraph Graph { get; init; }
+
+    /// <summary>Builds the reference graph of <see cref="Heap"/> (16 B per object + 8 B per reference); called once, on first use.</summary>
+    public required Func<IProgress<WalkProgress>?, CancellationToken, HeapGraph> BuildGraph { get; init; }
+
+    /// <summary>The references between all objects, both ways: built the first time a query needs referrers or successors.</summary>
+    public HeapGraph Graph(CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null) =>
+        _graph ??= BuildGraph(progress, cancellationToken);
 
     public RetentionResult Retention => Heap.Retention!;
     public HeapIndex Index => Heap.Index;
@@ -42,7 +50,7 @@ internal sealed class RetentionAnalysis
     {
         if (_dominators is not null)
             return _dominators;
-        HeapGraph graph = Graph;
+        HeapGraph graph = Graph(cancellationToken, progress);
         _dominators = Dominators.Compute(Index.ObjectCount, graph.Successors, graph.Predecessors, RootNodes(), IsRootNode, cancellationToken, progress);
         return _dominators;
     }
@@ -72,8 +80,9 @@ internal sealed class RetentionAnalysis
     /// Exactly what would be freed if every object of <paramref name="set"/> went away: a mark from
     /// the roots that does not pass through the set; whatever live object it misses is retained.
     /// </summary>
-    public (long Count, long Bytes) RetainedBySet(IReadOnlyCollection<int> set, CancellationToken cancellationToken)
+    public (long Count, long Bytes) RetainedBySet(IReadOnlyCollection<int> set, CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null)
     {
+        HeapGraph graph = Graph(cancellationToken, progress);
         var blocked = new Bitset(Index.ObjectCount);
         foreach (int node in set)
             blocked.TrySet(node);
@@ -88,7 +97,7 @@ internal sealed class RetentionAnalysis
             int node = stack.Pop();
             if ((++steps & 0xFFFF) == 0)
                 cancellationToken.ThrowIfCancellationRequested();
-            foreach (int next in Graph.Successors(node))
+            foreach (int next in graph.Successors(node))
                 if (!blocked[next] && reached.TrySet(next))
                     stack.Push(next);
         }

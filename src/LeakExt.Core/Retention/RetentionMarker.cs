@@ -7,9 +7,10 @@ namespace LeakExt.Core.Retention;
 
 /// <summary>
 /// Marks like <see cref="LiveMarker"/> but breadth-first, tier by tier, recording parents and
-/// holders. A FIFO ring of (address, index, parent, parent state, parent type, offset) holds the
-/// frontier (28 B per entry); while the frontier is long, its next objects are read by a thread per
-/// core (<see cref="FrontierBatch{TReader}"/>) and applied here in queue order, so the result is the
+/// holders. An object's parent and holder are settled when it is first marked (its type comes from
+/// the index), so the frontier holds only (address, index): 12 B per entry (<see cref="FrontierQueue"/>).
+/// While the frontier is long, its next objects are read by a thread per core
+/// (<see cref="FrontierBatch{TReader}"/>) and applied here in queue order, so the result is the
 /// one-thread walk's. Cost over plain marking: one rank computation and one holder-cache lookup per live object.
 /// </summary>
 internal static class RetentionMarker
@@ -123,17 +124,14 @@ internal static class RetentionMarker
         private readonly TRules _rules;
         private readonly IProgress<WalkProgress>? _progress;
         private readonly CancellationToken _cancellationToken;
-        private readonly MarkWord[] _words;
+        /// <summary>Mark bits laid out like the index's start bits (1 bit per 8 heap bytes): the result itself, no copy at the end.</summary>
+        private readonly ulong[] _marks;
+        private readonly ulong[] _starts;
+        private readonly uint[] _rank;
         private readonly ReferenceBuffer _references = new();
 
-        // The FIFO frontier as parallel rings (28 B per entry): the object, and how it was reached.
-        private ulong[] _qAddress = new ulong[1 << 16];
-        private int[] _qIndex = new int[1 << 16];
-        private int[] _qParent = new int[1 << 16];
-        private int[] _qParentState = new int[1 << 16];
-        private int[] _qParentType = new int[1 << 16];
-        private int[] _qOffset = new int[1 << 16];
-        private int _head, _count;
+        // The FIFO frontier: marked objects whose references are still to be read.
+        private readonly FrontierQueue _queue = new();
         private long _visited;
         private long _invalid;
         private readonly HiddenEdges _hidden;
@@ -189,9 +187,9 @@ internal static class RetentionMarker
             }
             _progress = progress;
             _cancellationToken = cancellationToken;
-            _words = new MarkWord[index.StartBits.Length];
-            for (int w = 0; w < _words.Length; w++)
-                _words[w] = new MarkWord { Start = index.StartBits[w], Rank = index.Rank[w] };
+            _marks = new ulong[index.StartBits.Length];
+            _starts = index.StartBits;
+            _rank = index.Rank;
             ParentAndHolder = new int[2L * index.ObjectCount <= Array.MaxLength ? 2 * index.ObjectCount : throw new LeakExtException("too many objects for root paths.")];
         }
 
@@ -204,7 +202,7 @@ internal static class RetentionMarker
             return outcome;
         }
 
-        /// <summary>Marks and enqueues an object; its holder is decided when it is dequeued and its type is at hand.</summary>
+        /// <summary>Marks an object, settles its parent and holder (its type is in the index), and enqueues it.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Outcome Visit(ulong address, int parent, int parentState, int parentType, int offset)
         {
@@ -213,53 +211,40 @@ internal static class RetentionMarker
                 return Outcome.Invalid;
             HeapSegmentInfo info = _index.Segments[segment];
             ulong slot = (address - info.Start) >> 3;
-            ref MarkWord word = ref _words[info.FirstWord + (long)(slot >> 6)];
+            long w = info.FirstWord + (long)(slot >> 6);
             ulong bit = 1UL << (int)(slot & 63);
-            if ((word.Start & bit) == 0)
+            ulong starts = _starts[w];
+            if ((starts & bit) == 0)
                 return Outcome.Invalid;
-            if ((word.Mark & bit) != 0)
+            ref ulong marks = ref _marks[w];
+            if ((marks & bit) != 0)
                 return Outcome.AlreadyMarked;
-            int index = (int)(word.Rank + (uint)BitOperations.PopCount(word.Start & (bit - 1)));
-            if (_deferring && parentType != RootEdge && _plumbing[_index.TypeIds[index]])
+            int index = (int)(_rank[w] + (uint)BitOperations.PopCount(starts & (bit - 1)));
+            return MarkNew(ref marks, bit, address, index, _index.TypeIds[index], parent, parentState, parentType, offset);
+        }
+
+        /// <summary>Visit for a reference the batch already resolved to its mark slot, index and type (unmarked when the batch began).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void VisitResolved(ulong address, long slot, int index, int type, int parent, int parentState, int parentType, int offset)
+        {
+            ref ulong marks = ref _marks[slot >> 6];
+            ulong bit = 1UL << (int)(slot & 63);
+            if ((marks & bit) == 0)
+                MarkNew(ref marks, bit, address, index, type, parent, parentState, parentType, offset);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private Outcome MarkNew(ref ulong marks, ulong bit, ulong address, int index, int type, int parent, int parentState, int parentType, int offset)
+        {
+            if (_deferring && parentType != RootEdge && _plumbing[type])
             {
                 Defer(address, parent, parentState, parentType, offset);
                 return Outcome.Deferred;
             }
-            word.Mark |= bit;
-            Enqueue(address, index, parent, parentState, parentType, offset);
+            marks |= bit;
+            Settle(index, parent, parentState, parentType, offset, type);
+            _queue.Enqueue(address, index);
             return Outcome.Marked;
-        }
-
-        /// <summary>Visit for a reference the batch already resolved to its mark slot and index (unmarked when the batch began).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void VisitResolved(ulong address, long slot, int index, int parent, int parentState, int parentType, int offset)
-        {
-            ref MarkWord word = ref _words[slot >> 6];
-            ulong bit = 1UL << (int)(slot & 63);
-            if ((word.Mark & bit) != 0)
-                return;
-            if (_deferring && parentType != RootEdge && _plumbing[_index.TypeIds[index]])
-            {
-                Defer(address, parent, parentState, parentType, offset);
-                return;
-            }
-            word.Mark |= bit;
-            Enqueue(address, index, parent, parentState, parentType, offset);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Enqueue(ulong address, int index, int parent, int parentState, int parentType, int offset)
-        {
-            if (_count == _qAddress.Length)
-                GrowQueue();
-            int tail = (_head + _count) & (_qAddress.Length - 1);
-            _qAddress[tail] = address;
-            _qIndex[tail] = index;
-            _qParent[tail] = parent;
-            _qParentState[tail] = parentState;
-            _qParentType[tail] = parentType;
-            _qOffset[tail] = offset;
-            _count++;
         }
 
         private void Defer(ulong address, int parent, int parentState, int parentType, int offset)
@@ -288,31 +273,11 @@ internal static class RetentionMarker
             for (int i = 0; i < _deferredCount; i++)
             {
                 Visit(_dAddress[i], _dParent[i], _dParentState[i], _dParentType[i], _dOffset[i]);
-                if (_count >= 1 << 16)
+                if (_queue.Count >= 1 << 16)
                     Drain();
             }
             _deferredCount = 0;
             Drain();
-        }
-
-        private void GrowQueue()
-        {
-            int size = _qAddress.Length, grown = size * 2;
-            _qAddress = Unroll(_qAddress, grown);
-            _qIndex = Unroll(_qIndex, grown);
-            _qParent = Unroll(_qParent, grown);
-            _qParentState = Unroll(_qParentState, grown);
-            _qParentType = Unroll(_qParentType, grown);
-            _qOffset = Unroll(_qOffset, grown);
-            _head = 0;
-        }
-
-        private T[] Unroll<T>(T[] ring, int size)
-        {
-            var grown = new T[size];
-            for (int i = 0; i < _count; i++)
-                grown[i] = ring[(_head + i) & (ring.Length - 1)];
-            return grown;
         }
 
         public FrontierBatch<TReader>? Batch { get; init; }
@@ -321,41 +286,26 @@ internal static class RetentionMarker
         /// <summary>Until the frontier is empty: one object at a time, or a batch read in parallel when the frontier is long.</summary>
         public void Drain()
         {
-            while (_count > 0)
+            while (_queue.Count > 0)
             {
-                if (Batch is not null && _count >= ParallelFrom)
+                if (Batch is not null && _queue.Count >= ParallelFrom)
                 {
                     DrainBatch(Batch);
                     continue;
                 }
-                int head = _head;
-                ulong address = _qAddress[head];
-                int current = _qIndex[head];
-                int parent = _qParent[head], parentState = _qParentState[head], parentType = _qParentType[head], offset = _qOffset[head];
-                _head = (head + 1) & (_qAddress.Length - 1);
-                _count--;
-                ReadAndVisit(address, current, parent, parentState, parentType, offset);
+                (ulong address, int current) = _queue.Dequeue();
+                ReadAndVisit(address, current);
             }
         }
 
         /// <summary>The next objects of the frontier, in queue order: read in parallel, then applied here one by one as <see cref="ReadAndVisit"/> would.</summary>
         private void DrainBatch(FrontierBatch<TReader> batch)
         {
-            int n = Math.Min(_count, FrontierBatch<TReader>.Capacity);
+            int n = (int)Math.Min(_queue.Count, FrontierBatch<TReader>.Capacity);
             for (int j = 0; j < n; j++)
-            {
-                int head = _head;
-                batch.Address[j] = _qAddress[head];
-                batch.Index[j] = _qIndex[head];
-                batch.Parent[j] = _qParent[head];
-                batch.ParentState[j] = _qParentState[head];
-                batch.ParentType[j] = _qParentType[head];
-                batch.Offset[j] = _qOffset[head];
-                _head = (head + 1) & (_qAddress.Length - 1);
-            }
-            _count -= n;
+                (batch.Address[j], batch.Index[j]) = _queue.Dequeue();
             batch.Count = n;
-            _invalid += batch.Read(_index, _words, _cancellationToken);
+            _invalid += batch.Read(_index, _marks, _cancellationToken);
 
             for (int w = 0; w < batch.WorkerCount; w++)
             {
@@ -367,26 +317,26 @@ internal static class RetentionMarker
                     int current = batch.Index[j], end = batch.CandidateEnd[j];
                     if (end < 0)
                     {
-                        ReadAndVisit(address, current, batch.Parent[j], batch.ParentState[j], batch.ParentType[j], batch.Offset[j]);
+                        ReadAndVisit(address, current);
                         continue;
                     }
                     int type = batch.TypeId[j] >= 0 ? batch.TypeId[j] : _index.TypeIds[current];
-                    int state = Settle(current, batch.Parent[j], batch.ParentState[j], batch.ParentType[j], batch.Offset[j], type);
+                    int state = StateOf(current);
                     for (; c < end; c++)
-                        VisitResolved(worker.Address[c], worker.Slot[c], worker.Index[c], current, state, type, worker.Offset[c]);
+                        VisitResolved(worker.Address[c], worker.Slot[c], worker.Index[c], worker.Type[c], current, state, type, worker.Offset[c]);
                     VisitHidden(address, current, state);
                     Tick();
                 }
             }
         }
 
-        /// <summary>One object of the frontier: its references read, its holder settled, its children visited.</summary>
+        /// <summary>One object of the frontier: its references read and its children visited with its holder.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void ReadAndVisit(ulong address, int current, int parent, int parentState, int parentType, int offset)
+        private void ReadAndVisit(ulong address, int current)
         {
             int found = _reader.Read(address, _index.FindSegment(address), _references);
             int type = _references.TypeId >= 0 ? _references.TypeId : _index.TypeIds[current];
-            int state = Settle(current, parent, parentState, parentType, offset, type);
+            int state = StateOf(current);
 
             ulong[] targets = _references.Targets;
             int[] offsets = _references.Offsets;
@@ -402,9 +352,13 @@ internal static class RetentionMarker
             Tick();
         }
 
-        /// <summary>The holder of an object, decided now that its type is at hand; records it with its parent.</summary>
+        /// <summary>The holder state settled when the object was marked.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private int Settle(int current, int parent, int parentState, int parentType, int offset, int type)
+        private int StateOf(int node) => ParentAndHolder[2 * node + 1] - 1;
+
+        /// <summary>The holder of an object, decided as it is marked; recorded with its parent.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Settle(int current, int parent, int parentState, int parentType, int offset, int type)
         {
             int state = parentType switch
             {
@@ -415,7 +369,6 @@ internal static class RetentionMarker
             };
             ParentAndHolder[2 * current] = parent + 1;
             ParentAndHolder[2 * current + 1] = state + 1;
-            return state;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -441,10 +394,7 @@ internal static class RetentionMarker
 
         public MarkResult Finish(long unresolvedRoots)
         {
-            ulong[] marks = new ulong[_words.Length];
-            for (int w = 0; w < marks.Length; w++)
-                marks[w] = _words[w].Mark;
-            return MarkResult.FromWords(marks, unresolvedRoots, _invalid);
+            return MarkResult.FromWords(_marks, unresolvedRoots, _invalid);
         }
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.Diagnostics.Runtime;
 namespace LeakExt.Core.Retention;
 
 /// <summary>Answers "who holds it, and what would I get back" over a <see cref="RetentionAnalysis"/>: what the queries share; each command's query is in its own file (RootPathQuery, BackrefsQuery, RetainedQuery, DominatorsQuery).</summary>
-internal sealed partial class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap)
+internal sealed partial class RetentionQueries(RetentionAnalysis analysis, ClrHeap heap, IProgress<WalkProgress>? progress = null)
 {
     private readonly HeapIndex _index = analysis.Index;
     private readonly RetentionResult _retention = analysis.Retention;

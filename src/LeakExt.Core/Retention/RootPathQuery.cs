@@ -93,7 +93,7 @@ internal sealed partial class RetentionQueries
                     found.Add(new RootPath(root, Hops(chain, cancellationToken)));
                 }
             }
-            foreach (int referrer in analysis.Graph.Predecessors(node))
+            foreach (int referrer in analysis.Graph(cancellationToken, progress).Predecessors(node))
                 if (analysis.IsLive(referrer) && toward.TryAdd(referrer, node))
                     queue.Enqueue(referrer);
         }

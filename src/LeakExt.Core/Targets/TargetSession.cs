@@ -21,33 +21,42 @@ public sealed class TargetSession : IDisposable
     /// <summary>Drops every cache; call when a live target has run.</summary>
     public void Invalidate()
     {
+        _liveHeap?.Memory?.Dispose();
         _liveHeap = null;
         _analysis = null;
     }
 
     private HeapReaderKind DefaultReader => Target.DataTarget.DataReader.PointerSize == 8 ? HeapReaderKind.Fast : HeapReaderKind.ClrMd;
 
-    /// <summary>The marked heap plus its reference graph, built on first use (the graph costs 16 B per object + 8 B per reference).</summary>
+    /// <summary>The marked heap, with its reference graph built when a query first needs it (16 B per object + 8 B per reference).</summary>
     internal RetentionAnalysis GetAnalysis(IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
     {
         if (_analysis is not null)
             return _analysis;
         LiveHeap heap = GetLiveHeap(_liveHeap?.Reader ?? DefaultReader, progress, cancellationToken);
-        HeapGraph graph;
-        if (heap.Reader == HeapReaderKind.Fast)
+        return _analysis = new RetentionAnalysis { Heap = heap, BuildGraph = (graphProgress, token) => BuildGraph(heap, graphProgress, token) };
+    }
+
+    private HeapGraph BuildGraph(LiveHeap heap, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (heap.Reader != HeapReaderKind.Fast)
+            return HeapGraph.Build(heap.Index, new ClrMdReferenceReader(Target.Runtime.Heap, heap.Index.Types), heap.Roots.Hidden, progress, cancellationToken);
+        // The snapshot's mapping when it kept one (its pages are mapped already), else a new one for this pass.
+        SegmentMemory memory = heap.Memory ?? SegmentMemory.Create(Target, heap.Index.Segments);
+        try
         {
-            using SegmentMemory memory = SegmentMemory.Create(Target, heap.Index.Segments);
-            graph = HeapGraph.Build(heap.Index, new FastReferenceReader(heap.Index, memory), heap.Roots.Hidden, progress, cancellationToken);
+            return HeapGraph.Build(heap.Index, new FastReferenceReader(heap.Index, memory), heap.Roots.Hidden, progress, cancellationToken,
+                () => new FastReferenceReader(heap.Index, memory));
         }
-        else
+        finally
         {
-            graph = HeapGraph.Build(heap.Index, new ClrMdReferenceReader(Target.Runtime.Heap, heap.Index.Types), heap.Roots.Hidden, progress, cancellationToken);
+            if (memory != heap.Memory)
+                memory.Dispose();
         }
-        return _analysis = new RetentionAnalysis { Heap = heap, Graph = graph };
     }
 
     private RetentionQueries Queries(IProgress<WalkProgress>? progress, CancellationToken cancellationToken) =>
-        new(GetAnalysis(progress, cancellationToken), Target.Runtime.Heap);
+        new(GetAnalysis(progress, cancellationToken), Target.Runtime.Heap, progress);
 
     /// <summary>Shortest path(s) from the roots to the object at <paramref name="address"/>.</summary>
     public RootPathsResult RootPaths(ulong address, int count, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
@@ -107,7 +116,13 @@ public sealed class TargetSession : IDisposable
     internal LiveHeap GetLiveHeap(HeapReaderKind reader, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
     {
         if (_liveHeap is null || _liveHeap.Reader != reader)
-            _liveHeap = LiveHeap.Build(Target, reader, progress, cancellationToken);
+        {
+            LiveHeap built = LiveHeap.Build(Target, reader, progress, cancellationToken);
+            // What was computed over the heap it replaces goes with it (and its mapping is released).
+            _liveHeap?.Memory?.Dispose();
+            _analysis = null;
+            _liveHeap = built;
+        }
         return _liveHeap;
     }
 
@@ -197,5 +212,9 @@ public sealed class TargetSession : IDisposable
         return loaded;
     }
 
-    public void Dispose() => Target.Dispose();
+    public void Dispose()
+    {
+        Invalidate();
+        Target.Dispose();
+    }
 }

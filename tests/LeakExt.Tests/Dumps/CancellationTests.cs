@@ -40,11 +40,15 @@ public sealed class CancellationTests(DumpFixture fixture, ITestOutputHelper out
         Snapshot snapshot = session.TakeSnapshot(null, HeapReaderKind.Fast, null, CancellationToken.None);
         Assert.Equal((100_000L, 800_000L, 750_000L), (snapshot.Live("BigHeap.Customer"), snapshot.Live("BigHeap.Order"), snapshot.Live("BigHeap.TreeNode")));
 
+        // rootpath follows the marking's parents: it builds no reference graph (that is backrefs' and dominators' first step).
         ulong order = snapshot.Holders.First(h => h.Type == "BigHeap.Order").ExampleAddress;
-        foreach (string phase in new[] { "building the reference graph", "inverting the reference graph" })
-            latencies.Add((phase, CancelDuring(phase, (progress, token) => session.RootPaths(order, 1, progress, token))));
-        RootPathsResult paths = session.RootPaths(order, 1, null, CancellationToken.None);
+        var phasesOfRootPath = new PhasesSeen();
+        RootPathsResult paths = session.RootPaths(order, 1, phasesOfRootPath, CancellationToken.None);
         Assert.Equal("static BigHeap.Program.s_customers", Assert.Single(paths.Paths).Root);
+        Assert.DoesNotContain(phasesOfRootPath.Phases, p => p.Contains("reference graph", StringComparison.Ordinal));
+        foreach (string phase in new[] { "building the reference graph", "inverting the reference graph" })
+            latencies.Add((phase, CancelDuring(phase, (progress, token) => session.Backrefs(order, null, 3, 50, false, false, progress, token))));
+        Assert.NotEmpty(session.Backrefs(order, null, 3, 50, false, false, null, CancellationToken.None).Nodes);
 
         latencies.Add(("computing dominators", CancelDuring("computing dominators", (progress, token) => session.Dominators(5, progress, token))));
         Assert.Equal(5, session.Dominators(5, null, CancellationToken.None).Rows.Count);
@@ -64,6 +68,17 @@ public sealed class CancellationTests(DumpFixture fixture, ITestOutputHelper out
         TimeSpan latency = progress.SinceCancel;
         Assert.True(progress.Cancelled, $"the command never reported '{phase}'");
         return latency;
+    }
+
+    private sealed class PhasesSeen : IProgress<WalkProgress>
+    {
+        public HashSet<string> Phases { get; } = new();
+
+        public void Report(WalkProgress value)
+        {
+            lock (Phases)
+                Phases.Add(value.Phase);
+        }
     }
 
     /// <summary>Progress that cancels at a phase's first report (reports come from several threads).</summary>

@@ -88,7 +88,7 @@ internal sealed class HeapOracle : IDisposable
         while (stack.Count > 0)
         {
             int node = stack.Pop();
-            foreach (int next in Analysis.Graph.Successors(node))
+            foreach (int next in Analysis.Graph(CancellationToken.None).Successors(node))
             {
                 if (!cutDone && cut is { } edge && edge.From == node && edge.To == next)
                 {
@@ -132,7 +132,7 @@ internal sealed class HeapOracle : IDisposable
                 continue;
             Assert.True(IsLive(node), $"the oracle reaches 0x{_addresses[node]:x}, which the clean marking left dead");
             marks[word] |= bit;
-            foreach (int next in Analysis.Graph.Successors(node))
+            foreach (int next in Analysis.Graph(CancellationToken.None).Successors(node))
                 if (lost.Contains(next))
                     invalid++;
         }

@@ -29,7 +29,7 @@ internal static class Victims
     /// <summary>An array of references that holds some.</summary>
     public static int ReferenceArray(HeapOracle heap) =>
         Pick(heap, node => Layout(heap, node) is { ComponentSize: 8, SeriesCount: > 0 } && Ordinary(heap, node)
-                           && heap.Analysis.Graph.Successors(node).Length > 0);
+                           && heap.Analysis.Graph(CancellationToken.None).Successors(node).Length > 0);
 
     /// <summary>
     /// A live object <c>From</c> (plain, or an array of references) and the one object <c>To</c> it alone
@@ -81,16 +81,16 @@ internal static class Victims
 
     private static int SoleTarget(HeapOracle heap, int node)
     {
-        foreach (int target in heap.Analysis.Graph.Successors(node))
-            if (heap.Analysis.Graph.Predecessors(target) is [int only] && only == node && heap.IsLive(target) && !heap.Analysis.IsRootNode(target)
-                && heap.Analysis.Graph.Successors(node).ToArray().Count(t => t == target) == 1)
+        foreach (int target in heap.Analysis.Graph(CancellationToken.None).Successors(node))
+            if (heap.Analysis.Graph(CancellationToken.None).Predecessors(target) is [int only] && only == node && heap.IsLive(target) && !heap.Analysis.IsRootNode(target)
+                && heap.Analysis.Graph(CancellationToken.None).Successors(node).ToArray().Count(t => t == target) == 1)
                 return target;
         return -1;
     }
 
     private static bool Ordinary(HeapOracle heap, int node) =>
         heap.IsLive(node) && !heap.Analysis.IsRootNode(node) && heap.SegmentOf(node).IsSmallObjectHeap
-        && heap.Analysis.Graph.Predecessors(node).Length > 0;
+        && heap.Analysis.Graph(CancellationToken.None).Predecessors(node).Length > 0;
 
     private static bool HoldsRawPointers(ClrType type) =>
         type.Name is null or "System.RuntimeType" || type.Fields.Any(f => f.ElementType is ClrElementType.NativeInt or ClrElementType.NativeUInt
