@@ -7,12 +7,6 @@ namespace LeakExt.Core.Retention;
 /// <summary>rootpath's query: the root paths to one object.</summary>
 internal sealed partial class RetentionQueries
 {
-    /// <summary>
-    /// The most objects a path lists: the first and last half of this many, the rest counted. Each
-    /// listed hop costs a read of its referrer (to name the field), so a path through a linked list
-    /// of ten million nodes costs the same as a short one.
-    /// </summary>
-    public const int ShownHops = 100;
 
     /// <summary>
     /// The root path the marking chose (root tiers first: statics and handles before stacks), and
@@ -56,12 +50,12 @@ internal sealed partial class RetentionQueries
 
     /// <summary>
     /// The path's objects (root first) and the fields between them: a block read per listed hop;
-    /// of a path longer than <see cref="ShownHops"/>, the first and last half of that many.
+    /// of a path longer than <see cref="RootPath.ShownHops"/>, the first and last half of that many.
     /// </summary>
     private RootPath Path(string root, List<int> chain, CancellationToken cancellationToken)
     {
-        int head = chain.Count <= ShownHops ? chain.Count : ShownHops / 2;
-        int tail = chain.Count <= ShownHops ? 0 : ShownHops - head;
+        int head = chain.Count <= RootPath.ShownHops ? chain.Count : RootPath.ShownHops / 2;
+        int tail = chain.Count <= RootPath.ShownHops ? 0 : RootPath.ShownHops - head;
         var hops = new List<PathHop>(head + tail);
         foreach (int i in Enumerable.Range(0, head).Concat(Enumerable.Range(chain.Count - tail, tail)))
         {

@@ -133,7 +133,7 @@ public sealed class HostileNamesDumpTests(DumpFixture fixture)
         string[] lines = result.Out.Split('\n');
         // The path: its first and last 50 objects, the 99,900 between them counted.
         Assert.Contains("Path 1 of 1: from static HostileNames.Program.s_chain, 100,000 objects", lines);
-        Assert.Equal(RetentionQueries.ShownHops - 1, lines.Count(l => l.StartsWith("  .Next → HostileNames.Link 0x", StringComparison.Ordinal)));
+        Assert.Equal(RootPath.ShownHops - 1, lines.Count(l => l.StartsWith("  .Next → HostileNames.Link 0x", StringComparison.Ordinal)));
         Assert.Single(lines, "  … 99,900 more objects …");
         Assert.Single(lines, l => l.StartsWith($"  .Next → HostileNames.Link {deepest} ", StringComparison.Ordinal));
         // The referrer tree: every Link once, indentation stopped at depth 32 and the depth written out beyond.
@@ -152,7 +152,7 @@ public sealed class HostileNamesDumpTests(DumpFixture fixture)
         JsonElement hops = path.GetProperty("hops");
         Assert.Equal(100_000, path.GetProperty("length").GetInt32());
         Assert.Equal((50, 99_900), (path.GetProperty("omitted").GetProperty("after").GetInt32(), path.GetProperty("omitted").GetProperty("hops").GetInt32()));
-        Assert.Equal(RetentionQueries.ShownHops, hops.GetArrayLength());
+        Assert.Equal(RootPath.ShownHops, hops.GetArrayLength());
         // The first hop after the gap is named by the field of the omitted Link before it; the last is the deepest.
         Assert.Equal("Next", hops[50].GetProperty("field").GetString());
         Assert.Equal(deepest, hops[99].GetProperty("object").GetProperty("address").GetString());
