@@ -83,6 +83,7 @@ internal static class InProcess
     /// <summary>
     /// The object the path queries are asked about: for the plain heap an Order deep in the customer
     /// dictionary; for the chain its tail (the Link whose Next is null: the first allocated, so the lowest).
+    /// The other shapes are measured by their snapshot only.
     /// </summary>
     private static int Targets(string dump, string shape)
     {
@@ -92,7 +93,7 @@ internal static class InProcess
         {
             "plain" => snapshot.Holders.First(h => h.Type == "BigHeap.Order").ExampleAddress,
             "chain" => ChainTail(session.Target.Runtime.Heap, snapshot.Holders.Where(h => h.Type == "BigHeap.Link").Min(h => h.ExampleAddress)),
-            _ => snapshot.Holders.First(h => h.Type == "BigHeap.Item").ExampleAddress,
+            _ => throw new ArgumentException($"no path target for the {shape} shape"),
         };
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, string> { ["address"] = $"{address:x}" }));
         return 0;

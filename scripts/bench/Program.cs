@@ -1,4 +1,5 @@
-// LeakExt benchmark: `./build.sh bench [--runs N] [--scale S[,S…]] [--shapes] [--compare] [--reuse]`.
+// LeakExt benchmark: `./build.sh bench [--runs N] [--scale S[,S…]] [--shapes] [--compare] [--reuse]`
+// (or `dump SHAPE SCALE` for one dump, kept, and `measure MODE DUMP …` for one in-process measurement).
 // Measures what users run: whole processes, side by side and interleaved in one run, medians —
 // leakext snapshot / rootpath / dominators, the released dotnet-dump's dumpheap -stat, dumpheap
 // -stat -live and gcroot, and the naive ClrMD baseline, on one dump of the BigHeap target; then
@@ -10,6 +11,14 @@ using LeakExt.Bench;
 
 if (args.Length >= 3 && args[0] == "measure")
     return InProcess.Measure(args[1], args[2], args[3..]);
+// `LeakExt.Bench dump SHAPE SCALE`: only the dump, kept, for measuring by hand (`measure phases DUMP [ADDR]`).
+if (args.Length == 3 && args[0] == "dump")
+{
+    string benchDirectory = Path.Combine(Tools.RepositoryRoot(), "artifacts", "bench");
+    Directory.CreateDirectory(benchDirectory);
+    Console.WriteLine(new Heaps(Tools.RepositoryRoot(), benchDirectory, reuse: true).Build(double.Parse(args[2], CultureInfo.InvariantCulture), args[1]));
+    return 0;
+}
 
 var options = new BenchOptions();
 for (int i = 0; i < args.Length; i++)

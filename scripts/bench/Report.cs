@@ -47,18 +47,18 @@ internal static class Report
         if (r.Shapes.Count > 0)
         {
             text.AppendLine();
-            Table(text, "| shape | objects | snapshot | ns per object | plain heap, same runs | vs plain | peak private | per object | queries |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---|", r.Shapes.Select(row =>
+            Table(text, "| shape | objects | snapshot | ns per object | plain heap, same runs | vs plain | peak private | per object | plain, same runs | vs plain | queries, whole process | load |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|", r.Shapes.Select(row =>
                 $"| {row.Shape} | {row.Objects:N0} | {Seconds(row.SnapshotSeconds)} | {row.NanosecondsPerObject:0} | {row.PlainNanosecondsPerObject:0} | " +
-                $"{row.VersusPlain:0.00}× | {MiB(row.PeakPrivate)} | {row.PrivatePerObject:0.0} B | " +
-                string.Join(", ", row.Queries.Select(q => $"{q.Key} {Seconds(q.Value)}")) + " |"));
+                $"{row.VersusPlain:0.00}× | {MiB(row.PeakPrivate)} | {row.PrivatePerObject:0.0} B | {row.PlainPrivatePerObject:0.0} B | {row.MemoryVersusPlain:0.00}× | " +
+                string.Join(", ", row.Queries.Select(q => $"{q.Key} {Seconds(q.Value.Seconds)}, {MiB(q.Value.PeakPrivate)}")) + $" | {row.Load:0.0} |"));
         }
 
         if (r.Curve.Count > 1)
         {
             text.AppendLine();
-            Table(text, "| scale | objects | snapshot, whole process | ns per object | peak private | per object | peak RSS |", "|---:|---:|---:|---:|---:|---:|---:|", r.Curve.Select(row =>
-                $"| {row.Scale} | {row.Objects:N0} | {Seconds(row.SnapshotSeconds)} | {row.NanosecondsPerObject:0} | {MiB(row.PeakPrivate)} | {row.PrivatePerObject:0.0} B | {MiB(row.PeakRss)} |"));
+            Table(text, "| scale | objects | snapshot, whole process | ns per object | peak private | per object | peak RSS | load |", "|---:|---:|---:|---:|---:|---:|---:|---:|", r.Curve.Select(row =>
+                $"| {row.Scale} | {row.Objects:N0} | {Seconds(row.SnapshotSeconds)} | {row.NanosecondsPerObject:0} | {MiB(row.PeakPrivate)} | {row.PrivatePerObject:0.0} B | {MiB(row.PeakRss)} | {row.Load:0.0} |"));
         }
 
         if (r.Notes.Count > 0)

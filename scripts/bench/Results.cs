@@ -26,10 +26,18 @@ internal sealed record PhaseBreakdown(double Open, double Snapshot, long Snapsho
 /// <summary>Latency is null when the command had finished before the SIGINT came.</summary>
 internal sealed record InterruptRow(string Command, double After, double? Latency, int ExitCode);
 
-/// <summary>A heap shape against the plain heap, paired in the same runs: cost per object and memory.</summary>
+/// <summary>
+/// A heap shape against the plain heap, paired in the same runs: cost per object and memory, the
+/// private memory per object against the plain heap's, and (for the chain) the queries as whole processes.
+/// </summary>
+/// <param name="Load">The 1-minute load average when the shape's runs began.</param>
 internal sealed record ShapeRow(string Shape, long Objects, long Live, double SnapshotSeconds, double NanosecondsPerObject,
-    double PlainNanosecondsPerObject, double VersusPlain, long PeakPrivate, double PrivatePerObject,
-    IReadOnlyDictionary<string, double> Queries, IReadOnlyList<PhaseRow> Phases);
+    double PlainNanosecondsPerObject, double VersusPlain, long PeakPrivate, double PrivatePerObject, double PlainPrivatePerObject,
+    double MemoryVersusPlain, IReadOnlyDictionary<string, QueryRow> Queries, IReadOnlyList<PhaseRow> Phases, double Load);
 
+/// <summary>A query on a shape's dump, a whole process: median seconds and peak private memory.</summary>
+internal sealed record QueryRow(double Seconds, long PeakPrivate);
+
+/// <param name="Load">The 1-minute load average when the scale's runs began.</param>
 internal sealed record CurveRow(double Scale, long Objects, long Live, double SnapshotSeconds, double NanosecondsPerObject,
-    long PeakPrivate, double PrivatePerObject, long PeakRss, IReadOnlyList<PhaseRow> Phases);
+    long PeakPrivate, double PrivatePerObject, long PeakRss, IReadOnlyList<PhaseRow> Phases, double Load);

@@ -13,9 +13,11 @@ internal sealed class Suites(BenchOptions options, Tools tools, Heaps heaps)
 {
     private readonly List<string> _notes = new();
 
+    private double _firstLoad;
+
     public BenchResults RunAll()
     {
-        double loadBefore = Load();
+        double loadBefore = _firstLoad = Load();
         double scale = options.Scales[0];
         string dump = heaps.Build(scale, "plain");
         string target = Target(dump, "plain");
@@ -109,30 +111,35 @@ internal sealed class Suites(BenchOptions options, Tools tools, Heaps heaps)
         foreach (string shape in new[] { "array", "chain", "dictionary", "generics" })
         {
             string dump = heaps.Build(1.0, shape);
-            string target = Target(dump, shape);
+            string? target = shape == "chain" ? Target(dump, shape) : null;
+            double load = Load();
             var shapeRuns = new List<Measurement>();
             var plainRuns = new List<Measurement>();
-            var queries = new Dictionary<string, List<double>> { ["rootpath"] = new(), ["dominators"] = new() };
+            var queries = new Dictionary<string, List<Measurement>> { ["rootpath"] = new(), ["dominators"] = new() };
             for (int run = 0; run < options.Runs; run++)
             {
                 shapeRuns.Add(Leakext("leakext snapshot", dump, "snapshot", null));
                 plainRuns.Add(Leakext("leakext snapshot", plainDump, "snapshot", null));
                 if (shape == "chain")
                 {
-                    queries["rootpath"].Add(Leakext("leakext rootpath", dump, $"rootpath {target}", null).Seconds);
-                    queries["dominators"].Add(Leakext("leakext dominators", dump, "dominators", null).Seconds);
+                    queries["rootpath"].Add(Leakext("leakext rootpath", dump, $"rootpath {target}", null));
+                    queries["dominators"].Add(Leakext("leakext dominators", dump, "dominators", null));
                 }
                 Console.WriteLine($"  run {run + 1} {shape,-10} snapshot {shapeRuns[^1].Seconds:0.000} s (plain {plainRuns[^1].Seconds:0.000} s)" +
-                                  (shape == "chain" ? $", rootpath of the tail {queries["rootpath"][^1]:0.000} s, dominators {queries["dominators"][^1]:0.000} s" : ""));
+                                  (shape == "chain" ? $", rootpath of the tail {queries["rootpath"][^1].Seconds:0.000} s, dominators {queries["dominators"][^1].Seconds:0.000} s" : "") +
+                                  $", load {Load():0.0}");
             }
             JsonElement phases = Json(Checked(ChildRun.Run("phases", "dotnet", tools.BenchArguments("phases", dump))).Output);
             long objects = phases.GetProperty("objects").GetInt64();
             double seconds = Median(shapeRuns.Select(m => m.Seconds));
             double plain = Median(plainRuns.Select(m => m.Seconds));
             long peakPrivate = (long)Median(shapeRuns.Select(m => (double)m.PeakPrivate));
+            double plainPerObject = Median(plainRuns.Select(m => (double)m.PeakPrivate)) / plainObjects;
             rows.Add(new ShapeRow(shape, objects, phases.GetProperty("live").GetInt64(), seconds, seconds / objects * 1e9, plain / plainObjects * 1e9,
                 Math.Round(seconds / objects / (plain / plainObjects), 2), peakPrivate, Math.Round((double)peakPrivate / objects, 1),
-                queries.Where(q => q.Value.Count > 0).ToDictionary(q => q.Key, q => Median(q.Value)), PhaseRows(phases)));
+                Math.Round(plainPerObject, 1), Math.Round((double)peakPrivate / objects / plainPerObject, 2),
+                queries.Where(q => q.Value.Count > 0).ToDictionary(q => q.Key, q => new QueryRow(Median(q.Value.Select(m => m.Seconds)),
+                    (long)Median(q.Value.Select(m => (double)m.PeakPrivate)))), PhaseRows(phases), load));
             heaps.Drop(dump);
         }
         return rows;
@@ -144,11 +151,18 @@ internal sealed class Suites(BenchOptions options, Tools tools, Heaps heaps)
         var rows = new List<CurveRow>
         {
             new(heap.Scale, heap.Objects, heap.Live, first.Seconds, first.Seconds / heap.Objects * 1e9, first.PeakPrivate, first.PrivatePerObject,
-                first.PeakRss, PhaseRows(firstPhases[0])),
+                first.PeakRss, PhaseRows(firstPhases[0]), _firstLoad),
         };
         foreach (double scale in options.Scales.Skip(1))
         {
+            if (MissingMemory(scale) is { } missing)
+            {
+                _notes.Add(missing);
+                Console.WriteLine($"  {missing}");
+                continue;
+            }
             string dump = heaps.Build(scale, "plain");
+            double load = Load();
             var runs = new List<Measurement>();
             for (int run = 0; run < options.Runs; run++)
             {
@@ -159,7 +173,7 @@ internal sealed class Suites(BenchOptions options, Tools tools, Heaps heaps)
             long objects = phases.GetProperty("objects").GetInt64();
             WholeProcessRow row = Row("leakext snapshot", "", runs, objects);
             rows.Add(new CurveRow(scale, objects, phases.GetProperty("live").GetInt64(), row.Seconds, row.Seconds / objects * 1e9, row.PeakPrivate,
-                row.PrivatePerObject, row.PeakRss, PhaseRows(phases)));
+                row.PrivatePerObject, row.PeakRss, PhaseRows(phases), load));
             heaps.Drop(dump);
         }
         return rows;
@@ -217,6 +231,21 @@ internal sealed class Suites(BenchOptions options, Tools tools, Heaps heaps)
     {
         double[] sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>
+    /// Null when the machine has the memory a scale needs, else why the scale is skipped. The target
+    /// holds about 560 MiB per scale unit (its dump's size), and the analysis after it its private
+    /// memory (about 40 B per object, 10 M objects per scale unit) while it maps the dump; the two never
+    /// run at once, so the larger of them with a quarter more is asked of MemAvailable.
+    /// </summary>
+    private static string? MissingMemory(double scale)
+    {
+        long needed = (long)(Math.Max(560.0 * (1 << 20), 40.0 * 10_200_000) * scale * 1.25);
+        long available = File.ReadLines("/proc/meminfo").Where(l => l.StartsWith("MemAvailable:", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split(':')[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024).FirstOrDefault();
+        return available >= needed ? null
+            : $"scale {scale.ToString(CultureInfo.InvariantCulture)} skipped: it needs about {needed >> 30} GiB of memory, {available >> 30} GiB is available";
     }
 
     private static double Load() =>

@@ -33,6 +33,8 @@ public sealed class RootPathCommand : Command<RootPathOptions, RootPathResult>
     ];
     protected override JsonTypeInfo<RootPathResult> JsonType => LeakJsonContext.Default.RootPathResult;
 
+    protected override string Notes => $"A path of more than {RootPath.ShownHops} objects (through a linked list of millions, say) shows its first and last {RootPath.ShownHops / 2}, and how many lie between.";
+
     protected override void BindArguments(RootPathOptions options, IReadOnlyList<string> positional)
     {
         if (positional.Count != 1)

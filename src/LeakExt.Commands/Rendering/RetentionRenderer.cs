@@ -27,9 +27,12 @@ public static class RetentionRenderer
         {
             RootPath path = r.Paths[p];
             output.WriteLine();
-            output.WriteLine($"Path {p + 1} of {r.Paths.Count}: from {path.Root}, {path.Hops.Count} object{(path.Hops.Count == 1 ? "" : "s")}");
-            foreach (PathHop hop in path.Hops)
+            output.WriteLine($"Path {p + 1} of {r.Paths.Count}: from {path.Root}, {Format.Number(path.Length)} object{(path.Length == 1 ? "" : "s")}");
+            for (int h = 0; h < path.Hops.Count; h++)
             {
+                PathHop hop = path.Hops[h];
+                if (path.Omitted is { } gap && h == gap.After)
+                    output.WriteLine($"  … {Format.Number(gap.Hops)} more object{(gap.Hops == 1 ? "" : "s")} …");
                 output.Write(hop.Field is null ? "  " : $"  .{hop.Field} → ");
                 WriteObject(output, hop.Object, "backrefs");
                 output.WriteLine($"  ({Format.Number(hop.Object.Size)} B)");

@@ -11,8 +11,11 @@ internal sealed class Bitset
     public Bitset(int length)
     {
         Length = length;
-        _words = new ulong[(length + 63) >> 6];
+        _words = new ulong[WordsFor(length)];
     }
+
+    /// <summary>Words for <paramref name="length"/> bits, counted in 64 bits: length + 63 passes int.MaxValue near the 2^31-object limit.</summary>
+    public static int WordsFor(int length) => (int)((length + 63L) >> 6);
 
     public int Length { get; }
 

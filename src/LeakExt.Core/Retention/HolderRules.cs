@@ -159,7 +159,9 @@ internal sealed class HolderRules
     {
         HolderState parent = _table.State(parentState);
         TypeFacts parentFacts = Facts(parentType);
-        TypeFacts childFacts = Facts(childType);
+        // The child's facts (its name, base types) only where a collection or delegate asks: an array
+        // of 50,000 distinct generic types then costs no name lookup per type while marking.
+        TypeFacts ChildFacts() => Facts(childType);
 
         // An object of a collectible type keeps its type's LoaderAllocator (and the plugin) alive.
         if (offset == ReferenceBuffer.LoaderAllocatorOffset)
@@ -168,7 +170,7 @@ internal sealed class HolderRules
         // Walking a collection's internals: stay inside, or come out as a member with a role.
         if (parent.Inside != CollectionKind.None)
         {
-            if (IsInternal(parent.Inside, childFacts, parentFacts, parentType, offset))
+            if (IsInternal(parent.Inside, ChildFacts(), parentFacts, parentType, offset))
                 return _table.StateOf(parent with { Text = parent.Owner });
             string role = Role(parent.Inside, parentType, offset);
             if (parent.Inside == CollectionKind.Delegate)
@@ -179,10 +181,10 @@ internal sealed class HolderRules
         // A collection object: its storage is internal; other fields are ordinary steps.
         if (parentFacts.Kind != CollectionKind.None && parentFacts.Kind != CollectionKind.Array)
         {
-            if (IsInternal(parentFacts.Kind, childFacts, parentFacts, parentType, offset) || parentFacts.Kind == CollectionKind.Delegate)
+            if (IsInternal(parentFacts.Kind, ChildFacts(), parentFacts, parentType, offset) || parentFacts.Kind == CollectionKind.Delegate)
             {
                 int label = _table.Label(parentFacts.Kind == CollectionKind.TimerQueue ? "timer queue" : parentFacts.ShortName);
-                if (parentFacts.Kind == CollectionKind.Delegate && !childFacts.IsDelegate && !childFacts.IsArray && !childFacts.IsClosure)
+                if (parentFacts.Kind == CollectionKind.Delegate && !ChildFacts().IsDelegate && !ChildFacts().IsArray && !ChildFacts().IsClosure)
                     return Plain(DelegateTargets(parent.Text, label));
                 return _table.StateOf(new HolderState(parent.Text, parentFacts.Kind, label, parent.Text));
             }

@@ -12,8 +12,8 @@ namespace LeakExt.Core.Retention;
 /// object outside the framework) and what it holds is named from there.
 /// A realized singleton (or registered instance) is the Value of its ServiceCallSite, which also
 /// names the service type. Layout: address → name for the few hundred singletons of a container.
-/// Cost: one pass over the type ids (4 B per object) where the container's types exist, then a
-/// few field reads per call site.
+/// Cost: nothing without the container's assembly; with it, the base types of that module's types,
+/// one pass over the type ids (4 B per object), then a few field reads per call site.
 /// </summary>
 internal static class NamedOwners
 {
@@ -21,15 +21,26 @@ internal static class NamedOwners
 
     public static IReadOnlyDictionary<ulong, string> Find(ClrHeap heap, HeapIndex index, CancellationToken cancellationToken)
     {
+        var owners = new Dictionary<ulong, string>();
+        // ServiceCallSite is internal to its assembly, and so is every call site type: only the types of
+        // that module (every copy loaded) are asked for their base types; 50,000 generic types ask none.
+        var containers = heap.Runtime.EnumerateModules().Where(m => IsContainerModule(m.Name)).Select(m => m.Address).ToHashSet();
+        if (containers.Count == 0)
+            return owners;
         var callSiteTypes = new HashSet<int>();
         for (int t = 0; t < index.Types.Count; t++)
+        {
+            if ((t & 0xFFF) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
+            if (index.Types[t].Module is not { } module || !containers.Contains(module.Address))
+                continue;
             for (ClrType? type = index.Types[t]; type is not null; type = type.BaseType)
                 if (type.Name == CallSiteType)
                 {
                     callSiteTypes.Add(t);
                     break;
                 }
-        var owners = new Dictionary<ulong, string>();
+        }
         if (callSiteTypes.Count == 0)
             return owners;
 
@@ -50,6 +61,11 @@ internal static class NamedOwners
         }
         return owners;
     }
+
+    private static bool IsContainerModule(string? path) =>
+        path is not null && Path.GetFileName(path.Replace('\\', '/')).Equals(ContainerAssembly, StringComparison.OrdinalIgnoreCase);
+
+    private const string ContainerAssembly = "Microsoft.Extensions.DependencyInjection.dll";
 
     /// <summary>The service type a call site stands for: its System.Type field, resolved through the RuntimeType's MethodTable.</summary>
     private static string? ServiceType(ClrHeap heap, ClrObject callSite)

@@ -65,8 +65,10 @@ internal sealed partial class RetentionQueries(RetentionAnalysis analysis, ClrHe
             return HolderRules.CollectibleTypeStep;
         if (_retention.Roots.Hidden.Label(_index.AddressOf(from), _index.AddressOf(to)) is { } hidden)
             return hidden;
-        int offset = OffsetBetween(from, to);
+        long offset = OffsetBetween(from, to);
         ref TypeLayout layout = ref _index.Types.Layouts[typeId];
+        if (offset < 0)
+            return "?";
         if (layout.ComponentSize == 8 && layout.SeriesCount > 0 && offset >= 16)
             return $"[{(offset - 16) / 8}]";
         if (layout.ComponentSize > 0 && layout.SeriesCount < 0 && offset >= 16)
@@ -74,24 +76,35 @@ internal sealed partial class RetentionQueries(RetentionAnalysis analysis, ClrHe
         return _retention.Rules.FieldName(typeId, offset);
     }
 
+    /// <summary>Bytes read per block by <see cref="OffsetBetween"/>.</summary>
+    private const int OffsetScanBlock = 1 << 20;
+
     /// <summary>
-    /// Where in <paramref name="from"/> the reference to <paramref name="to"/> sits: one block read of the
-    /// referrer and a scan of its pointer-aligned words (fast even for an array of a million slots).
+    /// Where in <paramref name="from"/> the reference to <paramref name="to"/> sits, or -1 when no
+    /// word of it does: a scan of its pointer-aligned words, read in 1 MiB blocks, so an array of
+    /// hundreds of millions of slots (gigabytes; offsets past 2^31) is scanned whole in bounded memory.
     /// </summary>
-    private int OffsetBetween(int from, int to)
+    private long OffsetBetween(int from, int to)
     {
         ulong target = _index.AddressOf(to);
         ulong address = _index.AddressOf(from);
-        int size = (int)Math.Min(_index.SizeOf(from), 256UL << 20);
-        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+        ulong size = _index.SizeOf(from) & ~7UL;
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(OffsetScanBlock);
         try
         {
-            int read = heap.Runtime.DataTarget.DataReader.Read(address, buffer.AsSpan(0, size));
-            ReadOnlySpan<ulong> words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(buffer.AsSpan(0, read & ~7));
-            for (int i = 1; i < words.Length; i++)
-                if (words[i] == target)
-                    return i * 8;
-            return 0;
+            for (ulong at = 0; at < size; at += OffsetScanBlock)
+            {
+                int length = (int)Math.Min(OffsetScanBlock, size - at);
+                int read = heap.Runtime.DataTarget.DataReader.Read(address + at, buffer.AsSpan(0, length));
+                ReadOnlySpan<ulong> words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(buffer.AsSpan(0, Math.Max(read, 0) & ~7));
+                // Word 0 is the MethodTable, not a field.
+                for (int i = at == 0 ? 1 : 0; i < words.Length; i++)
+                    if (words[i] == target)
+                        return (long)at + i * 8L;
+                if (read < length)
+                    break;
+            }
+            return -1;
         }
         finally
         {

@@ -8,8 +8,30 @@ public sealed record ObjectRef(ulong Address, string Type, long Size);
 /// <summary>A step of a root path: the object, and the field of the previous object that points at it.</summary>
 public sealed record PathHop(ObjectRef Object, string? Field);
 
-/// <summary>A path from a root (its name, e.g. "static App.Cache.s_items") to the target; the first hop is the root object.</summary>
-public sealed record RootPath(string Root, IReadOnlyList<PathHop> Hops);
+/// <summary>
+/// A path from a root (its name, e.g. "static App.Cache.s_items") to the target; the first hop is
+/// the root object, the last the target. A path longer than <see cref="ShownHops"/> objects (a
+/// linked list of millions) lists its first and last hops only: <see cref="Omitted"/> says how many
+/// objects lie between them and where.
+/// </summary>
+public sealed record RootPath(string Root, IReadOnlyList<PathHop> Hops)
+{
+    /// <summary>
+    /// The most objects a path lists: the first and last half of this many, the rest counted. Each
+    /// listed hop costs a read of its referrer (to name the field), so a path through a linked list
+    /// of ten million nodes costs the same as a short one.
+    /// </summary>
+    public const int ShownHops = 100;
+
+    /// <summary>The objects left out, or null when <see cref="Hops"/> is the whole path.</summary>
+    public PathGap? Omitted { get; init; }
+
+    /// <summary>Objects on the whole path, the omitted ones included.</summary>
+    public int Length => Hops.Count + (Omitted?.Hops ?? 0);
+}
+
+/// <summary><paramref name="Hops"/> objects of a path left out after hop <paramref name="After"/> (a position in the listed hops).</summary>
+public sealed record PathGap(int After, int Hops);
 
 public sealed record RootPathsResult(ObjectRef Target, bool Live, string? Holder, IReadOnlyList<RootPath> Paths);
 

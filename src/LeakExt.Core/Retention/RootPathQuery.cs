@@ -7,6 +7,7 @@ namespace LeakExt.Core.Retention;
 /// <summary>rootpath's query: the root paths to one object.</summary>
 internal sealed partial class RetentionQueries
 {
+
     /// <summary>
     /// The root path the marking chose (root tiers first: statics and handles before stacks), and
     /// with <paramref name="count"/> &gt; 1 the paths from every other root that reaches the object,
@@ -23,7 +24,7 @@ internal sealed partial class RetentionQueries
             if (count > 1)
             {
                 paths.AddRange(MorePaths(target, count - 1, chosen, cancellationToken));
-                paths = paths.OrderBy(p => p.Hops.Count).ToList();
+                paths = paths.OrderBy(p => p.Length).ToList();
             }
         }
         return new RootPathsResult(Describe(target), live, live ? _retention.HolderText(target) : null, paths);
@@ -44,20 +45,24 @@ internal sealed partial class RetentionQueries
             node = parent;
         }
         chain.Reverse();
-        return new RootPath(_retention.RootName(_retention.Parent(chain[0])), Hops(chain, cancellationToken));
+        return Path(_retention.RootName(_retention.Parent(chain[0])), chain, cancellationToken);
     }
 
-    /// <summary>The path's objects and the fields between them: a block read per hop, so a path of a million hops checks for Ctrl-C.</summary>
-    private List<PathHop> Hops(List<int> chain, CancellationToken cancellationToken)
+    /// <summary>
+    /// The path's objects (root first) and the fields between them: a block read per listed hop;
+    /// of a path longer than <see cref="RootPath.ShownHops"/>, the first and last half of that many.
+    /// </summary>
+    private RootPath Path(string root, List<int> chain, CancellationToken cancellationToken)
     {
-        var hops = new List<PathHop>(chain.Count);
-        for (int i = 0; i < chain.Count; i++)
+        int head = chain.Count <= RootPath.ShownHops ? chain.Count : RootPath.ShownHops / 2;
+        int tail = chain.Count <= RootPath.ShownHops ? 0 : RootPath.ShownHops - head;
+        var hops = new List<PathHop>(head + tail);
+        foreach (int i in Enumerable.Range(0, head).Concat(Enumerable.Range(chain.Count - tail, tail)))
         {
-            if ((i & 0xFFF) == 0)
-                cancellationToken.ThrowIfCancellationRequested();
+            cancellationToken.ThrowIfCancellationRequested();
             hops.Add(new PathHop(Describe(chain[i]), i == 0 ? null : FieldBetween(chain[i - 1], chain[i])));
         }
-        return hops;
+        return new RootPath(root, hops) { Omitted = tail > 0 ? new PathGap(head, chain.Count - head - tail) : null };
     }
 
     /// <summary>
@@ -90,7 +95,7 @@ internal sealed partial class RetentionQueries
                     // The runtime's array of statics holds what the named static roots hold: no second path.
                     if (root.StartsWith(RootSet.StaticsTable, StringComparison.Ordinal) && chain.Count > 1 && analysis.IsRootNode(chain[1]))
                         continue;
-                    found.Add(new RootPath(root, Hops(chain, cancellationToken)));
+                    found.Add(Path(root, chain, cancellationToken));
                 }
             }
             foreach (int referrer in analysis.Graph(cancellationToken, progress).Predecessors(node))

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using LeakExt.Commands.Framework;
 using LeakExt.Core;
+using LeakExt.Core.Retention;
 using LeakExt.Core.Targets;
 using LeakExt.Tests.Cli;
 using LeakExt.Tests.Hosts;
@@ -130,12 +131,31 @@ public sealed class HostileNamesDumpTests(DumpFixture fixture)
         CliResult result = Cli($"rootpath {deepest}", $"backrefs {deepest} -depth 100000 -max-nodes 100001");
         Assert.True(result.ExitCode == 0, result.Errors);
         string[] lines = result.Out.Split('\n');
-        Assert.Contains("Path 1 of 1: from static HostileNames.Program.s_chain, 100000 objects", lines);
-        Assert.Equal(100_000 - 1, lines.Count(l => l.StartsWith("  .Next → HostileNames.Link 0x", StringComparison.Ordinal)));
+        // The path: its first and last 50 objects, the 99,900 between them counted.
+        Assert.Contains("Path 1 of 1: from static HostileNames.Program.s_chain, 100,000 objects", lines);
+        Assert.Equal(RootPath.ShownHops - 1, lines.Count(l => l.StartsWith("  .Next → HostileNames.Link 0x", StringComparison.Ordinal)));
+        Assert.Single(lines, "  … 99,900 more objects …");
+        Assert.Single(lines, l => l.StartsWith($"  .Next → HostileNames.Link {deepest} ", StringComparison.Ordinal));
         // The referrer tree: every Link once, indentation stopped at depth 32 and the depth written out beyond.
         Assert.Equal(100_000 - 1, lines.Count(l => l.Contains("Next ← HostileNames.Link 0x", StringComparison.Ordinal)));
         Assert.Single(lines, l => l.Contains("[depth 99999] └─ Next ← HostileNames.Link 0x", StringComparison.Ordinal));
         Assert.True(lines.Max(l => l.Length) < 200, "lines kept growing with depth");
+    }
+
+    [Fact]
+    public void A_path_100000_deep_lists_its_ends_in_JSON_and_counts_the_rest()
+    {
+        string deepest = Address.Format(DeepestLink());
+        CliResult result = Cli($"rootpath {deepest} -json");
+        Assert.True(result.ExitCode == 0, result.Errors);
+        JsonElement path = JsonDocument.Parse(result.Out).RootElement.GetProperty("paths")[0];
+        JsonElement hops = path.GetProperty("hops");
+        Assert.Equal(100_000, path.GetProperty("length").GetInt32());
+        Assert.Equal((50, 99_900), (path.GetProperty("omitted").GetProperty("after").GetInt32(), path.GetProperty("omitted").GetProperty("hops").GetInt32()));
+        Assert.Equal(RootPath.ShownHops, hops.GetArrayLength());
+        // The first hop after the gap is named by the field of the omitted Link before it; the last is the deepest.
+        Assert.Equal("Next", hops[50].GetProperty("field").GetString());
+        Assert.Equal(deepest, hops[99].GetProperty("object").GetProperty("address").GetString());
     }
 
     /// <summary>Cancels the command (as Ctrl-C does) once it has written <paramref name="lines"/> lines.</summary>
@@ -160,7 +180,7 @@ public sealed class HostileNamesDumpTests(DumpFixture fixture)
         var session = new LeakSession(target);
         using var cancel = new CancellationTokenSource();
         var output = new CancelAfterLines(cancel, 1000);
-        CommandDispatcher.Outcome outcome = CommandDispatcher.Run($"rootpath {deepest}", new CommandContext { Session = session, Output = output, CancellationToken = cancel.Token });
+        CommandDispatcher.Outcome outcome = CommandDispatcher.Run($"backrefs {deepest} -depth 100000 -max-nodes 100001", new CommandContext { Session = session, Output = output, CancellationToken = cancel.Token });
         Assert.Equal(CommandDispatcher.Outcome.Cancelled, outcome);
         Assert.Equal(1000, output.Written);
 

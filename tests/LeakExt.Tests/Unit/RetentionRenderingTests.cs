@@ -33,6 +33,25 @@ public sealed class RetentionRenderingTests
     }
 
     [Fact]
+    public void A_long_root_path_shows_its_ends_and_counts_the_objects_between()
+    {
+        PathHop Hop(ulong address, string? field) => new(new ObjectRef(address, "Chain.Link", 32), field);
+        var path = new RootPath("static Chain.s_head", [Hop(0x1000, null), Hop(0x1020, "Next"), Hop(0x9000, "Next"), Hop(0x9020, "Next")])
+        {
+            Omitted = new PathGap(2, 9_999_996),
+        };
+        var result = new RootPathResult("rootpath", new ObjectRef(0x9020, "Chain.Link", 32), true, "static Chain.s_head", [path]);
+        var output = new StringCommandOutput();
+        RetentionRenderer.RootPaths(result, new TextOutput(output));
+        string[] lines = output.Text.Split('\n');
+        Assert.Equal(10_000_000, path.Length);
+        Assert.Contains("Path 1 of 1: from static Chain.s_head, 10,000,000 objects", lines);
+        int gap = Array.IndexOf(lines, "  … 9,999,996 more objects …");
+        Assert.StartsWith("  .Next → Chain.Link 0x1020", lines[gap - 1]);
+        Assert.StartsWith("  .Next → Chain.Link 0x9000", lines[gap + 1]);
+    }
+
+    [Fact]
     public void Backrefs_text_tree()
     {
         var output = new StringCommandOutput();
