@@ -1,11 +1,14 @@
 namespace LeakExt.Core.Retention;
 
 /// <summary>
-/// Immediate dominators by Lengauer–Tarjan (the simple version with path compression,
-/// O(E log N)), iterative throughout so deep heaps cannot overflow the stack.
-/// The graph gets a virtual root (id = nodeCount) with an edge to every root node.
-/// Layout: seven int arrays over the reachable nodes, numbered in DFS order (28 B per node),
-/// plus the bucket lists (4 B per node).
+/// Immediate dominators by semi-NCA (Georgiadis: Lengauer–Tarjan's semidominators with path
+/// compression, then each idom as the nearest common ancestor in the DFS tree; no buckets), iterative
+/// throughout so deep heaps cannot overflow the stack. The graph gets a virtual root (id = nodeCount)
+/// with an edge to every root node.
+/// Layout: the DFS number per node (4 B per object, reused for the result), and five int arrays by
+/// DFS number over the reachable nodes (20 B per reachable object: vertex, DFS parent — reused for
+/// the idoms —, semidominator, label — the DFS's edge cursor first —, forest ancestor); the DFS
+/// walks back up by its parent links, so it needs no stack. Plus the preorder (4 B per reachable object).
 /// </summary>
 internal static class Dominators
 {
@@ -13,8 +16,9 @@ internal static class Dominators
 
     /// <summary>
     /// The dominator tree: Idom[v] is the node index of v's immediate dominator, <see cref="VirtualRoot"/>
-    /// for nodes dominated only by the virtual root, -2 for nodes not reachable from the roots;
-    /// Preorder lists the reachable nodes in DFS order, so every node comes after its dominator.
+    /// for nodes dominated only by the virtual root, -2 for nodes not reachable from the roots (indices
+    /// from nodeCount on are not nodes); Preorder lists the reachable nodes in DFS order, so every node
+    /// comes after its dominator.
     /// </summary>
     public sealed record Tree(int[] Idom, int[] Preorder);
 
@@ -25,39 +29,39 @@ internal static class Dominators
     {
         progress?.Report(new WalkProgress("computing dominators", 0, 2L * nodeCount));
         int root = nodeCount;
-        // dfs number (1-based) per node; 0 = unreached. vertex[k] = node with number k.
+        // DFS number (1-based) per node, 0 = unreached. The arrays by number are sized for every node;
+        // only the reachable part is ever touched.
         var number = new int[nodeCount + 1];
         var vertex = new int[nodeCount + 2];
-        var dfsParent = new int[nodeCount + 2];
-        int count = 0;
+        var parent = new int[nodeCount + 2];
+        var label = new int[nodeCount + 2];
+        int count = 1;
+        number[root] = 1;
+        vertex[1] = root;
 
-        // Iterative DFS from the virtual root.
-        var stackNode = new Stack<(int Node, int Next)>();
-        number[root] = ++count;
-        vertex[count] = root;
-        stackNode.Push((root, 0));
-        while (stackNode.Count > 0)
+        // Iterative DFS from the virtual root; label[k] is k's cursor into its successors meanwhile.
+        for (int k = 1; k != 0;)
         {
-            (int node, int next) = stackNode.Pop();
-            ReadOnlySpan<int> succ = node == root ? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(roots) : successors(node);
-            while (next < succ.Length)
+            int node = vertex[k];
+            ReadOnlySpan<int> next = node == root ? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(roots) : successors(node);
+            int at = label[k];
+            while (at < next.Length && number[next[at]] != 0)
             {
-                int child = succ[next++];
-                if (number[child] != 0)
-                {
-                    // One array can hold tens of millions of references already numbered: Ctrl-C inside it too.
-                    if ((next & 0xFFFF) == 0)
-                        cancellationToken.ThrowIfCancellationRequested();
-                    continue;
-                }
-                stackNode.Push((node, next));
-                number[child] = ++count;
-                vertex[count] = child;
-                dfsParent[count] = number[node];
-                stackNode.Push((child, 0));
-                goto continueOuter;
+                // One array can hold tens of millions of references already numbered: Ctrl-C inside it too.
+                if ((++at & 0xFFFF) == 0)
+                    cancellationToken.ThrowIfCancellationRequested();
             }
-        continueOuter:;
+            if (at == next.Length)
+            {
+                k = parent[k];
+                continue;
+            }
+            label[k] = at + 1;
+            int child = next[at];
+            number[child] = ++count;
+            vertex[count] = child;
+            parent[count] = k;
+            k = count;
             if ((count & 0xFFFF) == 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -65,13 +69,8 @@ internal static class Dominators
             }
         }
 
-        // Work in DFS numbers 1..count.
         var semi = new int[count + 1];
-        var idom = new int[count + 1];
         var ancestor = new int[count + 1];
-        var label = new int[count + 1];
-        var bucketHead = new int[count + 1];
-        var bucketNext = new int[count + 1];
         for (int v = 1; v <= count; v++)
         {
             semi[v] = v;
@@ -79,6 +78,7 @@ internal static class Dominators
         }
         var compressStack = new Stack<int>();
 
+        // Semidominators, latest first; each node is linked to its DFS parent once done.
         for (int w = count; w >= 2; w--)
         {
             if ((w & 0xFFFF) == 0)
@@ -87,33 +87,36 @@ internal static class Dominators
                 progress?.Report(new WalkProgress("computing dominators", nodeCount + (long)count - w, 2L * nodeCount));
             }
             int node = vertex[w];
+            int best = semi[w];
             // Predecessors: referrers that were reached, and the virtual root for root nodes.
             if (isRoot(node))
-                Relax(w, 1);
+                best = 1;
             foreach (int p in predecessors(node))
             {
                 int v = number[p];
                 if (v != 0)
-                    Relax(w, v);
+                    best = Math.Min(best, semi[Eval(v)]);
             }
-            // Add w to the bucket of its semidominator, link it under its DFS parent.
-            bucketNext[w] = bucketHead[semi[w]];
-            bucketHead[semi[w]] = w;
-            int parent = dfsParent[w];
-            ancestor[w] = parent;
-            for (int v = bucketHead[parent]; v != 0; v = bucketNext[v])
-            {
-                int u = Eval(v);
-                idom[v] = semi[u] < semi[v] ? u : parent;
-            }
-            bucketHead[parent] = 0;
+            semi[w] = best;
+            ancestor[w] = parent[w];
         }
-        for (int w = 2; w <= count; w++)
-            if (idom[w] != semi[w])
-                idom[w] = idom[idom[w]];
 
-        var result = new int[nodeCount];
-        Array.Fill(result, -2);
+        // Each idom is the nearest ancestor of the DFS parent at or above the semidominator (in preorder,
+        // so the idoms above are final); computed in place of the DFS parents.
+        int[] idom = parent;
+        for (int w = 2; w <= count; w++)
+        {
+            int d = idom[w];
+            while (d > semi[w])
+                d = idom[d];
+            idom[w] = d;
+        }
+
+        // The result by node, in place of the DFS numbers: unreached first, then every reached node's idom.
+        int[] result = number;
+        for (int v = 0; v < nodeCount; v++)
+            if (result[v] == 0)
+                result[v] = -2;
         var preorder = new int[count - 1];
         for (int w = 2; w <= count; w++)
         {
@@ -121,14 +124,8 @@ internal static class Dominators
             result[vertex[w]] = dominator == root ? VirtualRoot : dominator;
             preorder[w - 2] = vertex[w];
         }
+        result[root] = -2;
         return new Tree(result, preorder);
-
-        void Relax(int w, int v)
-        {
-            int u = Eval(v);
-            if (semi[u] < semi[w])
-                semi[w] = semi[u];
-        }
 
         int Eval(int v)
         {
