@@ -54,6 +54,8 @@ internal sealed class HeapIndexBuilder
             segment.FirstWord = words;
             words += segment.WordCount;
         }
+        if (words > Array.MaxLength)
+            throw new LeakExtException("the GC heap's segments span more than 1 TiB; LeakExt indexes at most that.");
         return new ulong[words];
     }
 

@@ -22,14 +22,27 @@ internal sealed class ReferenceBuffer
     public void Add(ref int count, ulong target, long offset)
     {
         if (count == Targets.Length)
-        {
-            Array.Resize(ref Targets, count * 2);
-            Array.Resize(ref Offsets, count * 2);
-        }
+            Grow(count);
         Targets[count] = target;
         Offsets[count] = (int)offset;
         count++;
     }
+
+    private void Grow(int count)
+    {
+        if (count >= Array.MaxLength)
+            throw new LeakExtException($"an object holds more than {Array.MaxLength:N0} references; LeakExt cannot follow them all.");
+        int grown = (int)Math.Min(2L * count, Array.MaxLength);
+        Array.Resize(ref Targets, grown);
+        Array.Resize(ref Offsets, grown);
+    }
+
+    /// <summary>
+    /// An offset as <see cref="Offsets"/> holds it: past 2 GiB into an (array) object only its place
+    /// within an element matters for naming (see HolderRules' normalized offsets), so it is folded to that.
+    /// </summary>
+    public static long Storable(long offset, uint componentSize) =>
+        offset <= int.MaxValue || componentSize == 0 ? offset : 16 + (offset - 16) % componentSize;
 }
 
 /// <summary>Lists the non-null references held by one object into a reusable buffer.</summary>
@@ -139,12 +152,12 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
         if (size > room)
             size = room;
 
-        var collect = new Collect(buffer, count);
+        var collect = new Collect(buffer, count, layout.ComponentSize);
         GcSlots.Visit(obj, size, in layout, _series, ref collect);
         return collect.Count;
     }
 
-    private struct Collect(ReferenceBuffer buffer, int count) : ISlotVisitor
+    private struct Collect(ReferenceBuffer buffer, int count, uint componentSize) : ISlotVisitor
     {
         public int Count = count;
 
@@ -152,7 +165,7 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
         public bool Slot(ulong value, long offset)
         {
             if (value != 0)
-                buffer.Add(ref Count, value, offset);
+                buffer.Add(ref Count, value, ReferenceBuffer.Storable(offset, componentSize));
             return true;
         }
     }

@@ -74,6 +74,9 @@ internal sealed class HeapGraph
                 cancellationToken.ThrowIfCancellationRequested();
                 var collector = new Collector<TReader>(index, own, buffer, edgeStart, s, hidden, blocks, cancellationToken);
                 index.ForEachInSegment(s, ref collector);
+                // Checked as it grows, not after gigabytes of references are collected.
+                if (blocks.Count > Array.MaxLength)
+                    throw new LeakExtException("the heap has more references than LeakExt can hold (2^31).");
                 progress?.Report(new WalkProgress("building the reference graph", Interlocked.Increment(ref segmentsDone), index.Segments.Length));
             }
             found[r] = blocks;

@@ -138,7 +138,7 @@ internal static class RetentionMarker
         /// <summary>Objects that are the source of a hidden edge (N/8 bytes), or null when there are none.</summary>
         private readonly Bitset? _hiddenSources;
 
-        public int[] ParentAndHolder { get; }
+        public long[] ParentAndHolder { get; }
 
         public Bitset RootNodes { get; }
 
@@ -190,7 +190,7 @@ internal static class RetentionMarker
             _marks = new ulong[index.StartBits.Length];
             _starts = index.StartBits;
             _rank = index.Rank;
-            ParentAndHolder = new int[2L * index.ObjectCount <= Array.MaxLength ? 2 * index.ObjectCount : throw new LeakExtException("too many objects for root paths.")];
+            ParentAndHolder = new long[index.ObjectCount];
         }
 
         /// <summary>Marks a root object (an object start) and records it among the root nodes, however it was marked before.</summary>
@@ -354,7 +354,7 @@ internal static class RetentionMarker
 
         /// <summary>The holder state settled when the object was marked.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private int StateOf(int node) => ParentAndHolder[2 * node + 1] - 1;
+        private int StateOf(int node) => RetentionResult.HolderOf(ParentAndHolder[node]);
 
         /// <summary>The holder of an object, decided as it is marked; recorded with its parent.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -367,8 +367,7 @@ internal static class RetentionMarker
                 HiddenEdge => _rules.HiddenState(parentState, _index.TypeIds[parent], _hidden.Labels[offset]),
                 _ => _rules.ChildState(parentState, parentType, offset, type),
             };
-            ParentAndHolder[2 * current] = parent + 1;
-            ParentAndHolder[2 * current + 1] = state + 1;
+            ParentAndHolder[current] = RetentionResult.Pack(parent, state);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

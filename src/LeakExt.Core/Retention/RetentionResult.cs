@@ -9,12 +9,14 @@ namespace LeakExt.Core.Retention;
 /// Layout: one int pair per object index, interleaved so that one cache line serves both
 /// (8 B per object): the parent (≥ 0: the parent's index; -1: not reached, dead; ≤ -2: a root
 /// whose name is RootSet.Names[-parent - 2]) and the holder state (-1 when not reached). Both are
-/// stored plus one, so that a fresh (zeroed) array already means "not reached": no fill pass.
+/// stored plus one, so that a fresh (zeroed) array already means "not reached": no fill pass. One
+/// long per object (parent in the low half, holder in the high half): both in one cache line, and no
+/// 2^30 cap as two ints per object in one array would have.
 /// </summary>
 internal sealed class RetentionResult
 {
     public required MarkResult Marks { get; init; }
-    public required int[] ParentAndHolder { get; init; }
+    public required long[] ParentAndHolder { get; init; }
     public required HolderTable Table { get; init; }
     public required RootSet Roots { get; init; }
 
@@ -32,9 +34,15 @@ internal sealed class RetentionResult
 
     public const int Unreached = -1;
 
-    public int Parent(int index) => ParentAndHolder[2 * index] - 1;
+    public int Parent(int index) => ParentOf(ParentAndHolder[index]);
 
-    public int Holder(int index) => ParentAndHolder[2 * index + 1] - 1;
+    public int Holder(int index) => HolderOf(ParentAndHolder[index]);
+
+    public static long Pack(int parent, int holder) => ((long)(holder + 1) << 32) | (uint)(parent + 1);
+
+    public static int ParentOf(long packed) => (int)(uint)packed - 1;
+
+    public static int HolderOf(long packed) => (int)(packed >> 32) - 1;
 
     public static bool IsRoot(int parent) => parent <= -2;
 

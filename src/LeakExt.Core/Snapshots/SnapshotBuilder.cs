@@ -132,7 +132,7 @@ internal static class SnapshotBuilder
     private struct Histogram(HeapIndex index, int typeCount, RetentionResult? retention) : IObjectVisitor
     {
         public readonly HolderCells? Holders = retention is null ? null : new();
-        private readonly int[]? _parentAndHolder = retention?.ParentAndHolder;
+        private readonly long[]? _parentAndHolder = retention?.ParentAndHolder;
         private readonly HolderTable? _table = retention?.Rules.Table;
         private const int G = HeapGenerations.Count;
         public readonly long[] LiveCount = new long[typeCount * G];
@@ -185,7 +185,7 @@ internal static class SnapshotBuilder
                 GenLiveCount[g]++;
                 GenLiveBytes[g] += size;
                 if (Holders is not null)
-                    Holders.Add(((long)type << 32) | (uint)_table!.State(_parentAndHolder![2 * i + 1] - 1).Text, size, address);
+                    Holders.Add(((long)type << 32) | (uint)_table!.State(RetentionResult.HolderOf(_parentAndHolder![i])).Text, size, address);
             }
             else
             {
