@@ -15,6 +15,9 @@ internal sealed class ReferenceBuffer
     public ulong[] Targets = new ulong[256];
     public int[] Offsets = new int[256];
 
+    /// <summary>References per part of a resumable read (<see cref="IReferenceReader.ReadPart"/>): 768 KiB of buffer.</summary>
+    public const int PartSize = 1 << 16;
+
     /// <summary>The type id of the object just read (-1 when its MethodTable is not a known type).</summary>
     public int TypeId;
 
@@ -48,7 +51,16 @@ internal sealed class ReferenceBuffer
 /// <summary>Lists the non-null references held by one object into a reusable buffer.</summary>
 internal interface IReferenceReader
 {
+    /// <summary>All of the object's references.</summary>
     int Read(ulong address, int segment, ReferenceBuffer buffer);
+
+    /// <summary>
+    /// The object's references from byte offset <paramref name="resume"/> on (0: from the start), at
+    /// most about <see cref="ReferenceBuffer.PartSize"/> of them; <paramref name="resume"/> is then where
+    /// the next part starts, or -1 when the object is done. So an array of 20 M references is followed
+    /// with a buffer of 64 K, not one of 20 M. A reader that cannot resume returns everything at once.
+    /// </summary>
+    int ReadPart(ulong address, int segment, ReferenceBuffer buffer, ref long resume);
 }
 
 /// <summary>Receives the reference slots of one object, in order.</summary>
@@ -67,7 +79,9 @@ internal static unsafe class GcSlots
     /// descriptors), so the caller bounds every read by bounding the size.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Visit<TVisitor>(byte* obj, long size, in TypeLayout layout, GcSeries[] series, ref TVisitor visitor)
+    /// <param name="from">Slots below this offset are skipped (without visiting them, in plain series; in
+    /// a repeating pattern, from the element that holds it on).</param>
+    public static void Visit<TVisitor>(byte* obj, long size, in TypeLayout layout, GcSeries[] series, ref TVisitor visitor, long from = 0)
         where TVisitor : struct, ISlotVisitor
     {
         if (layout.SeriesCount > 0)
@@ -75,7 +89,7 @@ internal static unsafe class GcSlots
             for (int j = 0; j < layout.SeriesCount; j++)
             {
                 GcSeries s = series[layout.FirstSeries + j];
-                long offset = s.Offset;
+                long offset = Math.Max(s.Offset, from);
                 long stop = Math.Min(offset + s.Size + size, size);
                 for (; offset < stop; offset += 8)
                     if (!visitor.Slot(*(ulong*)(obj + offset), offset))
@@ -86,6 +100,9 @@ internal static unsafe class GcSlots
         {
             int patterns = -layout.SeriesCount;
             long offset = layout.RepeatStart;
+            // The pattern repeats once per element: start at the element holding `from`.
+            if (from > offset && layout.ComponentSize != 0)
+                offset += (from - offset) / layout.ComponentSize * layout.ComponentSize;
             while (offset < size - 8)
             {
                 for (int i = 0; i < patterns; i++)
@@ -126,9 +143,20 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
         _series = index.Types.Series;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Read(ulong address, int segment, ReferenceBuffer buffer)
     {
+        long resume = 0;
+        return Read(address, segment, buffer, ref resume, int.MaxValue);
+    }
+
+    public int ReadPart(ulong address, int segment, ReferenceBuffer buffer, ref long resume) =>
+        Read(address, segment, buffer, ref resume, ReferenceBuffer.PartSize);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int Read(ulong address, int segment, ReferenceBuffer buffer, ref long resume, int limit)
+    {
+        long from = resume;
+        resume = -1;
         HeapSegmentInfo info = _index.Segments[segment];
         byte* obj = _memory.Base(segment) + (address - info.Start);
         int typeId = _cache.Lookup(*(ulong*)obj & ~3UL);
@@ -139,7 +167,7 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
         if (!layout.HasReferences)
             return 0;
         int count = 0;
-        if (layout.LoaderAllocator != 0)
+        if (layout.LoaderAllocator != 0 && from == 0)
             buffer.Add(ref count, layout.LoaderAllocator, ReferenceBuffer.LoaderAllocatorOffset);
 
         long size = layout.BaseSize;
@@ -152,20 +180,28 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
         if (size > room)
             size = room;
 
-        var collect = new Collect(buffer, count, layout.ComponentSize);
-        GcSlots.Visit(obj, size, in layout, _series, ref collect);
+        var collect = new Collect(buffer, count, layout.ComponentSize, from, limit);
+        GcSlots.Visit(obj, size, in layout, _series, ref collect, from);
+        resume = collect.Resume;
         return collect.Count;
     }
 
-    private struct Collect(ReferenceBuffer buffer, int count, uint componentSize) : ISlotVisitor
+    private struct Collect(ReferenceBuffer buffer, int count, uint componentSize, long from, int limit) : ISlotVisitor
     {
         public int Count = count;
+        public long Resume = -1;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool Slot(ulong value, long offset)
         {
-            if (value != 0)
-                buffer.Add(ref Count, value, ReferenceBuffer.Storable(offset, componentSize));
+            if (value == 0 || offset < from)
+                return true;
+            if (Count >= limit)
+            {
+                Resume = offset;
+                return false;
+            }
+            buffer.Add(ref Count, value, ReferenceBuffer.Storable(offset, componentSize));
             return true;
         }
     }
@@ -184,6 +220,12 @@ internal readonly struct ClrMdReferenceReader : IReferenceReader
     {
         _heap = heap;
         _types = types;
+    }
+
+    public int ReadPart(ulong address, int segment, ReferenceBuffer buffer, ref long resume)
+    {
+        resume = -1;
+        return Read(address, segment, buffer);
     }
 
     public int Read(ulong address, int segment, ReferenceBuffer buffer)

@@ -140,16 +140,21 @@ internal sealed class HeapGraph
         {
             // A segment can hold millions of objects: Ctrl-C is checked per object (one volatile read).
             cancellationToken.ThrowIfCancellationRequested();
-            int read = reader.Read(address, segment, buffer);
             int kept = 0;
-            for (int i = 0; i < read; i++)
+            // A part at a time, so an array of millions of references needs no buffer as large.
+            long resume = 0;
+            do
             {
-                int target = index.IndexOf(buffer.Targets[i]);
-                if (target < 0)
-                    continue;
-                found.Add(target);
-                kept++;
-            }
+                int read = reader.ReadPart(address, segment, buffer, ref resume);
+                for (int i = 0; i < read; i++)
+                {
+                    int target = index.IndexOf(buffer.Targets[i]);
+                    if (target < 0)
+                        continue;
+                    found.Add(target);
+                    kept++;
+                }
+            } while (resume >= 0);
             if (hidden.Count > 0)
             {
                 (int start, int count) = hidden.From(address);

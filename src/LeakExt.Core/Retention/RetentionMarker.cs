@@ -334,20 +334,21 @@ internal static class RetentionMarker
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void ReadAndVisit(ulong address, int current)
         {
-            int found = _reader.Read(address, _index.FindSegment(address), _references);
-            int type = _references.TypeId >= 0 ? _references.TypeId : _index.TypeIds[current];
+            int segment = _index.FindSegment(address);
             int state = StateOf(current);
-
-            ulong[] targets = _references.Targets;
-            int[] offsets = _references.Offsets;
-            for (int i = 0; i < found; i++)
+            // One array can hold tens of millions of references: it is read a part at a time, and Ctrl-C is checked between parts.
+            long resume = 0;
+            do
             {
-                if (Visit(targets[i], current, state, type, offsets[i]) == Outcome.Invalid)
-                    _invalid++;
-                // One array can hold tens of millions of references: Ctrl-C is checked inside it too.
-                if ((i & 0xFFFF) == 0xFFFF)
-                    _cancellationToken.ThrowIfCancellationRequested();
-            }
+                int found = _reader.ReadPart(address, segment, _references, ref resume);
+                int type = _references.TypeId >= 0 ? _references.TypeId : _index.TypeIds[current];
+                ulong[] targets = _references.Targets;
+                int[] offsets = _references.Offsets;
+                for (int i = 0; i < found; i++)
+                    if (Visit(targets[i], current, state, type, offsets[i]) == Outcome.Invalid)
+                        _invalid++;
+                _cancellationToken.ThrowIfCancellationRequested();
+            } while (resume >= 0);
             VisitHidden(address, current, state);
             Tick();
         }

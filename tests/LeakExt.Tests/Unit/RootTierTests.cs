@@ -33,6 +33,12 @@ public sealed class RootTierTests
     /// <summary>References by node; a negative target -n is a pointer into the middle of node n-1 (no object start: invalid).</summary>
     private readonly struct Edges(Dictionary<int, int[]> edges) : IReferenceReader
     {
+        public int ReadPart(ulong address, int segment, ReferenceBuffer buffer, ref long resume)
+        {
+            resume = -1;
+            return Read(address, segment, buffer);
+        }
+
         public int Read(ulong address, int segment, ReferenceBuffer buffer)
         {
             buffer.TypeId = 0;

@@ -1,0 +1,48 @@
+using LeakExt.Core.Heap;
+using LeakExt.Core.Targets;
+using LeakExt.Tests.Infrastructure;
+
+namespace LeakExt.Tests.Dumps;
+
+/// <summary>
+/// An array of many references read a part at a time (how marking and the reference graph follow it,
+/// with a buffer of 64 K references) gives exactly what one whole read gives: on BigHeap at scale 0.5,
+/// whose static s_strings is a string[250,000] of distinct strings.
+/// </summary>
+[Collection("dumps")]
+public sealed class ResumableReadTests(DumpFixture fixture)
+{
+    [Fact]
+    public void A_big_array_read_in_parts_gives_every_reference_once_and_in_order()
+    {
+        using var session = new TargetSession(LeakTarget.OpenDump(fixture.Dumps("BigHeap", false, "0.5").Single()));
+        HeapIndex index = session.GetLiveHeap(HeapReaderKind.Fast, null, CancellationToken.None).Index;
+        int strings = Enumerable.Range(0, index.ObjectCount)
+            .Where(i => index.Types[index.TypeIds[i]].Name == "System.String[]")
+            .MaxBy(i => index.SizeOf(i));
+        ulong address = index.AddressOf(strings);
+        int segment = index.FindSegment(address);
+        using SegmentMemory memory = SegmentMemory.Create(session.Target, index.Segments);
+        var reader = new FastReferenceReader(index, memory);
+
+        var whole = new ReferenceBuffer();
+        int count = reader.Read(address, segment, whole);
+        var inParts = new List<(ulong Target, int Offset)>();
+        var part = new ReferenceBuffer();
+        long resume = 0;
+        int parts = 0;
+        do
+        {
+            int read = reader.ReadPart(address, segment, part, ref resume);
+            Assert.True(read <= ReferenceBuffer.PartSize, $"a part of {read:N0} references");
+            for (int i = 0; i < read; i++)
+                inParts.Add((part.Targets[i], part.Offsets[i]));
+            parts++;
+        } while (resume >= 0);
+
+        Assert.Equal(250_000, count);
+        Assert.Equal((250_000 + ReferenceBuffer.PartSize - 1) / ReferenceBuffer.PartSize, parts);
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (whole.Targets[i], whole.Offsets[i])), inParts);
+        Assert.Equal(count, inParts.Select(r => r.Target).Distinct().Count());
+    }
+}
