@@ -171,7 +171,13 @@ public static class LeakExtApp
         }
         catch (LeakExtException ex)
         {
-            stderr.WriteLine("error: " + TerminalText.Escape(ex is DacLoadException dac ? dac.WithHint(SymbolPathHint) : ex.Message));
+            string message = ex switch
+            {
+                DacLoadException dac => dac.WithHint(SymbolPathHint),
+                ProcessChoiceException choice => choice.WithLister("'leakext ps'"),
+                _ => ex.Message,
+            };
+            stderr.WriteLine("error: " + TerminalText.Escape(message));
             return 1;
         }
         catch (OperationCanceledException)

@@ -23,3 +23,17 @@ public sealed class DacLoadException(string problem, Exception inner)
     /// <summary>The problem and the host's own hint ("pass --symbol-path or set _NT_SYMBOL_PATH.").</summary>
     public string WithHint(string hint) => $"{Problem}; {hint}";
 }
+
+/// <summary>
+/// A process id or name that names no running .NET process (or several): the problem in neutral words,
+/// to which a host that can list processes adds how (the standalone host: 'leakext ps').
+/// </summary>
+public sealed class ProcessChoiceException(string problem, bool ambiguous)
+    : LeakExtException(ambiguous ? $"{problem}; give the PID." : $"{problem}.")
+{
+    public string Problem { get; } = problem;
+
+    /// <summary>The problem and the host's way to list processes, e.g. "'leakext ps'".</summary>
+    public string WithLister(string lister) =>
+        ambiguous ? $"{Problem}; give the PID ({lister} lists them)." : $"{Problem}; {lister} lists the .NET processes you can attach to.";
+}

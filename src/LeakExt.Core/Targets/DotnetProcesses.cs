@@ -3,7 +3,7 @@ using Microsoft.Diagnostics.NETCore.Client;
 
 namespace LeakExt.Core.Targets;
 
-/// <summary>A running .NET process as 'leakext ps' lists it: its id, name, and command line.</summary>
+/// <summary>A running .NET process as the process list shows it: its id, name, and command line.</summary>
 public sealed record DotnetProcess(int Id, string Name, string CommandLine)
 {
     /// <summary>The app a 'dotnet app.dll' process runs ("app"), else null.</summary>
@@ -51,8 +51,8 @@ public static class DotnetProcesses
         return matches.Length switch
         {
             1 => matches[0].Id,
-            0 => throw new LeakExtException($"no .NET process named '{pidOrName}'; 'leakext ps' lists the .NET processes you can attach to."),
-            _ => throw new LeakExtException($"{matches.Length} .NET processes are named '{pidOrName}' ({string.Join(", ", matches.Select(m => m.Id))}); give the PID ('leakext ps' lists them)."),
+            0 => throw new ProcessChoiceException($"no .NET process named '{pidOrName}'", ambiguous: false),
+            _ => throw new ProcessChoiceException($"{matches.Length} .NET processes are named '{pidOrName}' ({string.Join(", ", matches.Select(m => m.Id))})", ambiguous: true),
         };
     }
 
@@ -62,8 +62,8 @@ public static class DotnetProcesses
         if (DiagnosticsClient.GetPublishedProcesses().Contains(pid))
             return;
         if (Describe(pid) is not { } process)
-            throw new LeakExtException($"no process {pid} is running; 'leakext ps' lists the .NET processes.");
-        throw new LeakExtException($"process {pid} ({process.Name}) is not a .NET process (it publishes no diagnostics endpoint); 'leakext ps' lists the .NET processes.");
+            throw new ProcessChoiceException($"no process {pid} is running", ambiguous: false);
+        throw new ProcessChoiceException($"process {pid} ({process.Name}) is not a .NET process (it publishes no diagnostics endpoint)", ambiguous: false);
     }
 
     private static DotnetProcess? Describe(int id)

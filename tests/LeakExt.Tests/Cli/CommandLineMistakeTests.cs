@@ -124,7 +124,7 @@ public sealed class CommandLineMistakeTests(DumpFixture fixture)
         {
             string file = fixture.TempFile("sleep.dmp");
             AssertOneLine(CliRunner.Run("dump", sleeper.Id.ToString(), file), 1,
-                $"process {sleeper.Id} (sleep) is not a .NET process (it publishes no diagnostics endpoint); 'leakext ps' lists the .NET processes.");
+                $"process {sleeper.Id} (sleep) is not a .NET process (it publishes no diagnostics endpoint); 'leakext ps' lists the .NET processes you can attach to.");
             Assert.False(File.Exists(file));
         }
         finally
