@@ -347,7 +347,9 @@ internal static class RetentionMarker
                 for (int i = 0; i < found; i++)
                     if (Visit(targets[i], current, state, type, offsets[i]) == Outcome.Invalid)
                         _invalid++;
-                _cancellationToken.ThrowIfCancellationRequested();
+                // Only between the parts of a big object: every 64 K objects, Tick checks anyway.
+                if (resume >= 0)
+                    _cancellationToken.ThrowIfCancellationRequested();
             } while (resume >= 0);
             VisitHidden(address, current, state);
             Tick();
