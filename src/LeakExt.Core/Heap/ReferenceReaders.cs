@@ -61,6 +61,15 @@ internal interface IReferenceReader
     /// with a buffer of 64 K, not one of 20 M. A reader that cannot resume returns everything at once.
     /// </summary>
     int ReadPart(ulong address, int segment, ReferenceBuffer buffer, ref long resume);
+
+    /// <summary>
+    /// The object's references at byte offsets from <paramref name="from"/> up to <paramref name="to"/>:
+    /// one part of a large object, so that several threads read its parts at once.
+    /// </summary>
+    int ReadRange(ulong address, int segment, ReferenceBuffer buffer, long from, long to);
+
+    /// <summary>Asks the CPU to fetch the object's first cache line, to be read soon (a hint; readers without memory of their own ignore it).</summary>
+    void Prefetch(ulong address, int segment);
 }
 
 /// <summary>Receives the reference slots of one object, in order.</summary>
@@ -89,8 +98,9 @@ internal static unsafe class GcSlots
             for (int j = 0; j < layout.SeriesCount; j++)
             {
                 GcSeries s = series[layout.FirstSeries + j];
+                // A series' size is relative to the object's: it ends at s.Offset + s.Size + size.
                 long offset = Math.Max(s.Offset, from);
-                long stop = Math.Min(offset + s.Size + size, size);
+                long stop = Math.Min(s.Offset + s.Size + size, size);
                 for (; offset < stop; offset += 8)
                     if (!visitor.Slot(*(ulong*)(obj + offset), offset))
                         return;
@@ -152,8 +162,21 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
     public int ReadPart(ulong address, int segment, ReferenceBuffer buffer, ref long resume) =>
         Read(address, segment, buffer, ref resume, ReferenceBuffer.PartSize);
 
+    public int ReadRange(ulong address, int segment, ReferenceBuffer buffer, long from, long to)
+    {
+        long resume = from;
+        return Read(address, segment, buffer, ref resume, int.MaxValue, to);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(ulong address, int segment)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(_memory.Base(segment) + (address - _index.Segments[segment].Start));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int Read(ulong address, int segment, ReferenceBuffer buffer, ref long resume, int limit)
+    private int Read(ulong address, int segment, ReferenceBuffer buffer, ref long resume, int limit, long to = long.MaxValue)
     {
         long from = resume;
         resume = -1;
@@ -180,13 +203,14 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
         if (size > room)
             size = room;
 
-        var collect = new Collect(buffer, count, layout.ComponentSize, from, limit);
+        var collect = new Collect(buffer, count, layout.ComponentSize, from, limit, to);
         GcSlots.Visit(obj, size, in layout, _series, ref collect, from);
         resume = collect.Resume;
         return collect.Count;
     }
 
-    private struct Collect(ReferenceBuffer buffer, int count, uint componentSize, long from, int limit) : ISlotVisitor
+    /// <summary>Collects the slots from offset <paramref name="from"/> up to <paramref name="until"/>, at most <paramref name="limit"/> references.</summary>
+    private struct Collect(ReferenceBuffer buffer, int count, uint componentSize, long from, int limit, long until) : ISlotVisitor
     {
         public int Count = count;
         public long Resume = -1;
@@ -194,6 +218,8 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool Slot(ulong value, long offset)
         {
+            if (offset >= until)
+                return false;
             if (value == 0 || offset < from)
                 return true;
             if (Count >= limit)
@@ -222,10 +248,23 @@ internal readonly struct ClrMdReferenceReader : IReferenceReader
         _types = types;
     }
 
+    public void Prefetch(ulong address, int segment)
+    {
+    }
+
     public int ReadPart(ulong address, int segment, ReferenceBuffer buffer, ref long resume)
     {
         resume = -1;
         return Read(address, segment, buffer);
+    }
+
+    public int ReadRange(ulong address, int segment, ReferenceBuffer buffer, long from, long to)
+    {
+        int found = Read(address, segment, buffer), kept = 0;
+        for (int i = 0; i < found; i++)
+            if (buffer.Offsets[i] >= from && buffer.Offsets[i] < to)
+                buffer.Add(ref kept, buffer.Targets[i], buffer.Offsets[i]);
+        return kept;
     }
 
     public int Read(ulong address, int segment, ReferenceBuffer buffer)

@@ -1,47 +1,70 @@
-using System.Numerics;
-using System.Runtime.CompilerServices;
 using LeakExt.Core.Heap;
 
 namespace LeakExt.Core.Retention;
 
 /// <summary>
-/// The parallel half of breadth-first marking: the next objects of the frontier, in queue order,
-/// have their references read by several threads at once (each with its own reader and buffers),
-/// and each reference is resolved to its object (segment, mark word, index) and dropped when it is
-/// no object (counted as invalid) or was marked before the batch began. The marker then applies
-/// what is left in queue order on one thread, exactly as if it had read the objects itself, so
-/// parents, holder tiers and every count are the same as a one-thread walk's.
-/// Layout: per batch entry the object (8 B), its index, type id and candidate end (4 B each); per
-/// candidate reference the address (8 B), its global mark slot (word × 64 + bit, 8 B), object
-/// index, type id and offset (4 B each). Bounded
-/// by the batch (objects larger than <see cref="LargeObjectBytes"/>, and entries past <see cref="MaxCandidates"/>
-/// buffered references, are left to the marker), so at most about 7 MiB per worker whatever the heap's size.
+/// The next objects of the frontier, in queue order, marked by several threads at once with the
+/// result of a one-thread walk (<see cref="RetentionMarker"/> runs the steps):
+/// 1. claim, in parallel: each worker reads the references of its slice (contiguous, in order);
+///    every child not marked before the batch is claimed with a key that says which entry met it
+///    (an atomic max on the child's parent-and-holder slot: the earliest entry wins);
+/// 2. settle, in parallel: each worker walks its candidates again, and the first candidate whose
+///    key won marks the child, settles its parent and holder (from the worker's <see cref="StateMemo"/>)
+///    and lists it for the frontier;
+/// 3. on the marking thread: the holder states never computed before (computing one interns texts,
+///    so this stays in queue order), then the workers' lists appended to the frontier in slice order.
+/// The children thus reach the frontier in the order one thread would have enqueued them, with the
+/// same parents, holder states and counts.
+/// Layout: per batch entry the object and the byte range of it to read (8 B each), its index, type id and candidate end (4 B each); per
+/// candidate reference its address and global mark slot (8 B each), object index, type id and offset
+/// (4 B each); per new child its address and index (12 B). A batch is cut at <see cref="Capacity"/>
+/// entries or <see cref="ReferenceBudget"/> reference slots (by object size), and an object of
+/// <see cref="LargeObjectBytes"/> or more is cut into parts, entries of their own: the workers'
+/// buffers together stay under about 20 MiB whatever the heap's size.
 /// </summary>
 internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
 {
-    public const int Capacity = 1 << 12;
+    public const int Capacity = 1 << 14;
 
-    /// <summary>References one worker buffers per batch (6 MiB); the entries after it are read by the marker itself.</summary>
-    public const int MaxCandidates = 1 << 18;
+    /// <summary>The reference slots (object bytes / 8) a batch may hold.</summary>
+    public const long ReferenceBudget = 1 << 19;
 
-    /// <summary>Objects at least this large (arrays of 64 K references and more) are read by the marker itself, not buffered twice.</summary>
+    /// <summary>Objects at least this large (arrays of 64 K references and more) are cut into parts of <see cref="ReferenceBuffer.PartSize"/> slots.</summary>
     public const uint LargeObjectBytes = 512 * 1024;
+
+    /// <summary>Claim keys: this bit (never set in a packed parent and holder), the batch's sequence number, then the entry's rank from the end (earlier entries win).</summary>
+    private const long ClaimTag = 1L << 62;
+    private const int PositionBits = 24;
 
     public readonly ulong[] Address = new ulong[Capacity];
     public readonly int[] Index = new int[Capacity];
 
-    /// <summary>The type id the reader saw (-1: unknown MethodTable); the end of the entry's candidates in its worker's arrays; -1 for a large object.</summary>
+    /// <summary>The byte offsets of each entry's references to read: all of a small object, a part of a large one (up to long.MaxValue: the rest of it).</summary>
+    public readonly long[] From = new long[Capacity], To = new long[Capacity];
+
+    /// <summary>The type id of each entry (as its reader saw it, else the index's); the end of the entry's candidates in its worker's arrays.</summary>
     public readonly int[] TypeId = new int[Capacity], CandidateEnd = new int[Capacity];
 
     public int Count;
 
+    public void Add(int entry, ulong address, int index, long from, long to)
+    {
+        Address[entry] = address;
+        Index[entry] = index;
+        From[entry] = from;
+        To[entry] = to;
+    }
+
+    /// <summary>Batches so far, so that keys of different batches never compare equal.</summary>
+    private long _sequence;
+
     private readonly Worker[] _workers;
 
-    public FrontierBatch(Func<TReader> newReader, int workers)
+    public FrontierBatch(Func<TReader> newReader, int workers, KnownStates known)
     {
         _workers = new Worker[workers];
         for (int w = 0; w < workers; w++)
-            _workers[w] = new Worker(newReader());
+            _workers[w] = new Worker(newReader(), new StateMemo(known));
     }
 
     public int WorkerCount => _workers.Length;
@@ -51,90 +74,131 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
 
     public Worker WorkerOf(int w) => _workers[w];
 
-    /// <summary>Reads and resolves the references of every entry; returns the references that are no object.</summary>
-    public long Read(HeapIndex index, ulong[] marks, CancellationToken cancellationToken)
+    /// <summary>Starts a batch: the key of entry 0 of it (entry j claims with this minus j).</summary>
+    public long Begin()
     {
-        Parallelism.For(_workers.Length, cancellationToken, w => _workers[w].Read(this, index, marks, SliceStart(w), SliceStart(w + 1), cancellationToken));
-        long invalid = 0;
-        foreach (Worker worker in _workers)
-            invalid += worker.Invalid;
-        return invalid;
+        _sequence++;
+        return ClaimTag | (_sequence << PositionBits) | ((1L << PositionBits) - 1);
     }
 
-    internal sealed class Worker(TReader reader)
+    /// <summary>Runs <paramref name="step"/> on every worker's slice at once.</summary>
+    public void Run(CancellationToken cancellationToken, Action<Worker, int, int> step) =>
+        Parallelism.For(_workers.Length, cancellationToken, w => step(_workers[w], SliceStart(w), SliceStart(w + 1)));
+
+    internal sealed class Worker(TReader reader, StateMemo memo)
     {
-        private readonly ReferenceBuffer _references = new();
+        public readonly TReader Reader = reader;
+        public readonly StateMemo Memo = memo;
+        public readonly ReferenceBuffer References = new();
+
+        // Candidates: references to objects unmarked when the batch began, in the order met.
         public ulong[] Address = new ulong[4096];
         public long[] Slot = new long[4096];
         public int[] Index = new int[4096], Type = new int[4096], Offset = new int[4096];
+        public int Count;
         public long Invalid;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Read(FrontierBatch<TReader> batch, HeapIndex index, ulong[] marks, int from, int to, CancellationToken cancellationToken)
+        /// <summary>References into framework plumbing met in this slice, in order (see <see cref="DeferredReferences"/>).</summary>
+        public readonly DeferredReferences Deferred = new();
+
+        /// <summary>The children this worker marked, in order: the frontier's next entries.</summary>
+        public ulong[] NextAddress = new ulong[4096];
+        public int[] NextIndex = new int[4096];
+        public int NextCount;
+
+        /// <summary>Marked children whose holder state the marking thread computes: (entry, candidate).</summary>
+        public int[] PendingEntry = new int[256], PendingCandidate = new int[256];
+        public int PendingCount;
+
+        public void Reset()
         {
-            int count = 0;
-            long invalid = 0;
-            HeapSegmentInfo[] segments = index.Segments;
-            ulong[] startBits = index.StartBits;
-            uint[] rank = index.Rank;
-            for (int j = from; j < to; j++)
-            {
-                if ((j & 1023) == 1023)
-                    cancellationToken.ThrowIfCancellationRequested();
-                if (count >= MaxCandidates || index.Sizes[batch.Index[j]] >= LargeObjectBytes)
-                {
-                    batch.CandidateEnd[j] = -1;
-                    continue;
-                }
-                ulong address = batch.Address[j];
-                int found = reader.Read(address, index.FindSegment(address), _references);
-                batch.TypeId[j] = _references.TypeId;
-                ulong[] targets = _references.Targets;
-                for (int i = 0; i < found; i++)
-                {
-                    ulong target = targets[i];
-                    int segment = index.FindSegment(target);
-                    if (segment < 0 || (target & 7) != 0)
-                    {
-                        invalid++;
-                        continue;
-                    }
-                    HeapSegmentInfo info = segments[segment];
-                    ulong slot = (target - info.Start) >> 3;
-                    long wordIndex = info.FirstWord + (long)(slot >> 6);
-                    ulong bit = 1UL << (int)(slot & 63);
-                    ulong starts = startBits[wordIndex];
-                    if ((starts & bit) == 0)
-                    {
-                        invalid++;
-                        continue;
-                    }
-                    if ((marks[wordIndex] & bit) != 0)
-                        continue;
-                    if (count == Address.Length)
-                        Grow();
-                    Address[count] = target;
-                    Slot[count] = (wordIndex << 6) | (long)(slot & 63);
-                    int childIndex = (int)(rank[wordIndex] + (uint)BitOperations.PopCount(starts & (bit - 1)));
-                    Index[count] = childIndex;
-                    // The child's type, read here in parallel: the marker settles its holder as it marks it.
-                    Type[count] = index.TypeIds[childIndex];
-                    Offset[count] = _references.Offsets[i];
-                    count++;
-                }
-                batch.CandidateEnd[j] = count;
-            }
-            Invalid = invalid;
+            Count = 0;
+            Invalid = 0;
+            NextCount = 0;
+            PendingCount = 0;
+            Deferred.Clear();
         }
 
-        private void Grow()
+        public void AddCandidate(ulong address, long slot, int index, int type, int offset)
         {
-            int grown = Address.Length * 2;
-            Array.Resize(ref Address, grown);
-            Array.Resize(ref Slot, grown);
-            Array.Resize(ref Index, grown);
-            Array.Resize(ref Type, grown);
-            Array.Resize(ref Offset, grown);
+            if (Count == Address.Length)
+            {
+                int grown = Count * 2;
+                Array.Resize(ref Address, grown);
+                Array.Resize(ref Slot, grown);
+                Array.Resize(ref Index, grown);
+                Array.Resize(ref Type, grown);
+                Array.Resize(ref Offset, grown);
+            }
+            Address[Count] = address;
+            Slot[Count] = slot;
+            Index[Count] = index;
+            Type[Count] = type;
+            Offset[Count] = offset;
+            Count++;
+        }
+
+        public void AddNext(ulong address, int index)
+        {
+            if (NextCount == NextAddress.Length)
+            {
+                Array.Resize(ref NextAddress, NextCount * 2);
+                Array.Resize(ref NextIndex, NextCount * 2);
+            }
+            NextAddress[NextCount] = address;
+            NextIndex[NextCount] = index;
+            NextCount++;
+        }
+
+        public void AddPending(int entry, int candidate)
+        {
+            if (PendingCount == PendingEntry.Length)
+            {
+                Array.Resize(ref PendingEntry, PendingCount * 2);
+                Array.Resize(ref PendingCandidate, PendingCount * 2);
+            }
+            PendingEntry[PendingCount] = entry;
+            PendingCandidate[PendingCount] = candidate;
+            PendingCount++;
         }
     }
+}
+
+/// <summary>
+/// References into framework plumbing held back until everything else is marked, in the order they
+/// were met (so the best parent still wins): the target, its would-be parent, the parent's state and
+/// type, and the offset (a label id for a hidden edge). 24 B per reference, in arrays that double.
+/// </summary>
+internal sealed class DeferredReferences
+{
+    public ulong[] Address = new ulong[256];
+    public int[] Parent = new int[256], ParentState = new int[256], ParentType = new int[256], Offset = new int[256];
+    public int Count;
+
+    public void Add(ulong address, int parent, int parentState, int parentType, int offset)
+    {
+        if (Count == Address.Length)
+        {
+            int grown = Count * 2;
+            Array.Resize(ref Address, grown);
+            Array.Resize(ref Parent, grown);
+            Array.Resize(ref ParentState, grown);
+            Array.Resize(ref ParentType, grown);
+            Array.Resize(ref Offset, grown);
+        }
+        Address[Count] = address;
+        Parent[Count] = parent;
+        ParentState[Count] = parentState;
+        ParentType[Count] = parentType;
+        Offset[Count] = offset;
+        Count++;
+    }
+
+    public void AddAll(DeferredReferences other)
+    {
+        for (int i = 0; i < other.Count; i++)
+            Add(other.Address[i], other.Parent[i], other.ParentState[i], other.ParentType[i], other.Offset[i]);
+    }
+
+    public void Clear() => Count = 0;
 }

@@ -1,7 +1,8 @@
 namespace LeakExt.Core.Retention;
 
 /// <summary>
-/// The breadth-first frontier: a FIFO of (object address, object index) pairs, 12 B per entry,
+/// The breadth-first frontier: a FIFO of (object address, object index) pairs, 12 B per entry
+/// (the marker keeps a size class in the address's low three bits, always zero in an object's address),
 /// kept in blocks of 65,536 entries (768 KiB) that are recycled as the head passes them, so the
 /// memory touched is the frontier's peak length rounded up to a block, and nothing is ever copied
 /// (a doubling ring would copy on every growth and leave the old ring behind as garbage).
@@ -44,6 +45,30 @@ internal sealed class FrontierQueue
         _tailPosition++;
         Count++;
     }
+
+    /// <summary>Appends entries in order, a block's worth at a time.</summary>
+    public void EnqueueRange(ReadOnlySpan<ulong> addresses, ReadOnlySpan<int> indices)
+    {
+        while (addresses.Length > 0)
+        {
+            if (_tailPosition == BlockSize)
+            {
+                _tail = _spare.Count > 0 ? _spare.Pop() : new Block();
+                _blocks.Enqueue(_tail);
+                _tailPosition = 0;
+            }
+            int n = Math.Min(addresses.Length, BlockSize - _tailPosition);
+            addresses[..n].CopyTo(_tail.Address.AsSpan(_tailPosition));
+            indices[..n].CopyTo(_tail.Index.AsSpan(_tailPosition));
+            _tailPosition += n;
+            Count += n;
+            addresses = addresses[n..];
+            indices = indices[n..];
+        }
+    }
+
+    /// <summary>The oldest entry's address, not taken; the queue must not be empty.</summary>
+    public ulong PeekAddress() => _headPosition == BlockSize ? _blocks.ElementAt(1).Address[0] : _head.Address[_headPosition];
 
     /// <summary>Takes the oldest entry; the queue must not be empty.</summary>
     public (ulong Address, int Index) Dequeue()

@@ -10,6 +10,9 @@ internal interface IHolderRules
     int RootState(string rootName);
     int ChildState(int parentState, int parentType, long offset, int childType);
 
+    /// <summary>The part of <paramref name="offset"/> that <see cref="ChildState"/> depends on (all slots of a reference array are alike).</summary>
+    long StateOffset(int parentType, long offset);
+
     /// <summary>The holder state of an object reached by a hidden edge (<see cref="HiddenEdges"/>) labelled <paramref name="label"/>.</summary>
     int HiddenState(int parentState, int parentType, string label);
 }
@@ -51,6 +54,9 @@ internal sealed class HolderRules
         public int ChildState(int parentState, int parentType, long offset, int childType) => rules.ChildState(parentState, parentType, offset, childType);
 
         public int HiddenState(int parentState, int parentType, string label) => rules.HiddenState(parentState, parentType, label);
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public long StateOffset(int parentType, long offset) => rules.NormalizedOffset(parentType, offset);
     }
 
     /// <summary>How a path names the step from an object of a collectible type to its LoaderAllocator.</summary>
@@ -147,7 +153,7 @@ internal sealed class HolderRules
     /// and in an array of structs only the position inside the element counts.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private long NormalizedOffset(int typeId, long offset)
+    public long NormalizedOffset(int typeId, long offset)
     {
         ref TypeLayout layout = ref _types.Layouts[typeId];
         if (layout.ComponentSize == 0 || layout.IsString || offset == ReferenceBuffer.LoaderAllocatorOffset)

@@ -9,9 +9,10 @@ namespace LeakExt.Core.Retention;
 /// Marks like <see cref="LiveMarker"/> but breadth-first, tier by tier, recording parents and
 /// holders. An object's parent and holder are settled when it is first marked (its type comes from
 /// the index), so the frontier holds only (address, index): 12 B per entry (<see cref="FrontierQueue"/>).
-/// While the frontier is long, its next objects are read by a thread per core
-/// (<see cref="FrontierBatch{TReader}"/>) and applied here in queue order, so the result is the
-/// one-thread walk's. Cost over plain marking: one rank computation and one holder-cache lookup per live object.
+/// While the frontier is long, or a large object is next, its next objects are marked by a thread
+/// per core (<see cref="FrontierBatch{TReader}"/>: children claimed by the earliest entry that meets
+/// them, then settled), so the result is the one-thread walk's. Cost over plain marking: one rank
+/// computation and one holder-cache lookup per live object.
 /// </summary>
 internal static class RetentionMarker
 {
@@ -37,9 +38,10 @@ internal static class RetentionMarker
         where TReader : IReferenceReader
         where TRules : struct, IHolderRules
     {
-        var walk = new Walk<TReader, TRules>(index, reader, rules, roots.Hidden, progress, cancellationToken)
+        var known = new KnownStates();
+        var walk = new Walk<TReader, TRules>(index, reader, rules, roots.Hidden, progress, cancellationToken, known)
         {
-            Batch = readers is not null && Parallelism.Workers > 1 ? new FrontierBatch<TReader>(readers, Parallelism.Workers) : null,
+            Batch = readers is not null && Parallelism.Workers > 1 ? new FrontierBatch<TReader>(readers, Parallelism.Workers, known) : null,
             ParallelFrom = Math.Max(1, parallelFrom),
         };
         if (owners is { Count: > 0 })
@@ -128,6 +130,7 @@ internal static class RetentionMarker
         private readonly ulong[] _marks;
         private readonly ulong[] _starts;
         private readonly uint[] _rank;
+        private readonly TypeLayout[] _layouts;
         private readonly ReferenceBuffer _references = new();
 
         // The FIFO frontier: marked objects whose references are still to be read.
@@ -149,9 +152,10 @@ internal static class RetentionMarker
         /// </summary>
         private readonly bool[] _plumbing;
         private bool _deferring;
-        private ulong[] _dAddress = new ulong[256];
-        private int[] _dParent = new int[256], _dParentState = new int[256], _dParentType = new int[256], _dOffset = new int[256];
-        private int _deferredCount;
+        private readonly DeferredReferences _deferred = new();
+
+        /// <summary>Holder states computed so far, for settling children in parallel (<see cref="FrontierBatch{TReader}"/>).</summary>
+        private readonly KnownStates _known;
 
         /// <summary>Objects named as holders whatever reaches them, and their holder states.</summary>
         private Bitset? _ownerNodes;
@@ -168,8 +172,10 @@ internal static class RetentionMarker
             }
         }
 
-        public Walk(HeapIndex index, TReader reader, TRules rules, HiddenEdges hidden, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+        public Walk(HeapIndex index, TReader reader, TRules rules, HiddenEdges hidden, IProgress<WalkProgress>? progress, CancellationToken cancellationToken,
+            KnownStates known)
         {
+            _known = known;
             _index = index;
             _reader = reader;
             _rules = rules;
@@ -190,6 +196,7 @@ internal static class RetentionMarker
             _marks = new ulong[index.StartBits.Length];
             _starts = index.StartBits;
             _rank = index.Rank;
+            _layouts = index.Types.Layouts;
             ParentAndHolder = new long[index.ObjectCount];
         }
 
@@ -223,110 +230,308 @@ internal static class RetentionMarker
             return MarkNew(ref marks, bit, address, index, _index.TypeIds[index], parent, parentState, parentType, offset);
         }
 
-        /// <summary>Visit for a reference the batch already resolved to its mark slot, index and type (unmarked when the batch began).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void VisitResolved(ulong address, long slot, int index, int type, int parent, int parentState, int parentType, int offset)
-        {
-            ref ulong marks = ref _marks[slot >> 6];
-            ulong bit = 1UL << (int)(slot & 63);
-            if ((marks & bit) == 0)
-                MarkNew(ref marks, bit, address, index, type, parent, parentState, parentType, offset);
-        }
-
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private Outcome MarkNew(ref ulong marks, ulong bit, ulong address, int index, int type, int parent, int parentState, int parentType, int offset)
         {
             if (_deferring && parentType != RootEdge && _plumbing[type])
             {
-                Defer(address, parent, parentState, parentType, offset);
+                _deferred.Add(address, parent, parentState, parentType, offset);
                 return Outcome.Deferred;
             }
             marks |= bit;
             Settle(index, parent, parentState, parentType, offset, type);
-            _queue.Enqueue(address, index);
+            _queue.Enqueue(address | SizeClass(index, type), index);
             return Outcome.Marked;
-        }
-
-        private void Defer(ulong address, int parent, int parentState, int parentType, int offset)
-        {
-            if (_deferredCount == _dAddress.Length)
-            {
-                int grown = _deferredCount * 2;
-                Array.Resize(ref _dAddress, grown);
-                Array.Resize(ref _dParent, grown);
-                Array.Resize(ref _dParentState, grown);
-                Array.Resize(ref _dParentType, grown);
-                Array.Resize(ref _dOffset, grown);
-            }
-            _dAddress[_deferredCount] = address;
-            _dParent[_deferredCount] = parent;
-            _dParentState[_deferredCount] = parentState;
-            _dParentType[_deferredCount] = parentType;
-            _dOffset[_deferredCount] = offset;
-            _deferredCount++;
         }
 
         /// <summary>The plumbing last: each deferred reference in the order it was met (so the best parent wins), then what it reaches.</summary>
         public void VisitPlumbing()
         {
             _deferring = false;
-            for (int i = 0; i < _deferredCount; i++)
+            for (int i = 0; i < _deferred.Count; i++)
             {
-                Visit(_dAddress[i], _dParent[i], _dParentState[i], _dParentType[i], _dOffset[i]);
+                Visit(_deferred.Address[i], _deferred.Parent[i], _deferred.ParentState[i], _deferred.ParentType[i], _deferred.Offset[i]);
                 if (_queue.Count >= 1 << 16)
                     Drain();
             }
-            _deferredCount = 0;
+            _deferred.Clear();
             Drain();
         }
+
+        // How far ahead the batch steps prefetch (entries whose object is read; candidates whose slot is
+        // checked), and how many entries after finding its children an entry claims them.
+        private const int PrefetchDistance = 8, SettleAhead = 16, ClaimLag = 8;
 
         public FrontierBatch<TReader>? Batch { get; init; }
         public int ParallelFrom { get; init; } = 4096;
 
-        /// <summary>Until the frontier is empty: one object at a time, or a batch read in parallel when the frontier is long.</summary>
+        /// <summary>
+        /// Size classes, kept in a frontier entry's low three address bits: the object's reference
+        /// slots at most (for cutting batches), by class; the last class is a large object, read in parts.
+        /// </summary>
+        private static readonly long[] ClassSlots = [0, 16, 128, 1024, 8192, 65536, 0];
+        private const int LargeClass = 6;
+
+        /// <summary>The size class of a marked object (its type's layout, or its size for arrays).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private ulong SizeClass(int index, int type)
+        {
+            ulong size;
+            if ((uint)type < (uint)_layouts.Length)
+            {
+                ref TypeLayout layout = ref _layouts[type];
+                if (!layout.HasReferences)
+                    return 0;
+                size = layout.ComponentSize == 0 ? layout.BaseSize : _index.SizeOf(index);
+            }
+            else
+                size = _index.SizeOf(index);
+            return size < 128 ? 1UL : size < 1024 ? 2UL : size < 8192 ? 3UL : size < 65536 ? 4UL : size < FrontierBatch<TReader>.LargeObjectBytes ? 5UL : LargeClass;
+        }
+
+        /// <summary>Until the frontier is empty: one object at a time, or in parallel batches while the frontier is long or a large object is next.</summary>
         public void Drain()
         {
-            while (_queue.Count > 0)
+            while (_queue.Count > 0 || _part is not null)
             {
-                if (Batch is not null && _queue.Count >= ParallelFrom)
+                if (Batch is not null && (_part is not null || _queue.Count >= ParallelFrom || (int)(_queue.PeekAddress() & 7) == LargeClass))
                 {
                     DrainBatch(Batch);
                     continue;
                 }
-                (ulong address, int current) = _queue.Dequeue();
-                ReadAndVisit(address, current);
+                (ulong entry, int current) = _queue.Dequeue();
+                ReadAndVisit(entry & ~7UL, current);
             }
         }
 
-        /// <summary>The next objects of the frontier, in queue order: read in parallel, then applied here one by one as <see cref="ReadAndVisit"/> would.</summary>
+        /// <summary>A large object whose parts are still to be read: the next part starts at <c>Next</c> bytes.</summary>
+        private (ulong Address, int Index, long Next, long Size)? _part;
+
+        /// <summary>
+        /// The next objects of the frontier, marked in parallel with the one-thread result (the steps
+        /// are in <see cref="FrontierBatch{TReader}"/>). A large object is cut into parts of
+        /// <see cref="ReferenceBuffer.PartSize"/> slots, consecutive entries that claim in slot order.
+        /// </summary>
         private void DrainBatch(FrontierBatch<TReader> batch)
         {
-            int n = (int)Math.Min(_queue.Count, FrontierBatch<TReader>.Capacity);
-            for (int j = 0; j < n; j++)
-                (batch.Address[j], batch.Index[j]) = _queue.Dequeue();
+            const long partBytes = ReferenceBuffer.PartSize * 8L;
+            int n = 0, objects = 0;
+            long slots = 0;
+            while (n < FrontierBatch<TReader>.Capacity && slots < FrontierBatch<TReader>.ReferenceBudget)
+            {
+                if (_part is (ulong partAddress, int partIndex, long next, long size))
+                {
+                    // The last part runs to the end: the object's hidden edges follow its last reference.
+                    bool last = next + partBytes >= size;
+                    batch.Add(n++, partAddress, partIndex, next, last ? long.MaxValue : next + partBytes);
+                    slots += ReferenceBuffer.PartSize;
+                    _part = last ? null : (partAddress, partIndex, next + partBytes, size);
+                    objects += last ? 1 : 0;
+                    continue;
+                }
+                if (_queue.Count == 0)
+                    break;
+                (ulong entry, int node) = _queue.Dequeue();
+                int sizeClass = (int)(entry & 7);
+                if (sizeClass == LargeClass)
+                {
+                    _part = (entry & ~7UL, node, 0, (long)_index.SizeOf(node));
+                    continue;
+                }
+                batch.Add(n++, entry & ~7UL, node, 0, long.MaxValue);
+                slots += ClassSlots[sizeClass];
+                objects++;
+            }
             batch.Count = n;
-            _invalid += batch.Read(_index, _marks, _cancellationToken);
-
+            long firstKey = batch.Begin();
+            batch.Run(_cancellationToken, (worker, from, to) => Claim(batch, worker, from, to, firstKey));
+            batch.Run(_cancellationToken, (worker, from, to) => Settle(batch, worker, from, to, firstKey));
             for (int w = 0; w < batch.WorkerCount; w++)
             {
                 FrontierBatch<TReader>.Worker worker = batch.WorkerOf(w);
-                int c = 0;
-                for (int j = batch.SliceStart(w), last = batch.SliceStart(w + 1); j < last; j++)
+                _invalid += worker.Invalid;
+                SettlePending(batch, worker);
+                _queue.EnqueueRange(worker.NextAddress.AsSpan(0, worker.NextCount), worker.NextIndex.AsSpan(0, worker.NextCount));
+                _deferred.AddAll(worker.Deferred);
+            }
+            Advance(objects);
+        }
+
+        /// <summary>
+        /// Step 1 on one worker's slice: read each entry's references and claim every child unmarked
+        /// when the batch began. Two stages, <see cref="ClaimLag"/> entries apart: an entry's children
+        /// are found and their index slots prefetched, and they claim a few entries later, when the
+        /// lines are in cache (a locked compare-exchange on a missing line would stall every load behind it).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Claim(FrontierBatch<TReader> batch, FrontierBatch<TReader>.Worker worker, int from, int to, long firstKey)
+        {
+            worker.Reset();
+            ReferenceBuffer references = worker.References;
+            int claimed = 0;
+            for (int j = from; j < to + ClaimLag; j++)
+            {
+                if (j < to)
                 {
-                    ulong address = batch.Address[j];
-                    int current = batch.Index[j], end = batch.CandidateEnd[j];
-                    if (end < 0)
+                    if ((j & 1023) == 1023)
+                        _cancellationToken.ThrowIfCancellationRequested();
+                    if (j + PrefetchDistance < to)
                     {
-                        ReadAndVisit(address, current);
-                        continue;
+                        ulong ahead = batch.Address[j + PrefetchDistance];
+                        worker.Reader.Prefetch(ahead, _index.FindSegment(ahead));
                     }
-                    int type = batch.TypeId[j] >= 0 ? batch.TypeId[j] : _index.TypeIds[current];
-                    int state = StateOf(current);
-                    for (; c < end; c++)
-                        VisitResolved(worker.Address[c], worker.Slot[c], worker.Index[c], worker.Type[c], current, state, type, worker.Offset[c]);
-                    VisitHidden(address, current, state);
-                    Tick();
+                    ulong address = batch.Address[j];
+                    int parent = batch.Index[j];
+                    long until = batch.To[j];
+                    int found = worker.Reader.ReadRange(address, _index.FindSegment(address), references, batch.From[j], until);
+                    batch.TypeId[j] = references.TypeId >= 0 ? references.TypeId : _index.TypeIds[parent];
+                    ulong[] targets = references.Targets;
+                    int[] offsets = references.Offsets;
+                    for (int i = 0; i < found; i++)
+                        FindChild(worker, targets[i], offsets[i]);
+                    if (until == long.MaxValue && _hiddenSources is not null && _hiddenSources[parent])
+                    {
+                        (int start, int count) = _hidden.From(address);
+                        for (int e = start; e < start + count; e++)
+                            FindChild(worker, _hidden.Targets[e], ~_hidden.LabelIds[e]);
+                    }
+                    batch.CandidateEnd[j] = worker.Count;
                 }
+                int k = j - ClaimLag;
+                if (k >= from)
+                {
+                    int end = batch.CandidateEnd[k], parent = batch.Index[k], parentType = batch.TypeId[k];
+                    long key = firstKey - k;
+                    for (; claimed < end; claimed++)
+                        ClaimChild(worker, claimed, parent, parentType, key);
+                }
+            }
+        }
+
+        /// <summary>
+        /// A reference met in step 1: dropped when it is no object or was marked before the batch, else
+        /// a candidate, and its child's type and parent-and-holder slots are prefetched. A hidden edge's
+        /// offset is its label id, complemented.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private unsafe void FindChild(FrontierBatch<TReader>.Worker worker, ulong target, int offset)
+        {
+            int segment = _index.FindSegment(target);
+            if (segment < 0 || (target & 7) != 0)
+            {
+                worker.Invalid++;
+                return;
+            }
+            HeapSegmentInfo info = _index.Segments[segment];
+            ulong slot = (target - info.Start) >> 3;
+            long w = info.FirstWord + (long)(slot >> 6);
+            ulong bit = 1UL << (int)(slot & 63);
+            ulong starts = _starts[w];
+            if ((starts & bit) == 0)
+            {
+                worker.Invalid++;
+                return;
+            }
+            if ((_marks[w] & bit) != 0)
+                return;
+            int child = (int)(_rank[w] + (uint)BitOperations.PopCount(starts & (bit - 1)));
+            if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+            {
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref _index.TypeIds[child]));
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref ParentAndHolder[child]));
+            }
+            worker.AddCandidate(target, (w << 6) | (long)(slot & 63), child, 0, offset);
+        }
+
+        /// <summary>
+        /// Candidate <paramref name="c"/> of step 1 claims its child with <paramref name="key"/> (the
+        /// largest key, the earliest entry, wins), or is held back when it leads into plumbing (its
+        /// index is then -1).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ClaimChild(FrontierBatch<TReader>.Worker worker, int c, int parent, int parentType, long key)
+        {
+            int child = worker.Index[c];
+            int type = _index.TypeIds[child];
+            worker.Type[c] = type;
+            if (_deferring && _plumbing[type])
+            {
+                int offset = worker.Offset[c];
+                worker.Deferred.Add(worker.Address[c], parent, StateOf(parent), offset < 0 ? HiddenEdge : parentType, offset < 0 ? ~offset : offset);
+                worker.Index[c] = -1;
+                return;
+            }
+            // Unmarked, the slot holds no packed parent and holder: zero, or a key of this batch.
+            ref long claim = ref ParentAndHolder[child];
+            long seen = Volatile.Read(ref claim);
+            while (seen < key)
+            {
+                long was = Interlocked.CompareExchange(ref claim, key, seen);
+                if (was == seen)
+                    break;
+                seen = was;
+            }
+        }
+
+        /// <summary>
+        /// Step 2 on one worker's slice: each child whose claim this slice won is marked at its first
+        /// candidate, its parent and holder settled (a state not known yet is left to <see cref="SettlePending"/>),
+        /// and listed for the frontier.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private unsafe void Settle(FrontierBatch<TReader> batch, FrontierBatch<TReader>.Worker worker, int from, int to, long firstKey)
+        {
+            int c = 0;
+            for (int j = from; j < to; j++)
+            {
+                int end = batch.CandidateEnd[j];
+                if (c == end)
+                    continue;
+                int parent = batch.Index[j], parentType = batch.TypeId[j];
+                int parentState = StateOf(parent);
+                long key = firstKey - j;
+                for (; c < end; c++)
+                {
+                    if (System.Runtime.Intrinsics.X86.Sse.IsSupported && c + SettleAhead < worker.Count && worker.Index[c + SettleAhead] is int ahead and >= 0)
+                        System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref ParentAndHolder[ahead]));
+                    int child = worker.Index[c];
+                    if (child < 0 || ParentAndHolder[child] != key)
+                        continue;
+                    long slot = worker.Slot[c];
+                    Interlocked.Or(ref _marks[slot >> 6], 1UL << (int)(slot & 63));
+                    int offset = worker.Offset[c];
+                    int state;
+                    if (_ownerNodes is not null && _ownerNodes[child])
+                        state = _ownerStates[child];
+                    else if (offset < 0 || !worker.Memo.TryGet(parentState, parentType, _rules.StateOffset(parentType, offset), worker.Type[c], out state))
+                    {
+                        worker.AddPending(j, c);
+                        // No key: the child's later candidates in this slice are passed over.
+                        state = -1;
+                    }
+                    ParentAndHolder[child] = RetentionResult.Pack(parent, state);
+                    worker.AddNext(worker.Address[c] | SizeClass(child, worker.Type[c]), child);
+                }
+            }
+        }
+
+        /// <summary>Step 3, on this thread in queue order: the holder states step 2 could not look up, computed and recorded for later batches.</summary>
+        private void SettlePending(FrontierBatch<TReader> batch, FrontierBatch<TReader>.Worker worker)
+        {
+            for (int p = 0; p < worker.PendingCount; p++)
+            {
+                int j = worker.PendingEntry[p], c = worker.PendingCandidate[p];
+                int parent = batch.Index[j], parentType = batch.TypeId[j], child = worker.Index[c], offset = worker.Offset[c];
+                int parentState = StateOf(parent);
+                int state;
+                if (offset < 0)
+                    state = _rules.HiddenState(parentState, _index.TypeIds[parent], _hidden.Labels[~offset]);
+                else
+                {
+                    state = _rules.ChildState(parentState, parentType, offset, worker.Type[c]);
+                    _known.Add(parentState, parentType, _rules.StateOffset(parentType, offset), worker.Type[c], state);
+                }
+                ParentAndHolder[child] = RetentionResult.Pack(parent, state);
             }
         }
 
@@ -388,10 +593,22 @@ internal static class RetentionMarker
         private void Tick()
         {
             if ((++_visited & 0xFFFF) == 0)
-            {
-                _cancellationToken.ThrowIfCancellationRequested();
-                _progress?.Report(new WalkProgress("marking live objects and holders", _visited, _index.ObjectCount));
-            }
+                Report();
+        }
+
+        /// <summary>Tick for a batch of objects.</summary>
+        private void Advance(int objects)
+        {
+            long before = _visited;
+            _visited += objects;
+            if (before >> 16 != _visited >> 16)
+                Report();
+        }
+
+        private void Report()
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            _progress?.Report(new WalkProgress("marking live objects and holders", _visited, _index.ObjectCount));
         }
 
         public MarkResult Finish(long unresolvedRoots)

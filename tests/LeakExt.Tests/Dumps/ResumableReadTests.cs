@@ -6,8 +6,10 @@ namespace LeakExt.Tests.Dumps;
 
 /// <summary>
 /// An array of many references read a part at a time (how marking and the reference graph follow it,
-/// with a buffer of 64 K references) gives exactly what one whole read gives: on BigHeap at scale 0.5,
-/// whose static s_strings is a string[250,000] of distinct strings.
+/// with a buffer of 64 K references), or a byte range at a time (how parallel marking cuts it), gives
+/// exactly what one whole read gives: on BigHeap at scale 0.5, whose static s_strings is a
+/// string[250,000] of distinct strings and whose customer dictionary keeps 100,000 entries (structs
+/// of 24 B, so ranges of 512 KiB cut through entries).
 /// </summary>
 [Collection("dumps")]
 public sealed class ResumableReadTests(DumpFixture fixture)
@@ -44,5 +46,35 @@ public sealed class ResumableReadTests(DumpFixture fixture)
         Assert.Equal((250_000 + ReferenceBuffer.PartSize - 1) / ReferenceBuffer.PartSize, parts);
         Assert.Equal(Enumerable.Range(0, count).Select(i => (whole.Targets[i], whole.Offsets[i])), inParts);
         Assert.Equal(count, inParts.Select(r => r.Target).Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData("System.String[]", 250_000)]
+    [InlineData("System.Collections.Generic.Dictionary<System.Int32, BigHeap.Customer>+Entry[]", 100_000)]
+    public void A_big_array_read_in_byte_ranges_gives_every_reference_once_and_in_order(string typeName, int expected)
+    {
+        using var session = new TargetSession(LeakTarget.OpenDump(fixture.Dumps("BigHeap", false, "0.5").Single()));
+        HeapIndex index = session.GetLiveHeap(HeapReaderKind.Fast, null, CancellationToken.None).Index;
+        int array = Enumerable.Range(0, index.ObjectCount).Where(i => index.Types[index.TypeIds[i]].Name == typeName).MaxBy(i => index.SizeOf(i));
+        ulong address = index.AddressOf(array);
+        int segment = index.FindSegment(address);
+        using SegmentMemory memory = SegmentMemory.Create(session.Target, index.Segments);
+        var reader = new FastReferenceReader(index, memory);
+
+        var whole = new ReferenceBuffer();
+        int count = reader.Read(address, segment, whole);
+        const long rangeBytes = ReferenceBuffer.PartSize * 8L;
+        var inRanges = new List<(ulong Target, int Offset)>();
+        var range = new ReferenceBuffer();
+        for (long from = 0; from < (long)index.SizeOf(array); from += rangeBytes)
+        {
+            int read = reader.ReadRange(address, segment, range, from, from + rangeBytes);
+            for (int i = 0; i < read; i++)
+                inRanges.Add((range.Targets[i], range.Offsets[i]));
+        }
+
+        Assert.True(index.SizeOf(array) > 3 * rangeBytes, $"the array is only {index.SizeOf(array):N0} bytes");
+        Assert.Equal(expected, count);
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (whole.Targets[i], whole.Offsets[i])), inRanges);
     }
 }

@@ -33,6 +33,19 @@ public sealed class RootTierTests
     /// <summary>References by node; a negative target -n is a pointer into the middle of node n-1 (no object start: invalid).</summary>
     private readonly struct Edges(Dictionary<int, int[]> edges) : IReferenceReader
     {
+        public void Prefetch(ulong address, int segment)
+        {
+        }
+
+        public int ReadRange(ulong address, int segment, ReferenceBuffer buffer, long from, long to)
+        {
+            int found = Read(address, segment, buffer), kept = 0;
+            for (int i = 0; i < found; i++)
+                if (buffer.Offsets[i] >= from && buffer.Offsets[i] < to)
+                    buffer.Add(ref kept, buffer.Targets[i], buffer.Offsets[i]);
+            return kept;
+        }
+
         public int ReadPart(ulong address, int segment, ReferenceBuffer buffer, ref long resume)
         {
             resume = -1;
@@ -57,6 +70,7 @@ public sealed class RootTierTests
         public int RootState(string rootName) => table.StateOf(new HolderState(table.RootText(rootName), CollectionKind.None, -1, -1));
         public int ChildState(int parentState, int parentType, long offset, int childType) =>
             table.StateOf(new HolderState(table.Extend(table.State(parentState).Text, "n"), CollectionKind.None, -1, -1));
+        public long StateOffset(int parentType, long offset) => offset;
         public int HiddenState(int parentState, int parentType, string label) =>
             table.StateOf(new HolderState(table.Extend(table.State(parentState).Text, label), CollectionKind.None, -1, -1));
     }
