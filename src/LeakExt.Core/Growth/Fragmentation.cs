@@ -175,6 +175,7 @@ internal static class FragmentationAnalyzer
         public void End() => FreeBlocksBefore(ulong.MaxValue);
 
         /// <summary>The free blocks that come before <paramref name="address"/>, in order.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void FreeBlocksBefore(ulong address)
         {
             for (; _nextFree < _freeEnd && index.FreeStarts[_nextFree] < address; _nextFree++)

@@ -86,6 +86,7 @@ internal sealed class HeapIndex
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong SizeOf(int index)
     {
         uint size = Sizes[index];

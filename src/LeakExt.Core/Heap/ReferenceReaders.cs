@@ -44,6 +44,7 @@ internal sealed class ReferenceBuffer
     /// An offset as <see cref="Offsets"/> holds it: past 2 GiB into an (array) object only its place
     /// within an element matters for naming (see HolderRules' normalized offsets), so it is folded to that.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static long Storable(long offset, uint componentSize) =>
         offset <= int.MaxValue || componentSize == 0 ? offset : 16 + (offset - 16) % componentSize;
 }

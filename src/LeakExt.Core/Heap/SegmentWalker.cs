@@ -182,6 +182,7 @@ internal unsafe struct SegmentWalker
     }
 
     /// <summary>A string without its terminating NUL, or a reference array with a slot that points outside the GC heap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private readonly bool Suspicious(byte* obj, ulong size, ref TypeLayout layout)
     {
         if (layout.IsString)

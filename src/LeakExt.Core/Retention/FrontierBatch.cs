@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LeakExt.Core.Heap;
 
 namespace LeakExt.Core.Retention;
@@ -19,15 +20,15 @@ namespace LeakExt.Core.Retention;
 /// candidate reference its address and global mark slot (8 B each), object index, type id and offset
 /// (4 B each); per new child its address and index (12 B). A batch is cut at <see cref="Capacity"/>
 /// entries or <see cref="ReferenceBudget"/> reference slots (by object size), and an object of
-/// <see cref="LargeObjectBytes"/> or more is cut into parts, entries of their own: the workers'
-/// buffers together stay under about 20 MiB whatever the heap's size.
+/// <see cref="LargeObjectBytes"/> or more is cut into parts, entries of their own: a worker's
+/// buffers hold about 9 MiB whatever the heap's size, touched only as far as a batch fills them.
 /// </summary>
 internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
 {
     public const int Capacity = 1 << 14;
 
     /// <summary>The reference slots (object bytes / 8) a batch may hold.</summary>
-    public const long ReferenceBudget = 1 << 19;
+    public const int ReferenceBudget = 1 << 17;
 
     /// <summary>Objects at least this large (arrays of 64 K references and more) are cut into parts of <see cref="ReferenceBuffer.PartSize"/> slots.</summary>
     public const uint LargeObjectBytes = 512 * 1024;
@@ -91,10 +92,16 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
         public readonly StateMemo Memo = memo;
         public readonly ReferenceBuffer References = new();
 
+        /// <summary>
+        /// What one slice can hold without growing: the batch's budget and one object past it. Fresh
+        /// arrays cost nothing until written, and growing would copy (and touch) them twice.
+        /// </summary>
+        private const int Room = ReferenceBudget + ReferenceBuffer.PartSize;
+
         // Candidates: references to objects unmarked when the batch began, in the order met.
-        public ulong[] Address = new ulong[4096];
-        public long[] Slot = new long[4096];
-        public int[] Index = new int[4096], Type = new int[4096], Offset = new int[4096];
+        public ulong[] Address = new ulong[Room];
+        public long[] Slot = new long[Room];
+        public int[] Index = new int[Room], Type = new int[Room], Offset = new int[Room];
         public int Count;
         public long Invalid;
 
@@ -102,12 +109,12 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
         public readonly DeferredReferences Deferred = new();
 
         /// <summary>The children this worker marked, in order: the frontier's next entries.</summary>
-        public ulong[] NextAddress = new ulong[4096];
-        public int[] NextIndex = new int[4096];
+        public ulong[] NextAddress = new ulong[Room];
+        public int[] NextIndex = new int[Room];
         public int NextCount;
 
         /// <summary>Marked children whose holder state the marking thread computes: (entry, candidate).</summary>
-        public int[] PendingEntry = new int[256], PendingCandidate = new int[256];
+        public int[] PendingEntry = new int[Room], PendingCandidate = new int[Room];
         public int PendingCount;
 
         public void Reset()
@@ -119,17 +126,12 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
             Deferred.Clear();
         }
 
+        // The adds inline into the batch steps (which skip tiering): a call would run unoptimized code at first.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void AddCandidate(ulong address, long slot, int index, int type, int offset)
         {
             if (Count == Address.Length)
-            {
-                int grown = Count * 2;
-                Array.Resize(ref Address, grown);
-                Array.Resize(ref Slot, grown);
-                Array.Resize(ref Index, grown);
-                Array.Resize(ref Type, grown);
-                Array.Resize(ref Offset, grown);
-            }
+                GrowCandidates();
             Address[Count] = address;
             Slot[Count] = slot;
             Index[Count] = index;
@@ -138,29 +140,44 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
             Count++;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void AddNext(ulong address, int index)
         {
             if (NextCount == NextAddress.Length)
             {
-                Array.Resize(ref NextAddress, NextCount * 2);
-                Array.Resize(ref NextIndex, NextCount * 2);
+                Grow(ref NextAddress, NextCount);
+                Grow(ref NextIndex, NextCount);
             }
             NextAddress[NextCount] = address;
             NextIndex[NextCount] = index;
             NextCount++;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void AddPending(int entry, int candidate)
         {
             if (PendingCount == PendingEntry.Length)
             {
-                Array.Resize(ref PendingEntry, PendingCount * 2);
-                Array.Resize(ref PendingCandidate, PendingCount * 2);
+                Grow(ref PendingEntry, PendingCount);
+                Grow(ref PendingCandidate, PendingCount);
             }
             PendingEntry[PendingCount] = entry;
             PendingCandidate[PendingCount] = candidate;
             PendingCount++;
         }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void GrowCandidates()
+        {
+            Grow(ref Address, Count);
+            Grow(ref Slot, Count);
+            Grow(ref Index, Count);
+            Grow(ref Type, Count);
+            Grow(ref Offset, Count);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void Grow<T>(ref T[] array, int count) => Array.Resize(ref array, count * 2);
     }
 }
 

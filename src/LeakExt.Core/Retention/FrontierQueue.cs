@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace LeakExt.Core.Retention;
 
 /// <summary>
@@ -32,31 +34,34 @@ internal sealed class FrontierQueue
 
     public long Count { get; private set; }
 
+    // Enqueue and Dequeue inline into the marker's loops (which skip tiering): a call would run unoptimized code at first.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Enqueue(ulong address, int index)
     {
         if (_tailPosition == BlockSize)
-        {
-            _tail = _spare.Count > 0 ? _spare.Pop() : new Block();
-            _blocks.Enqueue(_tail);
-            _tailPosition = 0;
-        }
+            NextTailBlock();
         _tail.Address[_tailPosition] = address;
         _tail.Index[_tailPosition] = index;
         _tailPosition++;
         Count++;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void NextTailBlock()
+    {
+        _tail = _spare.Count > 0 ? _spare.Pop() : new Block();
+        _blocks.Enqueue(_tail);
+        _tailPosition = 0;
+    }
+
     /// <summary>Appends entries in order, a block's worth at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void EnqueueRange(ReadOnlySpan<ulong> addresses, ReadOnlySpan<int> indices)
     {
         while (addresses.Length > 0)
         {
             if (_tailPosition == BlockSize)
-            {
-                _tail = _spare.Count > 0 ? _spare.Pop() : new Block();
-                _blocks.Enqueue(_tail);
-                _tailPosition = 0;
-            }
+                NextTailBlock();
             int n = Math.Min(addresses.Length, BlockSize - _tailPosition);
             addresses[..n].CopyTo(_tail.Address.AsSpan(_tailPosition));
             indices[..n].CopyTo(_tail.Index.AsSpan(_tailPosition));
@@ -71,14 +76,11 @@ internal sealed class FrontierQueue
     public ulong PeekAddress() => _headPosition == BlockSize ? _blocks.ElementAt(1).Address[0] : _head.Address[_headPosition];
 
     /// <summary>Takes the oldest entry; the queue must not be empty.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public (ulong Address, int Index) Dequeue()
     {
         if (_headPosition == BlockSize)
-        {
-            _spare.Push(_blocks.Dequeue());
-            _head = _blocks.Peek();
-            _headPosition = 0;
-        }
+            NextHeadBlock();
         (ulong, int) entry = (_head.Address[_headPosition], _head.Index[_headPosition]);
         _headPosition++;
         if (--Count == 0)
@@ -87,5 +89,13 @@ internal sealed class FrontierQueue
             _headPosition = _tailPosition = 0;
         }
         return entry;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void NextHeadBlock()
+    {
+        _spare.Push(_blocks.Dequeue());
+        _head = _blocks.Peek();
+        _headPosition = 0;
     }
 }

@@ -7,23 +7,78 @@ namespace LeakExt.Core.Retention;
 /// lets marking threads settle children in parallel without computing a state themselves (computing
 /// one interns texts, and the order of interning must be the one-thread walk's). Only the marking
 /// thread adds, between parallel steps; workers read it then through their own <see cref="StateMemo"/>.
-/// Layout: one dictionary entry (about 40 B) per distinct key; thousands on real heaps.
+/// Layout: open addressing with linear probing over parallel arrays (two key words and a state,
+/// 20 B per slot), kept at most half full; thousands of keys on real heaps. Our own table rather
+/// than a Dictionary over a tuple key, whose generic code would run unoptimized at first.
 /// </summary>
 internal sealed class KnownStates
 {
-    private readonly Dictionary<(ulong, ulong), int> _states = new();
+    private ulong[] _keyA = new ulong[1024], _keyB = new ulong[1024];
+    private int[] _states = Empty(1024);
+
+    public int Count { get; private set; }
+
+    private static int[] Empty(int length)
+    {
+        int[] states = new int[length];
+        Array.Fill(states, -1);
+        return states;
+    }
 
     /// <summary>The key's two halves: (parent state, parent type) and (child type, state offset).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (ulong A, ulong B) Key(int parentState, int parentType, long stateOffset, int childType) =>
         (((ulong)(uint)parentState << 32) | (uint)parentType, ((ulong)(uint)childType << 32) | (uint)stateOffset);
 
-    public void Add(int parentState, int parentType, long stateOffset, int childType, int state) =>
-        _states[Key(parentState, parentType, stateOffset, childType)] = state;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Hash(ulong keyA, ulong keyB) => (int)((keyA * 0x9E3779B97F4A7C15UL ^ keyB * 0xC2B2AE3D27D4EB4FUL) >> 33);
 
-    public bool TryGet(ulong keyA, ulong keyB, out int state) => _states.TryGetValue((keyA, keyB), out state);
+    public void Add(int parentState, int parentType, long stateOffset, int childType, int state)
+    {
+        (ulong keyA, ulong keyB) = Key(parentState, parentType, stateOffset, childType);
+        if (TryGet(keyA, keyB, out _))
+            return;
+        if ((Count + 1) * 2 > _states.Length)
+            Grow();
+        Insert(keyA, keyB, state);
+        Count++;
+    }
 
-    public int Count => _states.Count;
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool TryGet(ulong keyA, ulong keyB, out int state)
+    {
+        int mask = _states.Length - 1;
+        for (int slot = Hash(keyA, keyB) & mask; ; slot = (slot + 1) & mask)
+        {
+            state = _states[slot];
+            if (state < 0)
+                return false;
+            if (_keyA[slot] == keyA && _keyB[slot] == keyB)
+                return true;
+        }
+    }
+
+    private void Insert(ulong keyA, ulong keyB, int state)
+    {
+        int mask = _states.Length - 1;
+        int slot = Hash(keyA, keyB) & mask;
+        while (_states[slot] >= 0)
+            slot = (slot + 1) & mask;
+        _keyA[slot] = keyA;
+        _keyB[slot] = keyB;
+        _states[slot] = state;
+    }
+
+    private void Grow()
+    {
+        (ulong[] keyA, ulong[] keyB, int[] states) = (_keyA, _keyB, _states);
+        _keyA = new ulong[states.Length * 2];
+        _keyB = new ulong[states.Length * 2];
+        _states = Empty(states.Length * 2);
+        for (int i = 0; i < states.Length; i++)
+            if (states[i] >= 0)
+                Insert(keyA[i], keyB[i], states[i]);
+    }
 }
 
 /// <summary>
@@ -48,7 +103,7 @@ internal sealed class StateMemo(KnownStates known)
     public bool TryGet(int parentState, int parentType, long stateOffset, int childType, out int state)
     {
         (ulong keyA, ulong keyB) = KnownStates.Key(parentState, parentType, stateOffset, childType);
-        int slot = (int)((keyA * 0x9E3779B97F4A7C15UL ^ keyB * 0xC2B2AE3D27D4EB4FUL) >> 52);
+        int slot = KnownStates.Hash(keyA, keyB) & (Size - 1);
         state = _state[slot];
         if (state >= 0 && _keyA[slot] == keyA && _keyB[slot] == keyB)
             return true;

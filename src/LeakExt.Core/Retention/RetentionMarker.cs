@@ -290,6 +290,7 @@ internal static class RetentionMarker
         }
 
         /// <summary>Until the frontier is empty: one object at a time, or in parallel batches while the frontier is long or a large object is next.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Drain()
         {
             while (_queue.Count > 0 || _part is not null)
@@ -312,6 +313,7 @@ internal static class RetentionMarker
         /// are in <see cref="FrontierBatch{TReader}"/>). A large object is cut into parts of
         /// <see cref="ReferenceBuffer.PartSize"/> slots, consecutive entries that claim in slot order.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void DrainBatch(FrontierBatch<TReader> batch)
         {
             const long partBytes = ReferenceBuffer.PartSize * 8L;
@@ -516,6 +518,7 @@ internal static class RetentionMarker
         }
 
         /// <summary>Step 3, on this thread in queue order: the holder states step 2 could not look up, computed and recorded for later batches.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void SettlePending(FrontierBatch<TReader> batch, FrontierBatch<TReader>.Worker worker)
         {
             for (int p = 0; p < worker.PendingCount; p++)
