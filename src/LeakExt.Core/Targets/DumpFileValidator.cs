@@ -10,8 +10,10 @@ public static class DumpFileValidator
 {
     public enum DumpFormat { ElfCore, WindowsMinidump, MachOCore }
 
-    public static DumpFormat Validate(string path)
+    /// <param name="core">An ELF core's headers, read once here for the caller too; null for other formats.</param>
+    public static DumpFormat Validate(string path, out ElfCoreFile? core)
     {
+        core = null;
         if (Directory.Exists(path))
             throw new LeakExtException($"'{path}' is a directory; pass the path of a dump file.");
         if (!File.Exists(path))
@@ -29,7 +31,8 @@ public static class DumpFileValidator
 
         if (ElfCoreFile.HasElfMagic(head))
         {
-            ElfCoreFile.Read(path).EnsureComplete();
+            core = ElfCoreFile.Read(path);
+            core.EnsureComplete();
             return DumpFormat.ElfCore;
         }
 

@@ -59,26 +59,29 @@ public sealed class LeakTarget : IDisposable
     /// </summary>
     public static DataTargetOptions CreateOptions(SymbolPath? symbolPath)
     {
-        var options = new DataTargetOptions();
-        if (symbolPath is not null)
+        // The symbol folders and servers, behind the local runtime search; ClrMD builds its
+        // symbol-server locator when the property is first read, so only a miss here pays for it.
+        var symbols = new DataTargetOptions();
+        string[] servers = symbolPath?.Servers.ToArray() ?? [], folders = symbolPath?.Folders.ToArray() ?? [];
+        if (servers.Length > 0)
+            symbols.SymbolPaths = servers;
+        if (symbolPath?.CachePath is not null)
+            symbols.SymbolCachePath = symbolPath.CachePath;
+        var options = new DataTargetOptions
         {
-            string[] servers = symbolPath.Servers.ToArray();
-            string[] folders = symbolPath.Folders.ToArray();
-            if (servers.Length > 0)
-                options.SymbolPaths = servers;
-            if (symbolPath.CachePath is not null)
-                options.SymbolCachePath = symbolPath.CachePath;
-            if (folders.Length > 0)
-                options.FileLocator = new FolderFileLocator(folders, servers.Length > 0 ? options.FileLocator : null);
-        }
-        options.FileLocator = new LocalRuntimeLocator(options.FileLocator);
+            FileLocator = new LocalRuntimeLocator(() =>
+                folders.Length > 0 ? new FolderFileLocator(folders, servers.Length > 0 ? symbols.FileLocator : null) : symbols.FileLocator),
+        };
+        if (servers.Length > 0)
+            options.SymbolPaths = servers;
+        if (symbolPath?.CachePath is not null)
+            options.SymbolCachePath = symbolPath.CachePath;
         return options;
     }
 
     public static LeakTarget OpenDump(string path, SymbolPath? symbolPath = null)
     {
-        DumpFileValidator.DumpFormat format = DumpFileValidator.Validate(path);
-        ElfCoreFile? core = format == DumpFileValidator.DumpFormat.ElfCore ? ElfCoreFile.Read(path) : null;
+        DumpFileValidator.Validate(path, out ElfCoreFile? core);
 
         DataTarget dataTarget;
         try

@@ -10,11 +10,14 @@ namespace LeakExt.Core.Targets;
 /// framework of the local .NET installs. ClrMD 4.2 no longer downloads non-Windows DACs and
 /// matches a local runtime only by PE properties, so without this an ELF dump of a runtime that is
 /// installed here finds no DAC. A candidate counts only if its build id, or its folder's
-/// libcoreclr's, is the one asked for: never a DAC of another build. Falls back to
-/// <paramref name="next"/> (symbol folders and servers).
+/// libcoreclr's, is the one asked for: never a DAC of another build. Falls back to the locator
+/// <paramref name="next"/> makes (symbol folders and servers), made only when first needed: a
+/// symbol-server client costs tens of milliseconds to build, and a DAC found here needs none.
 /// </summary>
-internal sealed class LocalRuntimeLocator(IFileLocator? next) : IFileLocator
+internal sealed class LocalRuntimeLocator(Func<IFileLocator?> next) : IFileLocator
 {
+    private readonly Lazy<IFileLocator?> _next = new(next);
+
     private static readonly string[] RuntimeFileNames = ["libcoreclr.so", "libcoreclr.dylib"];
     private readonly List<string> _folders = [.. InstalledFrameworkFolders()];
     private readonly Dictionary<string, byte[]?> _buildIds = new(StringComparer.Ordinal);
@@ -27,7 +30,7 @@ internal sealed class LocalRuntimeLocator(IFileLocator? next) : IFileLocator
     }
 
     public string? FindPEImage(string fileName, int buildTimeStamp, int imageSize, bool checkProperties) =>
-        next?.FindPEImage(fileName, buildTimeStamp, imageSize, checkProperties);
+        _next.Value?.FindPEImage(fileName, buildTimeStamp, imageSize, checkProperties);
 
     public string? FindPEImage(string fileName, SymbolProperties archivedUnder, ImmutableArray<byte> buildIdOrUUID, OSPlatform originalPlatform, bool checkProperties)
     {
@@ -43,7 +46,7 @@ internal sealed class LocalRuntimeLocator(IFileLocator? next) : IFileLocator
                     return candidate;
             }
         }
-        return next?.FindPEImage(fileName, archivedUnder, buildIdOrUUID, originalPlatform, checkProperties);
+        return _next.Value?.FindPEImage(fileName, archivedUnder, buildIdOrUUID, originalPlatform, checkProperties);
     }
 
     private bool Matches(string path, ImmutableArray<byte> buildId)

@@ -30,7 +30,7 @@ public sealed class TargetOptionsTests
         Assert.Equal(20, runtimeId.Length);
         Assert.NotEqual(runtimeId, dacId);
 
-        var locator = new LocalRuntimeLocator(next: null);
+        var locator = new LocalRuntimeLocator(next: () => null);
         var linux = System.Runtime.InteropServices.OSPlatform.Linux;
         var coreclr = Microsoft.Diagnostics.Runtime.SymbolProperties.Coreclr;
         Assert.Equal(Path.GetFullPath(dac), Path.GetFullPath(locator.FindPEImage("libmscordaccore.so", coreclr, [.. runtimeId], linux, false)!));
