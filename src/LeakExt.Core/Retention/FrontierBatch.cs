@@ -113,6 +113,9 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
         public int[] NextIndex = new int[Room];
         public int NextCount;
 
+        /// <summary>Children marked that have no references to read (not listed for the frontier).</summary>
+        public int Leaves;
+
         /// <summary>Marked children whose holder state the marking thread computes: (entry, candidate).</summary>
         public int[] PendingEntry = new int[Room], PendingCandidate = new int[Room];
         public int PendingCount;
@@ -122,6 +125,7 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
             Count = 0;
             Invalid = 0;
             NextCount = 0;
+            Leaves = 0;
             PendingCount = 0;
             Deferred.Clear();
         }

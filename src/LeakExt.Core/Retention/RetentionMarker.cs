@@ -240,7 +240,12 @@ internal static class RetentionMarker
             }
             marks |= bit;
             Settle(index, parent, parentState, parentType, offset, type);
-            _queue.Enqueue(address | SizeClass(index, type), index);
+            ulong sizeClass = SizeClass(index, type);
+            // An object without references (a string, a boxed number) has nothing to read: it never enters the frontier.
+            if (sizeClass != 0 || IsHiddenSource(index))
+                _queue.Enqueue(address | sizeClass, index);
+            else
+                Tick();
             return Outcome.Marked;
         }
 
@@ -271,6 +276,10 @@ internal static class RetentionMarker
         /// </summary>
         private static readonly long[] ClassSlots = [0, 16, 128, 1024, 8192, 65536, 0];
         private const int LargeClass = 6;
+
+        /// <summary>Whether a hidden edge starts at the object (so it is read even without references of its own).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private bool IsHiddenSource(int index) => _hiddenSources is not null && _hiddenSources[index];
 
         /// <summary>The size class of a marked object (its type's layout, or its size for arrays).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -356,6 +365,8 @@ internal static class RetentionMarker
                 _queue.EnqueueRange(worker.NextAddress.AsSpan(0, worker.NextCount), worker.NextIndex.AsSpan(0, worker.NextCount));
                 _deferred.AddAll(worker.Deferred);
             }
+            for (int w = 0; w < batch.WorkerCount; w++)
+                objects += batch.WorkerOf(w).Leaves;
             Advance(objects);
         }
 
@@ -512,7 +523,11 @@ internal static class RetentionMarker
                         state = -1;
                     }
                     ParentAndHolder[child] = RetentionResult.Pack(parent, state);
-                    worker.AddNext(worker.Address[c] | SizeClass(child, worker.Type[c]), child);
+                    ulong sizeClass = SizeClass(child, worker.Type[c]);
+                    if (sizeClass != 0 || IsHiddenSource(child))
+                        worker.AddNext(worker.Address[c] | sizeClass, child);
+                    else
+                        worker.Leaves++;
                 }
             }
         }
