@@ -69,6 +69,12 @@ internal interface IReferenceReader
     /// </summary>
     int ReadRange(ulong address, int segment, ReferenceBuffer buffer, long from, long to);
 
+    /// <summary>
+    /// Whether this reader finds references only where the type's layout has them, so an object
+    /// whose layout has none (<see cref="TypeLayout.HasReferences"/>) need not be read at all.
+    /// </summary>
+    bool FollowsLayouts { get; }
+
     /// <summary>Asks the CPU to fetch the object's first cache line, to be read soon (a hint; readers without memory of their own ignore it).</summary>
     void Prefetch(ulong address, int segment);
 }
@@ -169,6 +175,8 @@ internal readonly unsafe struct FastReferenceReader : IReferenceReader
         return Read(address, segment, buffer, ref resume, int.MaxValue, to);
     }
 
+    public bool FollowsLayouts => true;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Prefetch(ulong address, int segment)
     {
@@ -248,6 +256,8 @@ internal readonly struct ClrMdReferenceReader : IReferenceReader
         _heap = heap;
         _types = types;
     }
+
+    public bool FollowsLayouts => false;
 
     public void Prefetch(ulong address, int segment)
     {

@@ -24,6 +24,7 @@ internal static class Dominators
 
     public delegate ReadOnlySpan<int> Neighbours(int node);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static Tree Compute(int nodeCount, Neighbours successors, Neighbours predecessors,
         List<int> roots, Func<int, bool> isRoot, CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null)
     {
@@ -127,6 +128,7 @@ internal static class Dominators
         result[root] = -2;
         return new Tree(result, preorder);
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         int Eval(int v)
         {
             if (ancestor[v] == 0)

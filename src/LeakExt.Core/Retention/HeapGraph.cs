@@ -19,9 +19,11 @@ internal sealed class HeapGraph
 
     public ReadOnlySpan<int> Successors(int node) => Targets.AsSpan(EdgeStart[node], EdgeStart[node + 1] - EdgeStart[node]);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<int> Predecessors(int node) => Referrers.AsSpan(ReferrerStart[node], ReferrerStart[node + 1] - ReferrerStart[node]);
 
     /// <summary>Builds both directions from per-node successor lists given in node order.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static HeapGraph FromEdges(int nodeCount, int[] edgeStart, int[] targets, CancellationToken cancellationToken = default)
     {
         int edges = edgeStart[nodeCount];
@@ -113,12 +115,16 @@ internal sealed class HeapGraph
         public void Add(int target)
         {
             if (_used == BlockSize)
-            {
-                _full.Add(_current);
-                _current = new int[BlockSize];
-                _used = 0;
-            }
+                NextBlock();
             _current[_used++] = target;
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private void NextBlock()
+        {
+            _full.Add(_current);
+            _current = new int[BlockSize];
+            _used = 0;
         }
 
         public void CopyTo(int[] into, long at)
@@ -136,6 +142,7 @@ internal sealed class HeapGraph
         TargetBlocks found, CancellationToken cancellationToken) : IObjectVisitor
         where TReader : IReferenceReader
     {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Visit(int node, ulong address, bool marked)
         {
             // A segment can hold millions of objects: Ctrl-C is checked per object (one volatile read).

@@ -30,6 +30,7 @@ internal sealed class RetentionAnalysis
     public bool IsLive(int node) => Retention.Holder(node) >= 0;
 
     /// <summary>Objects that are roots themselves (<see cref="RetentionResult.RootNodes"/>), in index order.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public List<int> RootNodes()
     {
         var roots = new List<int>();
@@ -56,6 +57,7 @@ internal sealed class RetentionAnalysis
     }
 
     /// <summary>Retained bytes per object: its own size plus everything it dominates.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public long[] RetainedSizes(CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null)
     {
         if (_retained is not null)
@@ -80,6 +82,7 @@ internal sealed class RetentionAnalysis
     /// Exactly what would be freed if every object of <paramref name="set"/> went away: a mark from
     /// the roots that does not pass through the set; whatever live object it misses is retained.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public (long Count, long Bytes) RetainedBySet(IReadOnlyCollection<int> set, CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null)
     {
         HeapGraph graph = Graph(cancellationToken, progress);

@@ -131,6 +131,7 @@ internal static class RetentionMarker
         private readonly ulong[] _starts;
         private readonly uint[] _rank;
         private readonly TypeLayout[] _layouts;
+        private readonly bool _followsLayouts;
         private readonly ReferenceBuffer _references = new();
 
         // The FIFO frontier: marked objects whose references are still to be read.
@@ -197,6 +198,7 @@ internal static class RetentionMarker
             _starts = index.StartBits;
             _rank = index.Rank;
             _layouts = index.Types.Layouts;
+            _followsLayouts = reader.FollowsLayouts;
             ParentAndHolder = new long[index.ObjectCount];
         }
 
@@ -242,7 +244,7 @@ internal static class RetentionMarker
             Settle(index, parent, parentState, parentType, offset, type);
             ulong sizeClass = SizeClass(index, type);
             // An object without references (a string, a boxed number) has nothing to read: it never enters the frontier.
-            if (sizeClass != 0 || IsHiddenSource(index))
+            if (HasReferences(sizeClass, index))
                 _queue.Enqueue(address | sizeClass, index);
             else
                 Tick();
@@ -277,9 +279,13 @@ internal static class RetentionMarker
         private static readonly long[] ClassSlots = [0, 16, 128, 1024, 8192, 65536, 0];
         private const int LargeClass = 6;
 
-        /// <summary>Whether a hidden edge starts at the object (so it is read even without references of its own).</summary>
+        /// <summary>
+        /// Whether a marked object has something to read: references by its layout (when the reader
+        /// follows layouts; else always), or a hidden edge starting at it.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private bool IsHiddenSource(int index) => _hiddenSources is not null && _hiddenSources[index];
+        private bool HasReferences(ulong sizeClass, int index) =>
+            sizeClass != 0 || !_followsLayouts || (_hiddenSources is not null && _hiddenSources[index]);
 
         /// <summary>The size class of a marked object (its type's layout, or its size for arrays).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -524,7 +530,7 @@ internal static class RetentionMarker
                     }
                     ParentAndHolder[child] = RetentionResult.Pack(parent, state);
                     ulong sizeClass = SizeClass(child, worker.Type[c]);
-                    if (sizeClass != 0 || IsHiddenSource(child))
+                    if (HasReferences(sizeClass, child))
                         worker.AddNext(worker.Address[c] | sizeClass, child);
                     else
                         worker.Leaves++;

@@ -137,6 +137,7 @@ internal sealed partial class RetentionQueries(RetentionAnalysis analysis, ClrHe
         return analysis.IsRootNode(node) ? [_retention.RootName(-_retention.Roots.Names.Count - 1)] : [];
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private long LiveBytes()
     {
         long bytes = 0;

@@ -33,6 +33,8 @@ public sealed class RootTierTests
     /// <summary>References by node; a negative target -n is a pointer into the middle of node n-1 (no object start: invalid).</summary>
     private readonly struct Edges(Dictionary<int, int[]> edges) : IReferenceReader
     {
+        public bool FollowsLayouts => false;
+
         public void Prefetch(ulong address, int segment)
         {
         }
