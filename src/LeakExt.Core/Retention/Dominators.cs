@@ -22,10 +22,8 @@ internal static class Dominators
     /// </summary>
     public sealed record Tree(int[] Idom, int[] Preorder);
 
-    public delegate ReadOnlySpan<int> Neighbours(int node);
-
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static Tree Compute(int nodeCount, Neighbours successors, Neighbours predecessors,
+    public static Tree Compute(int nodeCount, HeapGraph graph,
         List<int> roots, Func<int, bool> isRoot, CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null)
     {
         progress?.Report(new WalkProgress("computing dominators", 0, 2L * nodeCount));
@@ -44,7 +42,7 @@ internal static class Dominators
         for (int k = 1; k != 0;)
         {
             int node = vertex[k];
-            ReadOnlySpan<int> next = node == root ? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(roots) : successors(node);
+            ReadOnlySpan<int> next = node == root ? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(roots) : graph.Successors(node);
             int at = label[k];
             while (at < next.Length && number[next[at]] != 0)
             {
@@ -92,7 +90,7 @@ internal static class Dominators
             // Predecessors: referrers that were reached, and the virtual root for root nodes.
             if (isRoot(node))
                 best = 1;
-            foreach (int p in predecessors(node))
+            foreach (int p in graph.Predecessors(node))
             {
                 int v = number[p];
                 if (v != 0)

@@ -17,6 +17,7 @@ internal sealed class HeapGraph
     public required int[] ReferrerStart { get; init; }
     public required int[] Referrers { get; init; }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<int> Successors(int node) => Targets.AsSpan(EdgeStart[node], EdgeStart[node + 1] - EdgeStart[node]);
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]

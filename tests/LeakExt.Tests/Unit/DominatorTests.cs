@@ -51,7 +51,7 @@ public sealed class DominatorTests
             int nodes = random.Next(1, 14);
             (HeapGraph graph, List<int> roots) = RandomGraph(random, nodes);
             var rootSet = roots.ToHashSet();
-            Dominators.Tree tree = Dominators.Compute(nodes, graph.Successors, graph.Predecessors, roots, rootSet.Contains, CancellationToken.None);
+            Dominators.Tree tree = Dominators.Compute(nodes, graph, roots, rootSet.Contains, CancellationToken.None);
 
             bool[] reachable = Reachable(graph, roots, -1);
             // Brute force: d dominates v when removing d makes v unreachable.
@@ -90,7 +90,7 @@ public sealed class DominatorTests
         {
             (HeapGraph graph, List<int> roots) = RandomGraph(random, 30);
             var rootSet = roots.ToHashSet();
-            Dominators.Tree tree = Dominators.Compute(30, graph.Successors, graph.Predecessors, roots, rootSet.Contains, CancellationToken.None);
+            Dominators.Tree tree = Dominators.Compute(30, graph, roots, rootSet.Contains, CancellationToken.None);
             var position = tree.Preorder.Select((node, i) => (node, i)).ToDictionary(p => p.node, p => p.i);
             foreach (int node in tree.Preorder)
                 if (tree.Idom[node] >= 0)
