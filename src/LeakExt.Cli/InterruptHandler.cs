@@ -4,7 +4,9 @@ namespace LeakExt.Cli;
 
 /// <summary>
 /// Turns Ctrl-C into cancelling the running command (the session stays), and SIGTERM into
-/// cancelling it and leaving, so that a suspended live target is always detached first.
+/// cancelling it and leaving, so that a suspended live target is always detached first. A Ctrl-C
+/// when no command runs and no prompt waits (the target still opening, or between the commands of
+/// a batch) asks to leave: the next command starts cancelled, and a second Ctrl-C leaves at once.
 /// </summary>
 internal sealed class InterruptHandler : IDisposable
 {
@@ -36,8 +38,11 @@ internal sealed class InterruptHandler : IDisposable
             _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
             {
                 context.Cancel = true;
-                ExitRequested = true;
-                Interrupt();
+                lock (_gate)
+                {
+                    ExitRequested = true;
+                    _current?.Cancel();
+                }
             }));
     }
 
@@ -70,6 +75,7 @@ internal sealed class InterruptHandler : IDisposable
     public void Interrupt()
     {
         bool second;
+        Action? atPrompt = AtPrompt;
         lock (_gate)
         {
             if (_current is not null && !_current.IsCancellationRequested)
@@ -77,12 +83,17 @@ internal sealed class InterruptHandler : IDisposable
                 _current.Cancel();
                 return;
             }
-            second = _current is not null;
+            second = _current is not null || (atPrompt is null && ExitRequested);
+            if (!second && atPrompt is null)
+            {
+                ExitRequested = true;
+                return;
+            }
         }
         if (second)
             OnSecondInterrupt();
         else
-            AtPrompt?.Invoke();
+            atPrompt!.Invoke();
     }
 
     public void Dispose()

@@ -142,14 +142,37 @@ internal sealed class HeapIndex
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int IndexInSegment(int segment, ulong address)
     {
+        (long word, ulong bit) = StartBitIn(segment, address);
+        return (StartBits[word] & bit) == 0 ? -1 : IndexAt(word, bit);
+    }
+
+    /// <summary>
+    /// Where an object starting at <paramref name="address"/> has its start bit (and mark bit: the
+    /// mark bitmap has the same layout): false when no object starts there.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryFindStartBit(ulong address, out long word, out ulong bit)
+    {
+        int segment = FindSegment(address);
+        if (segment < 0 || (address & 7) != 0)
+        {
+            (word, bit) = (0, 0);
+            return false;
+        }
+        (word, bit) = StartBitIn(segment, address);
+        return (StartBits[word] & bit) != 0;
+    }
+
+    /// <summary>The index of the object whose start bit is <paramref name="bit"/> of word <paramref name="word"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int IndexAt(long word, ulong bit) => (int)(Rank[word] + (uint)BitOperations.PopCount(StartBits[word] & (bit - 1)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private (long Word, ulong Bit) StartBitIn(int segment, ulong address)
+    {
         HeapSegmentInfo info = Segments[segment];
         ulong slot = (address - info.Start) >> 3;
-        long word = info.FirstWord + (long)(slot >> 6);
-        ulong bit = 1UL << (int)(slot & 63);
-        ulong bits = StartBits[word];
-        if ((bits & bit) == 0)
-            return -1;
-        return (int)(Rank[word] + (uint)BitOperations.PopCount(bits & (bit - 1)));
+        return (info.FirstWord + (long)(slot >> 6), 1UL << (int)(slot & 63));
     }
 
     /// <summary>The object whose bytes include <paramref name="address"/> (for interior pointers), or -1.</summary>

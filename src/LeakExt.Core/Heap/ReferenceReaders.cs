@@ -31,6 +31,16 @@ internal sealed class ReferenceBuffer
         count++;
     }
 
+    /// <summary>Keeps, in order, the first <paramref name="found"/> references whose offsets lie from <paramref name="from"/> up to <paramref name="to"/>; returns how many.</summary>
+    public int KeepRange(int found, long from, long to)
+    {
+        int kept = 0;
+        for (int i = 0; i < found; i++)
+            if (Offsets[i] >= from && Offsets[i] < to)
+                Add(ref kept, Targets[i], Offsets[i]);
+        return kept;
+    }
+
     private void Grow(int count)
     {
         if (count >= Array.MaxLength)
@@ -269,14 +279,8 @@ internal readonly struct ClrMdReferenceReader : IReferenceReader
         return Read(address, segment, buffer);
     }
 
-    public int ReadRange(ulong address, int segment, ReferenceBuffer buffer, long from, long to)
-    {
-        int found = Read(address, segment, buffer), kept = 0;
-        for (int i = 0; i < found; i++)
-            if (buffer.Offsets[i] >= from && buffer.Offsets[i] < to)
-                buffer.Add(ref kept, buffer.Targets[i], buffer.Offsets[i]);
-        return kept;
-    }
+    public int ReadRange(ulong address, int segment, ReferenceBuffer buffer, long from, long to) =>
+        buffer.KeepRange(Read(address, segment, buffer), from, to);
 
     public int Read(ulong address, int segment, ReferenceBuffer buffer)
     {

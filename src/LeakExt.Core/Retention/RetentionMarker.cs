@@ -128,8 +128,6 @@ internal static class RetentionMarker
         private readonly CancellationToken _cancellationToken;
         /// <summary>Mark bits laid out like the index's start bits (1 bit per 8 heap bytes): the result itself, no copy at the end.</summary>
         private readonly ulong[] _marks;
-        private readonly ulong[] _starts;
-        private readonly uint[] _rank;
         private readonly TypeLayout[] _layouts;
         private readonly bool _followsLayouts;
         private readonly ReferenceBuffer _references = new();
@@ -195,8 +193,6 @@ internal static class RetentionMarker
             _progress = progress;
             _cancellationToken = cancellationToken;
             _marks = new ulong[index.StartBits.Length];
-            _starts = index.StartBits;
-            _rank = index.Rank;
             _layouts = index.Types.Layouts;
             _followsLayouts = reader.FollowsLayouts;
             ParentAndHolder = new long[index.ObjectCount];
@@ -215,20 +211,12 @@ internal static class RetentionMarker
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Outcome Visit(ulong address, int parent, int parentState, int parentType, int offset)
         {
-            int segment = _index.FindSegment(address);
-            if (segment < 0 || (address & 7) != 0)
-                return Outcome.Invalid;
-            HeapSegmentInfo info = _index.Segments[segment];
-            ulong slot = (address - info.Start) >> 3;
-            long w = info.FirstWord + (long)(slot >> 6);
-            ulong bit = 1UL << (int)(slot & 63);
-            ulong starts = _starts[w];
-            if ((starts & bit) == 0)
+            if (!_index.TryFindStartBit(address, out long w, out ulong bit))
                 return Outcome.Invalid;
             ref ulong marks = ref _marks[w];
             if ((marks & bit) != 0)
                 return Outcome.AlreadyMarked;
-            int index = (int)(_rank[w] + (uint)BitOperations.PopCount(starts & (bit - 1)));
+            int index = _index.IndexAt(w, bit);
             return MarkNew(ref marks, bit, address, index, _index.TypeIds[index], parent, parentState, parentType, offset);
         }
 
@@ -435,31 +423,20 @@ internal static class RetentionMarker
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private unsafe void FindChild(FrontierBatch<TReader>.Worker worker, ulong target, int offset)
         {
-            int segment = _index.FindSegment(target);
-            if (segment < 0 || (target & 7) != 0)
-            {
-                worker.Invalid++;
-                return;
-            }
-            HeapSegmentInfo info = _index.Segments[segment];
-            ulong slot = (target - info.Start) >> 3;
-            long w = info.FirstWord + (long)(slot >> 6);
-            ulong bit = 1UL << (int)(slot & 63);
-            ulong starts = _starts[w];
-            if ((starts & bit) == 0)
+            if (!_index.TryFindStartBit(target, out long w, out ulong bit))
             {
                 worker.Invalid++;
                 return;
             }
             if ((_marks[w] & bit) != 0)
                 return;
-            int child = (int)(_rank[w] + (uint)BitOperations.PopCount(starts & (bit - 1)));
+            int child = _index.IndexAt(w, bit);
             if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
             {
                 System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref _index.TypeIds[child]));
                 System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref ParentAndHolder[child]));
             }
-            worker.AddCandidate(target, (w << 6) | (long)(slot & 63), child, 0, offset);
+            worker.AddCandidate(target, (w << 6) | (long)BitOperations.TrailingZeroCount(bit), child, 0, offset);
         }
 
         /// <summary>

@@ -26,4 +26,22 @@ public sealed class InterruptTests
         Assert.False(next.IsCancellationRequested);
         interrupts.EndCommand();
     }
+
+    [Fact]
+    public void Ctrl_C_while_the_target_opens_cancels_the_batch_and_a_second_one_leaves()
+    {
+        using var interrupts = new InterruptHandler(registerSignals: false);
+        int leaves = 0;
+        interrupts.OnSecondInterrupt = () => leaves++;
+
+        // No command runs and no prompt waits: the dump is still opening.
+        interrupts.Interrupt();
+        Assert.Equal((true, 0), (interrupts.ExitRequested, leaves));
+        CancellationToken first = interrupts.BeginCommand();
+        Assert.True(first.IsCancellationRequested);
+        interrupts.EndCommand();
+
+        interrupts.Interrupt();
+        Assert.Equal(1, leaves);
+    }
 }

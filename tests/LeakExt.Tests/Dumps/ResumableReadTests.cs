@@ -18,10 +18,7 @@ public sealed class ResumableReadTests(DumpFixture fixture)
     public void A_big_array_read_in_parts_gives_every_reference_once_and_in_order()
     {
         using var session = new TargetSession(LeakTarget.OpenDump(fixture.Dumps("BigHeap", false, "0.5").Single()));
-        HeapIndex index = session.GetLiveHeap(HeapReaderKind.Fast, null, CancellationToken.None).Index;
-        int strings = Enumerable.Range(0, index.ObjectCount)
-            .Where(i => index.Types[index.TypeIds[i]].Name == "System.String[]")
-            .MaxBy(i => index.SizeOf(i));
+        (HeapIndex index, int strings) = Largest(session, "System.String[]");
         ulong address = index.AddressOf(strings);
         int segment = index.FindSegment(address);
         using SegmentMemory memory = SegmentMemory.Create(session.Target, index.Segments);
@@ -54,8 +51,7 @@ public sealed class ResumableReadTests(DumpFixture fixture)
     public void A_big_array_read_in_byte_ranges_gives_every_reference_once_and_in_order(string typeName, int expected)
     {
         using var session = new TargetSession(LeakTarget.OpenDump(fixture.Dumps("BigHeap", false, "0.5").Single()));
-        HeapIndex index = session.GetLiveHeap(HeapReaderKind.Fast, null, CancellationToken.None).Index;
-        int array = Enumerable.Range(0, index.ObjectCount).Where(i => index.Types[index.TypeIds[i]].Name == typeName).MaxBy(i => index.SizeOf(i));
+        (HeapIndex index, int array) = Largest(session, typeName);
         ulong address = index.AddressOf(array);
         int segment = index.FindSegment(address);
         using SegmentMemory memory = SegmentMemory.Create(session.Target, index.Segments);
@@ -76,5 +72,12 @@ public sealed class ResumableReadTests(DumpFixture fixture)
         Assert.True(index.SizeOf(array) > 3 * rangeBytes, $"the array is only {index.SizeOf(array):N0} bytes");
         Assert.Equal(expected, count);
         Assert.Equal(Enumerable.Range(0, count).Select(i => (whole.Targets[i], whole.Offsets[i])), inRanges);
+    }
+
+    /// <summary>The snapshot's index and its largest object of the type named.</summary>
+    private static (HeapIndex Index, int Object) Largest(TargetSession session, string typeName)
+    {
+        HeapIndex index = session.GetLiveHeap(HeapReaderKind.Fast, null, CancellationToken.None).Index;
+        return (index, Enumerable.Range(0, index.ObjectCount).Where(i => index.Types[index.TypeIds[i]].Name == typeName).MaxBy(i => index.SizeOf(i)));
     }
 }

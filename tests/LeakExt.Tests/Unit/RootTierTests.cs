@@ -39,14 +39,8 @@ public sealed class RootTierTests
         {
         }
 
-        public int ReadRange(ulong address, int segment, ReferenceBuffer buffer, long from, long to)
-        {
-            int found = Read(address, segment, buffer), kept = 0;
-            for (int i = 0; i < found; i++)
-                if (buffer.Offsets[i] >= from && buffer.Offsets[i] < to)
-                    buffer.Add(ref kept, buffer.Targets[i], buffer.Offsets[i]);
-            return kept;
-        }
+        public int ReadRange(ulong address, int segment, ReferenceBuffer buffer, long from, long to) =>
+            buffer.KeepRange(Read(address, segment, buffer), from, to);
 
         public int ReadPart(ulong address, int segment, ReferenceBuffer buffer, ref long resume)
         {
