@@ -25,6 +25,10 @@ internal sealed class Heaps(string root, string outDirectory, bool reuse)
             Environment = new Dictionary<string, string> { ["DOTNET_gcServer"] = "0" },
             CheckpointTimeout = TimeSpan.FromMinutes(30),
         }.Run((pid, _, _) => DumpWriter.WriteHeapDump(pid, dump, new OutputOptions(Force: true)));
+        // On disk before anything is timed: the kernel writing back gigabytes of a fresh dump during a
+        // measured run once made a 100 M-object snapshot take 28 s instead of 13 s.
+        using (var written = new FileStream(dump, FileMode.Open, FileAccess.ReadWrite))
+            written.Flush(flushToDisk: true);
         Console.WriteLine($"  {new FileInfo(dump).Length / (1 << 20):N0} MiB dump in {clock.Elapsed.TotalSeconds:0.0} s: {dump}");
         return dump;
     }
