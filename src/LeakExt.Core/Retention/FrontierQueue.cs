@@ -73,7 +73,12 @@ internal sealed class FrontierQueue
     }
 
     /// <summary>The oldest entry's address, not taken; the queue must not be empty.</summary>
-    public ulong PeekAddress() => _headPosition == BlockSize ? _blocks.ElementAt(1).Address[0] : _head.Address[_headPosition];
+    public ulong PeekAddress()
+    {
+        if (_headPosition == BlockSize)
+            NextHeadBlock();
+        return _head.Address[_headPosition];
+    }
 
     /// <summary>Takes the oldest entry; the queue must not be empty.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

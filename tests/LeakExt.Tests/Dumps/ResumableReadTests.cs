@@ -17,12 +17,8 @@ public sealed class ResumableReadTests(DumpFixture fixture)
     [Fact]
     public void A_big_array_read_in_parts_gives_every_reference_once_and_in_order()
     {
-        using var session = new TargetSession(LeakTarget.OpenDump(fixture.Dumps("BigHeap", false, "0.5").Single()));
-        (HeapIndex index, int strings) = Largest(session, "System.String[]");
-        ulong address = index.AddressOf(strings);
-        int segment = index.FindSegment(address);
-        using SegmentMemory memory = SegmentMemory.Create(session.Target, index.Segments);
-        var reader = new FastReferenceReader(index, memory);
+        using var array = new LargestArray(fixture, "System.String[]");
+        (ulong address, int segment, FastReferenceReader reader) = (array.Address, array.Segment, array.Reader);
 
         var whole = new ReferenceBuffer();
         int count = reader.Read(address, segment, whole);
@@ -50,34 +46,53 @@ public sealed class ResumableReadTests(DumpFixture fixture)
     [InlineData("System.Collections.Generic.Dictionary<System.Int32, BigHeap.Customer>+Entry[]", 100_000)]
     public void A_big_array_read_in_byte_ranges_gives_every_reference_once_and_in_order(string typeName, int expected)
     {
-        using var session = new TargetSession(LeakTarget.OpenDump(fixture.Dumps("BigHeap", false, "0.5").Single()));
-        (HeapIndex index, int array) = Largest(session, typeName);
-        ulong address = index.AddressOf(array);
-        int segment = index.FindSegment(address);
-        using SegmentMemory memory = SegmentMemory.Create(session.Target, index.Segments);
-        var reader = new FastReferenceReader(index, memory);
+        using var array = new LargestArray(fixture, typeName);
+        (ulong address, int segment, FastReferenceReader reader) = (array.Address, array.Segment, array.Reader);
 
         var whole = new ReferenceBuffer();
         int count = reader.Read(address, segment, whole);
         const long rangeBytes = ReferenceBuffer.PartSize * 8L;
         var inRanges = new List<(ulong Target, int Offset)>();
         var range = new ReferenceBuffer();
-        for (long from = 0; from < (long)index.SizeOf(array); from += rangeBytes)
+        for (long from = 0; from < array.Size; from += rangeBytes)
         {
             int read = reader.ReadRange(address, segment, range, from, from + rangeBytes);
             for (int i = 0; i < read; i++)
                 inRanges.Add((range.Targets[i], range.Offsets[i]));
         }
 
-        Assert.True(index.SizeOf(array) > 3 * rangeBytes, $"the array is only {index.SizeOf(array):N0} bytes");
+        Assert.True(array.Size > 3 * rangeBytes, $"the array is only {array.Size:N0} bytes");
         Assert.Equal(expected, count);
         Assert.Equal(Enumerable.Range(0, count).Select(i => (whole.Targets[i], whole.Offsets[i])), inRanges);
     }
 
-    /// <summary>The snapshot's index and its largest object of the type named.</summary>
-    private static (HeapIndex Index, int Object) Largest(TargetSession session, string typeName)
+    /// <summary>The largest object of the type named in BigHeap's scale-0.5 dump, with a fast reader over the dump.</summary>
+    private sealed class LargestArray : IDisposable
     {
-        HeapIndex index = session.GetLiveHeap(HeapReaderKind.Fast, null, CancellationToken.None).Index;
-        return (index, Enumerable.Range(0, index.ObjectCount).Where(i => index.Types[index.TypeIds[i]].Name == typeName).MaxBy(i => index.SizeOf(i)));
+        private readonly TargetSession _session;
+        private readonly SegmentMemory _memory;
+
+        public LargestArray(DumpFixture fixture, string typeName)
+        {
+            _session = new TargetSession(LeakTarget.OpenDump(fixture.Dumps("BigHeap", false, "0.5").Single()));
+            HeapIndex index = _session.GetLiveHeap(HeapReaderKind.Fast, null, CancellationToken.None).Index;
+            int largest = Enumerable.Range(0, index.ObjectCount).Where(i => index.Types[index.TypeIds[i]].Name == typeName).MaxBy(i => index.SizeOf(i));
+            Address = index.AddressOf(largest);
+            Segment = index.FindSegment(Address);
+            Size = (long)index.SizeOf(largest);
+            _memory = SegmentMemory.Create(_session.Target, index.Segments);
+            Reader = new FastReferenceReader(index, _memory);
+        }
+
+        public ulong Address { get; }
+        public int Segment { get; }
+        public long Size { get; }
+        public FastReferenceReader Reader { get; }
+
+        public void Dispose()
+        {
+            _memory.Dispose();
+            _session.Dispose();
+        }
     }
 }
