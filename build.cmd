@@ -34,13 +34,17 @@ exit /b 0
 
 :bench
 call :build || exit /b 1
+rem The benchmark times leakext as the tool package for this machine holds it (ReadyToRun).
+set "BENCHRID=win-x64"
+if /i "%PROCESSOR_ARCHITECTURE%"=="ARM64" set "BENCHRID=win-arm64"
+dotnet publish src\LeakExt.Cli\LeakExt.Cli.csproj -c Release -r %BENCHRID% -o artifacts\bench\leakext -nologo -v:minimal || exit /b 1
 dotnet build scripts\bench\LeakExt.Bench.csproj -c Release -nologo -v:minimal || exit /b 1
 dotnet scripts\bench\bin\Release\net10.0\LeakExt.Bench.dll %2 %3 %4 %5 || exit /b 1
 exit /b 0
 
 :pack
-call :build || exit /b 1
-dotnet pack src\LeakExt.Cli\LeakExt.Cli.csproj -c %CONFIGURATION% --no-build -nologo || exit /b 1
+rem One package per runtime identifier, each published (and precompiled) on its own, so no --no-build.
+dotnet pack src\LeakExt.Cli\LeakExt.Cli.csproj -c %CONFIGURATION% -nologo || exit /b 1
 exit /b 0
 
 :windbg

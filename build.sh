@@ -24,6 +24,10 @@ build() {
   dotnet build DbgLeakExt.sln -c "$configuration" -nologo -clp:NoSummary -v:minimal "$@"
 }
 
+host_rid() {
+  dotnet --info | sed -n 's/^ *RID: *//p' | head -1
+}
+
 case "$verb" in
   build)
     build "$@"
@@ -41,18 +45,20 @@ case "$verb" in
     ;;
   bench)
     build
+    # The benchmark times leakext as the tool package for this machine holds it (ReadyToRun).
+    dotnet publish src/LeakExt.Cli/LeakExt.Cli.csproj -c Release -r "$(host_rid)" -o artifacts/bench/leakext -nologo -v:minimal
     dotnet build scripts/bench/LeakExt.Bench.csproj -c Release -nologo -v:minimal
     dotnet scripts/bench/bin/Release/net10.0/LeakExt.Bench.dll "$@"
     ;;
   pack)
-    build
-    dotnet pack src/LeakExt.Cli/LeakExt.Cli.csproj -c "$configuration" --no-build -nologo
+    # One package per runtime identifier, each published (and precompiled) on its own, so no --no-build.
+    dotnet pack src/LeakExt.Cli/LeakExt.Cli.csproj -c "$configuration" -nologo
     echo "Package in artifacts/packages; install with: dotnet tool install -g LeakExt --add-source artifacts/packages"
     ;;
   windbg)
     # The DbgEng extension compiled ahead of time for this machine (needs clang or gcc; the tests
     # load it into a fake engine); WinDbg's leakext.dll comes from build.cmd windbg on Windows.
-    rid="$(dotnet --info | sed -n 's/^ *RID: *//p' | head -1)"
+    rid="$(host_rid)"
     dotnet publish src/LeakExt.WinDbg/LeakExt.WinDbg.csproj -r "$rid" -c Release -o "artifacts/windbg/$rid" -nologo -v:minimal "$@"
     echo "Built artifacts/windbg/$rid/leakext.so"
     ;;

@@ -8,7 +8,7 @@ internal static class Report
     public static string Markdown(BenchResults r)
     {
         var text = new StringBuilder();
-        text.AppendLine($"{r.Machine.Date}, {r.Machine.Cores} cores, {r.Machine.Runtime}, dotnet-dump {r.Machine.DotnetDump ?? "absent"}; " +
+        text.AppendLine($"{r.Machine.Date}, {r.Machine.Cores} cores, {r.Machine.Runtime}, dotnet-dump {r.Machine.DotnetDump ?? "absent"}, leakext {r.Machine.LeakextBuild}; " +
                         $"load average {r.Machine.LoadBefore:0.0} before, {r.Machine.LoadAfter:0.0} after ({(Math.Max(r.Machine.LoadBefore, r.Machine.LoadAfter) < 1.0 ? "an idle machine" : "the machine was shared")}).");
         text.AppendLine($"Heap: BigHeap scale {r.Heap.Scale}, {r.Heap.Objects:N0} objects ({r.Heap.Live:N0} live), dump {r.Heap.DumpBytes / (1 << 20):N0} MiB; " +
                         $"path queries ask about 0x{r.Heap.PathTarget}. Whole processes, interleaved, medians of {r.WholeProcess.FirstOrDefault()?.Runs ?? 0}.");

@@ -7,7 +7,7 @@ internal sealed record BenchResults(
     IReadOnlyList<string> Notes);
 
 /// <param name="LoadBefore">The 1-minute load average when the run began (2 cores: above 2 means other work competed).</param>
-internal sealed record MachineInfo(string Date, int Cores, double LoadBefore, double LoadAfter, string Runtime, string? DotnetDump);
+internal sealed record MachineInfo(string Date, int Cores, double LoadBefore, double LoadAfter, string Runtime, string? DotnetDump, string LeakextBuild);
 
 /// <param name="Objects">Every object of the heap, live, dead and free blocks: what the walk visits.</param>
 internal sealed record HeapInfo(string Shape, double Scale, long Objects, long Live, long DumpBytes, string PathTarget);

@@ -69,7 +69,7 @@ internal sealed class Suites(BenchOptions options, Tools tools, Heaps heaps)
         heaps.Drop(dump);
 
         var machine = new MachineInfo(DateTimeOffset.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture), Environment.ProcessorCount,
-            loadBefore, Load(), RuntimeInformation.FrameworkDescription, tools.DotnetDumpVersion);
+            loadBefore, Load(), RuntimeInformation.FrameworkDescription, tools.DotnetDumpVersion, tools.LeakextBuild);
         return new BenchResults(machine, heap, rows, Ratios(rows), Breakdown(phaseRuns, objects), interrupts, shapes, curve, _notes);
     }
 

@@ -2,10 +2,17 @@ using System.Text.Json;
 
 namespace LeakExt.Bench;
 
-/// <summary>The programs the benchmark runs: leakext as built, the pinned dotnet-dump, and this benchmark's own in-process modes.</summary>
+/// <summary>The programs the benchmark runs: leakext as its tool package holds it, the pinned dotnet-dump, and this benchmark's own in-process modes.</summary>
 internal sealed class Tools(string root)
 {
-    public string Leakext { get; } = Path.Combine(root, "src", "LeakExt.Cli", "bin", "Release", "net10.0", "leakext.dll");
+    /// <summary>
+    /// leakext precompiled for this machine (what `dotnet tool install` puts there: build.sh bench
+    /// publishes it to artifacts/bench/leakext), else the build's JIT-compiled leakext.dll.
+    /// </summary>
+    public string Leakext { get; } = PublishedLeakext(root) ?? Path.Combine(root, "src", "LeakExt.Cli", "bin", "Release", "net10.0", "leakext.dll");
+
+    /// <summary>How <see cref="Leakext"/> is compiled, for the results.</summary>
+    public string LeakextBuild => PublishedLeakext(root) is null ? "JIT (bin/Release; build.sh bench publishes the ReadyToRun one)" : "ReadyToRun (as its tool package)";
 
     public string Bench { get; } = typeof(Tools).Assembly.Location;
 
@@ -19,6 +26,12 @@ internal sealed class Tools(string root)
     public IEnumerable<string> DotnetDumpArguments(string dump, string command) => [DotnetDump!, "analyze", dump, "-c", command];
 
     public IEnumerable<string> BenchArguments(string mode, string dump, params string[] more) => [Bench, "measure", mode, dump, .. more];
+
+    private static string? PublishedLeakext(string root)
+    {
+        string published = Path.Combine(root, "artifacts", "bench", "leakext", "leakext.dll");
+        return File.Exists(published) ? published : null;
+    }
 
     private static string? PinnedVersion(string root)
     {
