@@ -1,4 +1,3 @@
-using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using LeakExt.Core.Targets;
 using Microsoft.Diagnostics.Runtime;
@@ -23,9 +22,10 @@ internal sealed unsafe class SegmentMemory : IDisposable
     private readonly byte*[] _bases;
     private readonly List<(ulong Start, ulong End)>[] _absent;
     private readonly List<IntPtr> _ownedBuffers = new();
-    private MemoryMappedFile? _map;
-    private MemoryMappedViewAccessor? _view;
-    private byte* _mapPointer;
+    /// <summary>The core file's mapping (the target reader's, or one of ours), or null when there is none.</summary>
+    private CoreFileMapping? _mapping;
+    /// <summary>A mapping this object made itself, and so disposes.</summary>
+    private CoreFileMapping? _ownMapping;
 
     /// <summary>Bytes copied into private buffers rather than mapped in place.</summary>
     public long CopiedBytes { get; private set; }
@@ -41,30 +41,8 @@ internal sealed unsafe class SegmentMemory : IDisposable
     /// <summary>The ranges of a segment that the dump does not hold (they read as zero), in address order.</summary>
     public IReadOnlyList<(ulong Start, ulong End)> Absent(int segment) => _absent[segment];
 
-    /// <summary>
-    /// Asks the kernel to map a segment's file pages in one call (MADV_POPULATE_READ) rather
-    /// than one page fault at a time; a no-op where that is not available.
-    /// </summary>
-    public void Prefault(int segment, ulong length)
-    {
-        if (!OperatingSystem.IsLinux() || _mapPointer == null)
-            return;
-        byte* start = _bases[segment];
-        if (start < _mapPointer)
-            return;
-        const long PageMask = 4095;
-        byte* aligned = (byte*)((long)start & ~PageMask);
-        nuint span = (nuint)(start - aligned) + (nuint)length;
-        if (aligned + span <= _mapEnd)
-            _ = Madvise((IntPtr)aligned, span, MadvPopulateRead);
-    }
-
-    private const int MadvPopulateRead = 22;
-    private byte* _mapEnd;
-    private ulong _mapLength;
-
-    [DllImport("libc", EntryPoint = "madvise", SetLastError = false)]
-    private static extern int Madvise(IntPtr address, nuint length, int advice);
+    /// <summary>Maps a segment's file pages in one call rather than one page fault at a time (see <see cref="CoreFileMapping.Prefault"/>).</summary>
+    public void Prefault(int segment, ulong length) => _mapping?.Prefault(_bases[segment], length);
 
     public static SegmentMemory Create(LeakTarget target, HeapSegmentInfo[] segments, bool allowMapping = true)
     {
@@ -73,7 +51,7 @@ internal sealed unsafe class SegmentMemory : IDisposable
         {
             ElfCoreFile? core = allowMapping ? target.CoreFile : null;
             if (core is not null && core.FileLength > 0)
-                memory.MapCore(core);
+                memory.UseMapping(target, core);
             else
                 core = null;
 
@@ -81,7 +59,7 @@ internal sealed unsafe class SegmentMemory : IDisposable
             {
                 HeapSegmentInfo segment = segments[i];
                 memory._absent[i] = new List<(ulong, ulong)>();
-                byte* mapped = core is null ? null : memory.TryMapInPlace(core, segment.Start, segment.End);
+                byte* mapped = memory._mapping is null ? null : memory._mapping.TryMapInPlace(segment.Start, segment.End);
                 memory._bases[i] = mapped != null ? mapped : memory.Copy(target.DataTarget.DataReader, core, segment.Start, segment.End, memory._absent[i]);
             }
             return memory;
@@ -93,59 +71,12 @@ internal sealed unsafe class SegmentMemory : IDisposable
         }
     }
 
-    private void MapCore(ElfCoreFile core)
+    private void UseMapping(LeakTarget target, ElfCoreFile core)
     {
-        _map = MemoryMappedFile.CreateFromFile(core.Path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-        byte* pointer = null;
-        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        _mapPointer = pointer + _view.PointerOffset;
-        // The file as mapped now, which bounds every read, whatever length its headers were read with.
-        _mapLength = (ulong)Math.Min(core.FileLength, _view.Capacity);
-        _mapEnd = _mapPointer + _mapLength;
+        _mapping = (target.DataTarget.DataReader as MappedCoreReader)?.Mapping;
+        if (_mapping is null || _mapping.Core != core)
+            _mapping = _ownMapping = new CoreFileMapping(core);
     }
-
-    /// <summary>A pointer into the mapped file when [start, end) is stored as one contiguous run inside the file.</summary>
-    private byte* TryMapInPlace(ElfCoreFile core, ulong start, ulong end)
-    {
-        if (_mapPointer == null || !InsideFile(FileOffsetOf(core, start), end - start))
-            return null;
-        int index = core.FindSegment(start);
-        if (index < 0)
-            return null;
-        ElfCoreFile.LoadSegment first = core.Segments[index];
-        ulong fileStart = first.FileOffset + (start - first.VirtualAddress);
-        ulong expectedFile = first.FileOffset + first.FileSize;
-        ulong covered = first.VirtualAddress + Math.Min(first.FileSize, first.MemorySize);
-        if (first.FileSize < first.MemorySize && covered < end)
-            return null;
-        while (covered < end)
-        {
-            index++;
-            if (index >= core.Segments.Count)
-                return null;
-            ElfCoreFile.LoadSegment next = core.Segments[index];
-            if (next.VirtualAddress != covered || next.FileOffset != expectedFile || next.FileSize < Math.Min(next.MemorySize, end - covered))
-                return null;
-            covered = next.VirtualAddress + next.MemorySize;
-            expectedFile = next.FileOffset + next.FileSize;
-        }
-        return _mapPointer + fileStart;
-    }
-
-    /// <summary>Where <paramref name="address"/> is stored in the file, or ulong.MaxValue when nowhere.</summary>
-    private static ulong FileOffsetOf(ElfCoreFile core, ulong address)
-    {
-        int index = core.FindSegment(address);
-        if (index < 0)
-            return ulong.MaxValue;
-        ElfCoreFile.LoadSegment s = core.Segments[index];
-        ulong within = address - s.VirtualAddress;
-        return within < s.FileSize && s.FileOffset <= ulong.MaxValue - within ? s.FileOffset + within : ulong.MaxValue;
-    }
-
-    /// <summary>Whether [offset, offset + length) lies inside the mapped file (headers can say anything).</summary>
-    private bool InsideFile(ulong offset, ulong length) => offset <= _mapLength && length <= _mapLength - offset;
 
     private byte* Copy(IDataReader reader, ElfCoreFile? core, ulong start, ulong end, List<(ulong, ulong)> absent)
     {
@@ -153,8 +84,8 @@ internal sealed unsafe class SegmentMemory : IDisposable
         byte* buffer = (byte*)NativeMemory.AllocZeroed((nuint)length);
         _ownedBuffers.Add((IntPtr)buffer);
         CopiedBytes += (long)length;
-        if (core is not null)
-            Fill((address, destination) => ReadFromCore(core, address, destination), start, end, buffer, absent);
+        if (core is not null && _mapping is not null)
+            Fill(_mapping.Read, start, end, buffer, absent);
         else
             Fill(reader.Read, start, end, buffer, absent);
         return buffer;
@@ -196,38 +127,13 @@ internal sealed unsafe class SegmentMemory : IDisposable
             ranges.Add((start, end));
     }
 
-    private int ReadFromCore(ElfCoreFile core, ulong address, Span<byte> destination)
-    {
-        int done = 0;
-        while (done < destination.Length)
-        {
-            int index = core.FindSegment(address + (ulong)done);
-            if (index < 0)
-                return done;
-            ElfCoreFile.LoadSegment s = core.Segments[index];
-            ulong within = address + (ulong)done - s.VirtualAddress;
-            ulong available = within < s.FileSize ? s.FileSize - within : 0;
-            int take = (int)Math.Min((ulong)(destination.Length - done), Math.Min(available, s.MemorySize - within));
-            if (take <= 0 || s.FileOffset > ulong.MaxValue - within || !InsideFile(s.FileOffset + within, (ulong)take))
-                return done;
-            new ReadOnlySpan<byte>(_mapPointer + s.FileOffset + within, take).CopyTo(destination[done..]);
-            done += take;
-        }
-        return done;
-    }
-
     public void Dispose()
     {
         foreach (IntPtr buffer in _ownedBuffers)
             NativeMemory.Free((void*)buffer);
         _ownedBuffers.Clear();
-        if (_view is not null)
-        {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
-            _view = null;
-        }
-        _map?.Dispose();
-        _map = null;
+        _ownMapping?.Dispose();
+        _ownMapping = null;
+        _mapping = null;
     }
 }

@@ -87,6 +87,9 @@ public sealed class LeakTarget : IDisposable
         try
         {
             dataTarget = DataTarget.LoadDump(path, CreateOptions(symbolPath));
+            // An ELF core's memory is read from the mapped file rather than a system call per read.
+            if (core is not null && core.FileLength > 0)
+                dataTarget = new DataTarget(new MappedCoreReader(dataTarget.DataReader, new CoreFileMapping(core)), CreateOptions(symbolPath));
         }
         catch (Exception ex) when (ex is not LeakExtException)
         {

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Diagnostics.Runtime;
 using Microsoft.Diagnostics.Runtime.DataReaders.Implementation;
 
@@ -11,24 +10,13 @@ namespace LeakExt.Core.Targets;
 /// has exited reads nothing, as unmapped memory does: the walk fails on its own terms and the
 /// caller finds the process gone.
 /// </summary>
-internal sealed class LiveProcessReader(IDataReader inner) : IDataReader, IThreadReader, IDisposable
+internal sealed class LiveProcessReader(IDataReader inner) : ForwardingDataReader(inner)
 {
-    public string DisplayName => inner.DisplayName;
-    public bool IsThreadSafe => inner.IsThreadSafe;
-    public OSPlatform TargetPlatform => inner.TargetPlatform;
-    public Architecture Architecture => inner.Architecture;
-    public int ProcessId => inner.ProcessId;
-    public int PointerSize => inner.PointerSize;
-
-    public IEnumerable<ModuleInfo> EnumerateModules() => inner.EnumerateModules();
-
-    public void FlushCachedData() => inner.FlushCachedData();
-
-    public bool GetThreadContext(uint threadID, uint contextFlags, Span<byte> context)
+    public override bool GetThreadContext(uint threadID, uint contextFlags, Span<byte> context)
     {
         try
         {
-            return inner.GetThreadContext(threadID, contextFlags, context);
+            return Inner.GetThreadContext(threadID, contextFlags, context);
         }
         catch (Exception ex) when (Gone(ex))
         {
@@ -36,11 +24,11 @@ internal sealed class LiveProcessReader(IDataReader inner) : IDataReader, IThrea
         }
     }
 
-    public int Read(ulong address, Span<byte> buffer)
+    public override int Read(ulong address, Span<byte> buffer)
     {
         try
         {
-            return inner.Read(address, buffer);
+            return Inner.Read(address, buffer);
         }
         catch (Exception ex) when (Gone(ex))
         {
@@ -48,33 +36,9 @@ internal sealed class LiveProcessReader(IDataReader inner) : IDataReader, IThrea
         }
     }
 
-    public bool Read<T>(ulong address, out T value) where T : unmanaged
+    public override IEnumerable<uint> EnumerateOSThreadIds()
     {
-        T result = default;
-        Span<byte> bytes = MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref result, 1));
-        bool complete = Read(address, bytes) == bytes.Length;
-        value = complete ? result : default;
-        return complete;
-    }
-
-    public T Read<T>(ulong address) where T : unmanaged => Read(address, out T value) ? value : default;
-
-    public bool ReadPointer(ulong address, out ulong value)
-    {
-        if (PointerSize == 4)
-        {
-            bool read = Read(address, out uint narrow);
-            value = narrow;
-            return read;
-        }
-        return Read(address, out value);
-    }
-
-    public ulong ReadPointer(ulong address) => ReadPointer(address, out ulong value) ? value : 0;
-
-    public IEnumerable<uint> EnumerateOSThreadIds()
-    {
-        if (inner is not IThreadReader threads)
+        if (Inner is not IThreadReader threads)
             return [];
         try
         {
@@ -86,11 +50,11 @@ internal sealed class LiveProcessReader(IDataReader inner) : IDataReader, IThrea
         }
     }
 
-    public ulong GetThreadTeb(uint thread)
+    public override ulong GetThreadTeb(uint thread)
     {
         try
         {
-            return inner is IThreadReader threads ? threads.GetThreadTeb(thread) : 0;
+            return Inner is IThreadReader threads ? threads.GetThreadTeb(thread) : 0;
         }
         catch (Exception ex) when (Gone(ex))
         {
@@ -105,7 +69,5 @@ internal sealed class LiveProcessReader(IDataReader inner) : IDataReader, IThrea
     /// they would be without this reader.
     /// </summary>
     private bool Gone(Exception ex) =>
-        ex is InvalidOperationException || (ex is IOException or UnauthorizedAccessException or ArgumentException && ProcessStatus.HasExited(inner.ProcessId));
-
-    public void Dispose() => (inner as IDisposable)?.Dispose();
+        ex is InvalidOperationException || (ex is IOException or UnauthorizedAccessException or ArgumentException && ProcessStatus.HasExited(Inner.ProcessId));
 }
