@@ -44,9 +44,8 @@ internal sealed class LiveHeap
         var ranges = new HeapRanges(segments, HeapRanges.TypeHomes(target.Runtime));
         phases.Lap("segments");
         progress?.Report(new WalkProgress("enumerating roots", 0, 0));
-        RootSet roots = RootSet.Collect(target.Runtime, cancellationToken);
-        phases.Lap("roots");
 
+        RootSet roots;
         HeapIndex index;
         MarkResult marks;
         RetentionResult? retention = null;
@@ -56,8 +55,7 @@ internal sealed class LiveHeap
             SegmentMemory memory = SegmentMemory.Create(target, segments);
             try
             {
-                index = FastHeapWalker.Build(heap, segments, memory, types, ranges, progress, cancellationToken);
-                phases.Lap("segment walk");
+                (index, roots) = WalkBesideRoots(target, heap, segments, memory, types, ranges, phases, progress, cancellationToken);
                 var references = new FastReferenceReader(index, memory);
                 // A reader per marking thread: each keeps its own MethodTable cache.
                 Func<FastReferenceReader> readers = () => new FastReferenceReader(index, memory);
@@ -77,6 +75,8 @@ internal sealed class LiveHeap
         }
         else
         {
+            roots = RootSet.Collect(target.Runtime, cancellationToken);
+            phases.Lap("roots");
             index = ClrMdHeapWalker.Build(heap, target.DataTarget.DataReader, segments, types, ranges, progress, cancellationToken);
             phases.Lap("segment walk");
             var references = new ClrMdReferenceReader(heap, types);
@@ -92,6 +92,44 @@ internal sealed class LiveHeap
             Index = index, Roots = retention?.Roots ?? roots, Marks = marks, Retention = retention, Reader = reader,
             Elapsed = clock.Elapsed, Phases = phases, Memory = kept,
         };
+    }
+
+    /// <summary>
+    /// The segment walk decodes the dump's bytes while the roots are enumerated through the DAC on a
+    /// thread of their own (ClrMD serializes DAC calls: a walker that meets a new type waits its
+    /// turn). Both have ended when this returns, also when one fails: nothing is left reading the target.
+    /// </summary>
+    private static (HeapIndex Index, RootSet Roots) WalkBesideRoots(LeakTarget target, ClrHeap heap, HeapSegmentInfo[] segments, SegmentMemory memory,
+        TypeTable types, HeapRanges ranges, PhaseTimes phases, IProgress<WalkProgress>? progress, CancellationToken cancellationToken)
+    {
+        var rootsClock = Stopwatch.StartNew();
+        double rootsSeconds = 0;
+        Task<RootSet> rootsTask = Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                return RootSet.Collect(target.Runtime, cancellationToken);
+            }
+            finally
+            {
+                rootsSeconds = rootsClock.Elapsed.TotalSeconds;
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        HeapIndex index;
+        try
+        {
+            index = FastHeapWalker.Build(heap, segments, memory, types, ranges, progress, cancellationToken);
+        }
+        finally
+        {
+            ((IAsyncResult)rootsTask).AsyncWaitHandle.WaitOne();
+        }
+        RootSet roots = rootsTask.GetAwaiter().GetResult();
+        phases.Lap("segment walk beside roots");
+        // How long the roots alone took (their CPU time is inside the walk's).
+        phases.Add("roots (beside the walk)", rootsSeconds, 0);
+        return (index, roots);
     }
 
     private static RetentionResult MarkWithHolders<TReader>(ClrHeap heap, HeapIndex index, RootSet roots, TReader references, PhaseTimes phases,
