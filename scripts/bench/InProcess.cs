@@ -74,8 +74,10 @@ internal static class InProcess
 
     private static int Naive(string dump)
     {
-        using var target = LeakTarget.OpenDump(dump);
-        (long objects, long live) = NaiveSnapshot.Take(target.Runtime.Heap);
+        // ClrMD as it comes (its own dump reader), not through LeakTarget's mapped one.
+        using DataTarget dataTarget = DataTarget.LoadDump(dump);
+        using ClrRuntime runtime = dataTarget.ClrVersions[0].CreateRuntime();
+        (long objects, long live) = NaiveSnapshot.Take(runtime.Heap);
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, long> { ["objects"] = objects, ["live"] = live }));
         return 0;
     }
