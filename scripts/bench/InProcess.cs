@@ -74,8 +74,8 @@ internal static class InProcess
 
     private static int Naive(string dump)
     {
-        // ClrMD as it comes (its own dump reader), not through LeakTarget's mapped one.
-        using DataTarget dataTarget = DataTarget.LoadDump(dump);
+        // ClrMD's own dump reader, not LeakTarget's mapped one; LeakExt's options only to find the local DAC.
+        using DataTarget dataTarget = DataTarget.LoadDump(dump, LeakTarget.CreateOptions(null));
         using ClrRuntime runtime = dataTarget.ClrVersions[0].CreateRuntime();
         (long objects, long live) = NaiveSnapshot.Take(runtime.Heap);
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, long> { ["objects"] = objects, ["live"] = live }));
