@@ -9,10 +9,12 @@ internal sealed class Tools(string root)
     /// leakext precompiled for this machine (what `dotnet tool install` puts there: build.sh bench
     /// publishes it to artifacts/bench/leakext), else the build's JIT-compiled leakext.dll.
     /// </summary>
-    public string Leakext { get; } = PublishedLeakext(root) ?? Path.Combine(root, "src", "LeakExt.Cli", "bin", "Release", "net10.0", "leakext.dll");
+    public string Leakext => _publishedLeakext ?? Path.Combine(root, "src", "LeakExt.Cli", "bin", "Release", "net10.0", "leakext.dll");
 
     /// <summary>How <see cref="Leakext"/> is compiled, for the results.</summary>
-    public string LeakextBuild => PublishedLeakext(root) is null ? "JIT (bin/Release; build.sh bench publishes the ReadyToRun one)" : "ReadyToRun (as its tool package)";
+    public string LeakextBuild => _publishedLeakext is null ? "JIT (bin/Release; build.sh bench publishes the ReadyToRun one)" : "ReadyToRun (as its tool package)";
+
+    private readonly string? _publishedLeakext = PublishedLeakext(root);
 
     public string Bench { get; } = typeof(Tools).Assembly.Location;
 

@@ -49,18 +49,15 @@ internal sealed unsafe class SegmentMemory : IDisposable
         var memory = new SegmentMemory(segments.Length);
         try
         {
-            ElfCoreFile? core = allowMapping ? target.CoreFile : null;
-            if (core is not null && core.FileLength > 0)
+            if (allowMapping && target.CoreFile is { FileLength: > 0 } core)
                 memory.UseMapping(target, core);
-            else
-                core = null;
 
             for (int i = 0; i < segments.Length; i++)
             {
                 HeapSegmentInfo segment = segments[i];
                 memory._absent[i] = new List<(ulong, ulong)>();
                 byte* mapped = memory._mapping is null ? null : memory._mapping.TryMapInPlace(segment.Start, segment.End);
-                memory._bases[i] = mapped != null ? mapped : memory.Copy(target.DataTarget.DataReader, core, segment.Start, segment.End, memory._absent[i]);
+                memory._bases[i] = mapped != null ? mapped : memory.Copy(target.DataTarget.DataReader, segment.Start, segment.End, memory._absent[i]);
             }
             return memory;
         }
@@ -78,16 +75,14 @@ internal sealed unsafe class SegmentMemory : IDisposable
             _mapping = _ownMapping = new CoreFileMapping(core);
     }
 
-    private byte* Copy(IDataReader reader, ElfCoreFile? core, ulong start, ulong end, List<(ulong, ulong)> absent)
+    /// <summary>A private copy of [start, end): from the mapped core where there is one (the parts it stores), else through the reader.</summary>
+    private byte* Copy(IDataReader reader, ulong start, ulong end, List<(ulong, ulong)> absent)
     {
         ulong length = end - start;
         byte* buffer = (byte*)NativeMemory.AllocZeroed((nuint)length);
         _ownedBuffers.Add((IntPtr)buffer);
         CopiedBytes += (long)length;
-        if (core is not null && _mapping is not null)
-            Fill(_mapping.Read, start, end, buffer, absent);
-        else
-            Fill(reader.Read, start, end, buffer, absent);
+        Fill(_mapping is not null ? _mapping.Read : reader.Read, start, end, buffer, absent);
         return buffer;
     }
 
