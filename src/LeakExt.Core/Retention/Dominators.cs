@@ -1,3 +1,5 @@
+using LeakExt.Core.Heap;
+
 namespace LeakExt.Core.Retention;
 
 /// <summary>
@@ -27,6 +29,7 @@ internal static class Dominators
         List<int> roots, Func<int, bool> isRoot, CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null)
     {
         progress?.Report(new WalkProgress("computing dominators", 0, 2L * nodeCount));
+        HugePages.AdviseGcHeap();
         int root = nodeCount;
         // DFS number (1-based) per node, 0 = unreached. The arrays by number are sized for every node;
         // only the reachable part is ever touched.

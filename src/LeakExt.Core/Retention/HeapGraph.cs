@@ -62,6 +62,7 @@ internal sealed class HeapGraph
         Func<TReader>? readers = null)
         where TReader : IReferenceReader
     {
+        HugePages.AdviseGcHeap();
         int n = index.ObjectCount;
         var edgeStart = new int[n + 1];
         (int First, int Count)[] runs = readers is null ? [(0, index.Segments.Length)] : FastHeapWalker.Partition(index.Segments, Parallelism.Workers);
