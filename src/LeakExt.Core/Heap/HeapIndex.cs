@@ -59,7 +59,7 @@ internal sealed class HeapIndex
         Types = types;
         CorruptObjects = corruptObjects;
 
-        Rank = new uint[startBits.Length];
+        Rank = PageAdvice.Populated(new uint[startBits.Length]);
         uint running = 0;
         for (int w = 0; w < startBits.Length; w++)
         {

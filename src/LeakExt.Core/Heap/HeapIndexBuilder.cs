@@ -56,7 +56,7 @@ internal sealed class HeapIndexBuilder
         }
         if (words > Array.MaxLength)
             throw new LeakExtException("the GC heap's segments span more than 1 TiB; LeakExt indexes at most that.");
-        return new ulong[words];
+        return PageAdvice.Populated(new ulong[words]);
     }
 
     public void BeginSegment(int segment)
@@ -155,8 +155,8 @@ internal sealed class HeapIndexBuilder
     {
         if (_count >= Array.MaxLength - ChunkSize)
             throw new LeakExtException("the heap has more objects than LeakExt can index (2^31).");
-        _types = new int[ChunkSize];
-        _sizes = new uint[ChunkSize];
+        _types = PageAdvice.Populated(new int[ChunkSize]);
+        _sizes = PageAdvice.Populated(new uint[ChunkSize]);
         _typeChunks.Add(_types);
         _sizeChunks.Add(_sizes);
     }

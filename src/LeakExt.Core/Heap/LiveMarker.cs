@@ -134,8 +134,8 @@ internal static class LiveMarker
             _progress = progress;
             _cancellationToken = cancellationToken;
             ulong[] starts = index.StartBits;
-            _bits = new ulong[2L * starts.Length <= Array.MaxLength ? 2 * starts.Length
-                : throw new LeakExtException("the GC heap's segments span more than 512 GiB; LeakExt marks at most that without holders.")];
+            _bits = PageAdvice.Populated(new ulong[2L * starts.Length <= Array.MaxLength ? 2 * starts.Length
+                : throw new LeakExtException("the GC heap's segments span more than 512 GiB; LeakExt marks at most that without holders.")]);
             for (int w = 0; w < starts.Length; w++)
                 _bits[2 * w] = starts[w];
         }

@@ -29,11 +29,11 @@ internal static class Dominators
         List<int> roots, Func<int, bool> isRoot, CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null)
     {
         progress?.Report(new WalkProgress("computing dominators", 0, 2L * nodeCount));
-        HugePages.AdviseGcHeap();
+        PageAdvice.AdviseHugePagesForGcHeap();
         int root = nodeCount;
         // DFS number (1-based) per node, 0 = unreached. The arrays by number are sized for every node;
         // only the reachable part is ever touched.
-        var number = new int[nodeCount + 1];
+        var number = PageAdvice.Populated(new int[nodeCount + 1]);
         var vertex = new int[nodeCount + 2];
         var parent = new int[nodeCount + 2];
         var label = new int[nodeCount + 2];
@@ -71,8 +71,8 @@ internal static class Dominators
             }
         }
 
-        var semi = new int[count + 1];
-        var ancestor = new int[count + 1];
+        var semi = PageAdvice.Populated(new int[count + 1]);
+        var ancestor = PageAdvice.Populated(new int[count + 1]);
         for (int v = 1; v <= count; v++)
         {
             semi[v] = v;
@@ -119,7 +119,7 @@ internal static class Dominators
         for (int v = 0; v < nodeCount; v++)
             if (result[v] == 0)
                 result[v] = -2;
-        var preorder = new int[count - 1];
+        var preorder = PageAdvice.Populated(new int[count - 1]);
         for (int w = 2; w <= count; w++)
         {
             int dominator = vertex[idom[w]];

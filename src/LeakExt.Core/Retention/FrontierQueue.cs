@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using LeakExt.Core.Heap;
 
 namespace LeakExt.Core.Retention;
 
@@ -16,8 +17,8 @@ internal sealed class FrontierQueue
 
     private sealed class Block
     {
-        public readonly ulong[] Address = new ulong[BlockSize];
-        public readonly int[] Index = new int[BlockSize];
+        public readonly ulong[] Address = PageAdvice.Populated(new ulong[BlockSize]);
+        public readonly int[] Index = PageAdvice.Populated(new int[BlockSize]);
     }
 
     // Blocks in FIFO order: the head block first, the tail block last; spare blocks wait for reuse.

@@ -28,7 +28,7 @@ internal sealed class HeapGraph
     public static HeapGraph FromEdges(int nodeCount, int[] edgeStart, int[] targets, CancellationToken cancellationToken = default)
     {
         int edges = edgeStart[nodeCount];
-        var referrerStart = new int[nodeCount + 1];
+        var referrerStart = PageAdvice.Populated(new int[nodeCount + 1]);
         for (int e = 0; e < edges; e++)
         {
             referrerStart[targets[e] + 1]++;
@@ -39,7 +39,7 @@ internal sealed class HeapGraph
             referrerStart[n + 1] += referrerStart[n];
         // Fill with referrerStart[t] as t's cursor: it ends at t's end, which is t + 1's start; one
         // shift puts the starts back (no second array of cursors).
-        var referrers = new int[edges];
+        var referrers = PageAdvice.Populated(new int[edges]);
         for (int n = 0; n < nodeCount; n++)
         {
             for (int e = edgeStart[n]; e < edgeStart[n + 1]; e++)
@@ -62,9 +62,9 @@ internal sealed class HeapGraph
         Func<TReader>? readers = null)
         where TReader : IReferenceReader
     {
-        HugePages.AdviseGcHeap();
+        PageAdvice.AdviseHugePagesForGcHeap();
         int n = index.ObjectCount;
-        var edgeStart = new int[n + 1];
+        var edgeStart = PageAdvice.Populated(new int[n + 1]);
         (int First, int Count)[] runs = readers is null ? [(0, index.Segments.Length)] : FastHeapWalker.Partition(index.Segments, Parallelism.Workers);
         var found = new TargetBlocks[runs.Length];
         long segmentsDone = 0;
@@ -92,7 +92,7 @@ internal sealed class HeapGraph
         // edgeStart holds per-node counts at [node + 1]; turn them into offsets.
         for (int i = 0; i < n; i++)
             edgeStart[i + 1] += edgeStart[i];
-        var all = new int[total];
+        var all = PageAdvice.Populated(new int[total]);
         long at = 0;
         foreach (TargetBlocks blocks in found)
         {
@@ -108,7 +108,7 @@ internal sealed class HeapGraph
     {
         private const int BlockSize = 1 << 20;
         private readonly List<int[]> _full = new();
-        private int[] _current = new int[BlockSize];
+        private int[] _current = PageAdvice.Populated(new int[BlockSize]);
         private int _used;
 
         public long Count => (long)_full.Count * BlockSize + _used;
@@ -125,7 +125,7 @@ internal sealed class HeapGraph
         private void NextBlock()
         {
             _full.Add(_current);
-            _current = new int[BlockSize];
+            _current = PageAdvice.Populated(new int[BlockSize]);
             _used = 0;
         }
 

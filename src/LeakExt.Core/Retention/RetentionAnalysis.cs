@@ -63,7 +63,7 @@ internal sealed class RetentionAnalysis
         if (_retained is not null)
             return _retained;
         Dominators.Tree tree = DominatorTree(cancellationToken, progress);
-        var retained = new long[Index.ObjectCount];
+        var retained = PageAdvice.Populated(new long[Index.ObjectCount]);
         foreach (int node in tree.Preorder)
             retained[node] = (long)Index.SizeOf(node);
         for (int i = tree.Preorder.Length - 1; i >= 0; i--)

@@ -192,10 +192,11 @@ internal static partial class RetentionMarker
             }
             _progress = progress;
             _cancellationToken = cancellationToken;
-            _marks = new ulong[index.StartBits.Length];
+            _marks = PageAdvice.Populated(new ulong[index.StartBits.Length]);
             _layouts = index.Types.Layouts;
             _followsLayouts = reader.FollowsLayouts;
-            ParentAndHolder = new long[index.ObjectCount];
+            // Written at every live object: dead ones between them leave few of its pages untouched.
+            ParentAndHolder = PageAdvice.Populated(new long[index.ObjectCount]);
         }
 
         /// <summary>Marks a root object (an object start) and records it among the root nodes, however it was marked before.</summary>

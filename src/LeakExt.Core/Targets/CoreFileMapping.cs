@@ -1,5 +1,6 @@
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
+using LeakExt.Core.Heap;
 
 namespace LeakExt.Core.Targets;
 
@@ -13,8 +14,6 @@ namespace LeakExt.Core.Targets;
 /// </summary>
 internal sealed unsafe class CoreFileMapping : IDisposable
 {
-    private const int MadvPopulateRead = 22;
-
     private MemoryMappedFile? _map;
     private MemoryMappedViewAccessor? _view;
     private readonly byte* _start;
@@ -88,23 +87,15 @@ internal sealed unsafe class CoreFileMapping : IDisposable
     }
 
     /// <summary>
-    /// Asks the kernel to map the file pages under [start, start + length) in one call
-    /// (MADV_POPULATE_READ) rather than one page fault at a time; a no-op for memory outside
-    /// the mapping, or where that is not available.
+    /// Asks the kernel to map the file pages under [start, start + length) in one call rather than
+    /// one page fault at a time (<see cref="PageAdvice.PopulateForReading"/>); a no-op for memory
+    /// outside the mapping.
     /// </summary>
     public void Prefault(byte* start, ulong length)
     {
-        if (!OperatingSystem.IsLinux() || start < _start)
-            return;
-        const long PageMask = 4095;
-        byte* aligned = (byte*)((long)start & ~PageMask);
-        nuint span = (nuint)(start - aligned) + (nuint)length;
-        if (aligned + span <= _start + _length)
-            _ = Madvise((IntPtr)aligned, span, MadvPopulateRead);
+        if (start >= _start && start + length <= _start + _length)
+            PageAdvice.PopulateForReading(start, (long)length);
     }
-
-    [DllImport("libc", EntryPoint = "madvise", SetLastError = false)]
-    private static extern int Madvise(IntPtr address, nuint length, int advice);
 
     /// <summary>Where <paramref name="address"/> is stored in the file, or ulong.MaxValue when nowhere.</summary>
     private ulong FileOffsetOf(ulong address)

@@ -4,14 +4,50 @@ using LeakExt.Core.Heap;
 
 namespace LeakExt.Tests.Unit;
 
-/// <summary>Huge pages for our own GC heap (the graph work's arrays), where the kernel waits for advice.</summary>
-public sealed class HugePagesTests
+/// <summary>What LeakExt asks of Linux for its own memory: pages mapped in one call, huge pages for the GC heap.</summary>
+public sealed class PageAdviceTests
 {
+    [Fact]
+    public void PopulatingMapsEveryWholePageOfTheRangeAndNoOther()
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        // 16 MiB plus a page from malloc: glibc maps a block this large on its own, untouched.
+        const int Pages = 4096;
+        IntPtr block = Marshal.AllocHGlobal((Pages + 1) * 4096);
+        try
+        {
+            IntPtr first = (IntPtr)(((long)block + 4095) & ~4095L);
+            Assert.Equal(0, ResidentPages(first, Pages));
+
+            // From the middle of a page to the middle of the last one: the two partial pages stay unmapped.
+            PageAdvice.PopulateForWriting(first + 100, (Pages - 1) * 4096L);
+            Assert.Equal(0, ResidentPages(first, 1));
+            Assert.Equal(0, ResidentPages(first + (Pages - 1) * 4096, 1));
+            Assert.Equal(Pages - 2, ResidentPages(first + 4096, Pages - 2));
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(block);
+        }
+    }
+
+    /// <summary>How many of <paramref name="pages"/> pages from <paramref name="start"/> (page-aligned) are resident.</summary>
+    private static int ResidentPages(IntPtr start, int pages)
+    {
+        byte[] vector = new byte[pages];
+        Assert.Equal(0, MinCore(start, (nuint)pages * 4096, vector));
+        return vector.Count(v => (v & 1) != 0);
+    }
+
+    [DllImport("libc", EntryPoint = "mincore")]
+    private static extern int MinCore(IntPtr start, nuint length, byte[] vector);
+
     [Fact]
     public void MemoryTheGcCommitsAfterTheAdviceCarriesIt()
     {
-        bool advised = HugePages.AdviseGcHeap();
-        if (HugePages.Mode != "madvise")
+        bool advised = PageAdvice.AdviseHugePagesForGcHeap();
+        if (PageAdvice.Mode != "madvise")
         {
             // "always" needs no advice, "never" ignores it, and other systems have no such mode.
             Assert.False(advised);
