@@ -11,14 +11,16 @@ namespace LeakExt.Core.Heap;
 /// per 4 KiB as it is first written. A snapshot of 10 M objects writes about 200 MB of new arrays;
 /// on the benchmark's VM every first touch of a page costs about 12 µs (the guest's fault and the
 /// host's), half of it the guest's fault, which one call for the whole range avoids (80 MB: 246 → 135 ms).
-/// Only arrays that are written whole are populated: elsewhere it would map pages never used.</item>
+/// Populated are the arrays whose pages are nearly all written, and the marking's per-object
+/// parents and mark bits (whose documented size is then what is resident); not those filled only
+/// up to a count found later (the dominator tree's arrays by DFS number), where it would map pages never used.</item>
 /// <item><b>Huge pages</b> for our own GC heap where the system leaves them to each process
 /// (transparent huge pages in "madvise" mode, Debian's default). The reference graph and the
 /// dominator tree walk arrays of one int per object (40 MB each for 10 M objects) in graph order,
 /// not address order: with 4 KiB pages nearly every step misses the TLB (whole `dominators` on the
-/// 10 M-object dump: 4.3 → 3.2 s). The snapshot's marking gained nothing measurable (its random
-/// reads are into the dump's file pages, which stay 4 KiB), so only the graph work asks: a huge
-/// page costs memory where it is partly used. The advice is set on the GC's reserved address range,
+/// 10 M-object dump: 4.3 → 3.2 s). The snapshot gained nothing measurable (12 paired whole
+/// snapshots: 1.89 against 1.90 s; its random reads go mostly to the dump's file pages, which stay
+/// 4 KiB), so only the graph work asks: a huge page costs memory where it is partly used. The advice is set on the GC's reserved address range,
 /// so memory the GC commits later inherits it; the GC unmaps what it decommits, which drops the
 /// advice, so each graph build asks again (one read of /proc/self/maps). LEAKEXT_HUGE_PAGES=0 turns it off.</item>
 /// </list>
