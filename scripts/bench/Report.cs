@@ -17,7 +17,12 @@ internal static class Report
             $"| {row.Name} | {Seconds(row.Seconds)} | {Seconds(row.MinSeconds)}–{Seconds(row.MaxSeconds)} | {MiB(row.PeakPrivate)} | {row.PrivatePerObject:0.0} B | {MiB(row.PeakRss)} |"));
         text.AppendLine();
         foreach ((string key, double ratio) in r.Ratios)
-            text.AppendLine($"* {RatioLabel(key)}: **{ratio:0.0}×**");
+        {
+            string byRun = r.RunRatios.TryGetValue(key, out IReadOnlyList<double>? runs) && runs.Count > 1
+                ? $" (run by run: {string.Join(", ", runs.Select(x => $"{x:0.0}×"))}; their median {Suites.Median(runs):0.0}×)"
+                : "";
+            text.AppendLine($"* {RatioLabel(key)}: **{ratio:0.0}×**{byRun}");
+        }
         text.AppendLine();
 
         PhaseBreakdown p = r.Phases;

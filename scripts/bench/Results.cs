@@ -1,8 +1,11 @@
 namespace LeakExt.Bench;
 
 /// <summary>Everything one benchmark run measured (artifacts/bench/results.json). Times in seconds, memory in bytes.</summary>
+/// <param name="Ratios">Ratios of the medians.</param>
+/// <param name="RunRatios">The same ratios run by run (the two commands ran in the same round, under a minute apart): steadier than the ratio of medians when the machine's speed drifts.</param>
 internal sealed record BenchResults(
     MachineInfo Machine, HeapInfo Heap, IReadOnlyList<WholeProcessRow> WholeProcess, IReadOnlyDictionary<string, double> Ratios,
+    IReadOnlyDictionary<string, IReadOnlyList<double>> RunRatios,
     PhaseBreakdown Phases, IReadOnlyList<InterruptRow> Interrupts, IReadOnlyList<ShapeRow> Shapes, IReadOnlyList<CurveRow> Curve,
     IReadOnlyList<string> Notes);
 

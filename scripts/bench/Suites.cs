@@ -70,7 +70,7 @@ internal sealed class Suites(BenchOptions options, Tools tools, Heaps heaps)
 
         var machine = new MachineInfo(DateTimeOffset.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture), Environment.ProcessorCount,
             loadBefore, Load(), RuntimeInformation.FrameworkDescription, tools.DotnetDumpVersion, tools.LeakextBuild);
-        return new BenchResults(machine, heap, rows, Ratios(rows), Breakdown(phaseRuns, objects), interrupts, shapes, curve, _notes);
+        return new BenchResults(machine, heap, rows, Ratios(rows), RunRatios(rows), Breakdown(phaseRuns, objects), interrupts, shapes, curve, _notes);
     }
 
     private Measurement Leakext(string name, string dump, string command, TimeSpan? interruptAt) =>
@@ -179,17 +179,34 @@ internal sealed class Suites(BenchOptions options, Tools tools, Heaps heaps)
         return rows;
     }
 
+    /// <summary>Each ratio: its key, the slower command, the leakext command it is compared with.</summary>
+    private static readonly (string Key, string Slower, string Leakext)[] RatioPairs =
+    [
+        ("dumpheapStatLiveOverSnapshot", "dotnet-dump dumpheap -stat -live", "leakext snapshot"),
+        ("dumpheapStatOverSnapshot", "dotnet-dump dumpheap -stat", "leakext snapshot"),
+        ("naiveOverSnapshot", "naive ClrMD", "leakext snapshot"),
+        ("gcrootOverRootpath", "dotnet-dump gcroot", "leakext rootpath"),
+    ];
+
     private static Dictionary<string, double> Ratios(List<WholeProcessRow> rows)
     {
         double Seconds(string name) => rows.FirstOrDefault(r => r.Name == name)?.Seconds ?? double.NaN;
-        var ratios = new Dictionary<string, double>
+        return RatioPairs.Select(p => (p.Key, Ratio: Seconds(p.Slower) / Seconds(p.Leakext)))
+            .Where(r => double.IsFinite(r.Ratio)).ToDictionary(r => r.Key, r => Math.Round(r.Ratio, 2));
+    }
+
+    /// <summary>The ratios round by round: the runs are interleaved, so the i-th times of two commands were taken under a minute apart.</summary>
+    private static Dictionary<string, IReadOnlyList<double>> RunRatios(List<WholeProcessRow> rows)
+    {
+        var ratios = new Dictionary<string, IReadOnlyList<double>>();
+        foreach ((string key, string slower, string leakext) in RatioPairs)
         {
-            ["dumpheapStatLiveOverSnapshot"] = Seconds("dotnet-dump dumpheap -stat -live") / Seconds("leakext snapshot"),
-            ["dumpheapStatOverSnapshot"] = Seconds("dotnet-dump dumpheap -stat") / Seconds("leakext snapshot"),
-            ["naiveOverSnapshot"] = Seconds("naive ClrMD") / Seconds("leakext snapshot"),
-            ["gcrootOverRootpath"] = Seconds("dotnet-dump gcroot") / Seconds("leakext rootpath"),
-        };
-        return ratios.Where(r => double.IsFinite(r.Value)).ToDictionary(r => r.Key, r => Math.Round(r.Value, 2));
+            if (rows.FirstOrDefault(r => r.Name == slower) is not { } s || rows.FirstOrDefault(r => r.Name == leakext) is not { } l)
+                continue;
+            int runs = Math.Min(s.AllSeconds.Count, l.AllSeconds.Count);
+            ratios[key] = Enumerable.Range(0, runs).Select(i => Math.Round(s.AllSeconds[i] / l.AllSeconds[i], 2)).ToArray();
+        }
+        return ratios;
     }
 
     private static PhaseBreakdown Breakdown(List<JsonElement> runs, long objects)
