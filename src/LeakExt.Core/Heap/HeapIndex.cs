@@ -8,8 +8,9 @@ namespace LeakExt.Core.Heap;
 /// Layout and cost, for N objects over H heap bytes:
 ///   StartBits — one bit per 8-byte slot of each segment: set where an object starts (H/64 bytes);
 ///   Rank      — objects before each 64-bit word of StartBits (4 B per word: H/128 bytes);
-///   TypeIds   — the type id per object (4 B × N); Sizes — the size per object (4 B × N; sizes
-///               of 4 GiB and more go to a small side table); both in the walk's own blocks (<see cref="ObjectColumn{T}"/>).
+///   TypeIds   — the type id per object (4 B × N); Sizes — the size per object (2 B × N; sizes
+///               of 65,535 B and more, large objects, go to a side table, 24 B each: <see cref="LargeSizes"/>);
+///               both in the walk's own blocks (<see cref="ObjectColumn{T}"/>).
 /// Free blocks are space, not objects: they are in their own table (start and size, 16 B per
 /// block, in address order, each segment's run given by FirstFree/FreeCount), so nothing that
 /// resolves an address or follows a reference ever meets one. Nor are the ranges the walk could
@@ -29,8 +30,14 @@ internal sealed class HeapIndex
     public ulong[] StartBits { get; }
     public uint[] Rank { get; }
     public ObjectColumn<int> TypeIds { get; }
-    public ObjectColumn<uint> Sizes { get; }
-    public Dictionary<int, ulong> HugeSizes { get; }
+    /// <summary>Each object's size in bytes, or <see cref="LargeSize"/> when it is in <see cref="LargeSizes"/>; read it with <see cref="SizeOf"/>.</summary>
+    public ObjectColumn<ushort> Sizes { get; }
+
+    /// <summary>The sizes of the objects whose size does not fit <see cref="Sizes"/>, by index (large objects: few on any heap).</summary>
+    public Dictionary<int, ulong> LargeSizes { get; }
+
+    /// <summary>The <see cref="Sizes"/> entry of an object whose size is in <see cref="LargeSizes"/>.</summary>
+    public const ushort LargeSize = ushort.MaxValue;
     public int ObjectCount { get; }
     public TypeTable Types { get; }
 
@@ -47,14 +54,14 @@ internal sealed class HeapIndex
     public ulong[] FreeStarts { get; init; } = [];
     public ulong[] FreeSizes { get; init; } = [];
 
-    public HeapIndex(HeapSegmentInfo[] segments, ulong[] startBits, ObjectColumn<int> typeIds, ObjectColumn<uint> sizes, Dictionary<int, ulong> hugeSizes,
+    public HeapIndex(HeapSegmentInfo[] segments, ulong[] startBits, ObjectColumn<int> typeIds, ObjectColumn<ushort> sizes, Dictionary<int, ulong> largeSizes,
         int objectCount, TypeTable types, long corruptObjects)
     {
         Segments = segments;
         StartBits = startBits;
         TypeIds = typeIds;
         Sizes = sizes;
-        HugeSizes = hugeSizes;
+        LargeSizes = largeSizes;
         ObjectCount = objectCount;
         Types = types;
         CorruptObjects = corruptObjects;
@@ -89,8 +96,8 @@ internal sealed class HeapIndex
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong SizeOf(int index)
     {
-        uint size = Sizes[index];
-        return size == uint.MaxValue ? HugeSizes[index] : size;
+        ushort size = Sizes[index];
+        return size == LargeSize ? LargeSizes[index] : size;
     }
 
     /// <summary>The segment holding <paramref name="address"/>, or -1.</summary>

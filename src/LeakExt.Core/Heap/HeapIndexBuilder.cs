@@ -4,8 +4,8 @@ namespace LeakExt.Core.Heap;
 
 /// <summary>
 /// Collects the objects of a contiguous run of segments, in address order, for one walker
-/// thread. Type ids and sizes go into 64K-element chunks (no doubling copies: 8 B per object
-/// plus at most one partly used chunk), which become the index's <see cref="ObjectColumn{T}"/>s
+/// thread. Type ids and sizes go into 64K-element chunks (no doubling copies: 6 B per object
+/// plus at most one partly used chunk; sizes from 64 KiB on in a side table), which become the index's <see cref="ObjectColumn{T}"/>s
 /// without a copy; start bits go straight into the shared bitmap, whose
 /// words are disjoint between segments. Free blocks are not objects: they go to their own table
 /// (16 B per block), as do the ranges the walk could not decode (16 B per range, few).
@@ -18,13 +18,13 @@ internal sealed class HeapIndexBuilder
     private readonly HeapSegmentInfo[] _segments;
     private readonly ulong[] _startBits;
     private readonly List<int[]> _typeChunks = new();
-    private readonly List<uint[]> _sizeChunks = new();
+    private readonly List<ushort[]> _sizeChunks = new();
     private readonly List<int> _ownSegments = new();
-    private readonly Dictionary<int, ulong> _hugeSizes = new();
+    private readonly Dictionary<int, ulong> _largeSizes = new();
     private readonly List<ulong> _freeStarts = new(), _freeSizes = new();
     private readonly List<(ulong Start, ulong End)> _unreadable = new();
     private int[] _types = [];
-    private uint[] _sizes = [];
+    private ushort[] _sizes = [];
     private int _count;
     private int _segment = -1;
     private ulong _segmentStart;
@@ -94,7 +94,7 @@ internal sealed class HeapIndexBuilder
         _count--;
         ulong slot = (address - _segmentStart) >> 3;
         _startBits[_segmentFirstWord + (long)(slot >> 6)] &= ~(1UL << (int)(slot & 63));
-        _hugeSizes.Remove(_count);
+        _largeSizes.Remove(_count);
         if ((_count & (ChunkSize - 1)) == 0)
         {
             // The removed object was the only one of the last chunk: drop the chunk, so chunks stay full.
@@ -142,12 +142,12 @@ internal sealed class HeapIndexBuilder
         ulong slot = (address - _segmentStart) >> 3;
         _startBits[_segmentFirstWord + (long)(slot >> 6)] |= 1UL << (int)(slot & 63);
         _types[within] = typeId;
-        if (size >= uint.MaxValue)
+        if (size >= HeapIndex.LargeSize)
         {
-            _hugeSizes[_count] = size;
-            size = uint.MaxValue;
+            _largeSizes[_count] = size;
+            size = HeapIndex.LargeSize;
         }
-        _sizes[within] = (uint)size;
+        _sizes[within] = (ushort)size;
         _count++;
     }
 
@@ -156,7 +156,7 @@ internal sealed class HeapIndexBuilder
         if (_count >= Array.MaxLength - ChunkSize)
             throw new LeakExtException("the heap has more objects than LeakExt can index (2^31).");
         _types = PageAdvice.Populated(new int[ChunkSize]);
-        _sizes = PageAdvice.Populated(new uint[ChunkSize]);
+        _sizes = PageAdvice.Populated(new ushort[ChunkSize]);
         _typeChunks.Add(_types);
         _sizeChunks.Add(_sizes);
     }
@@ -174,9 +174,9 @@ internal sealed class HeapIndexBuilder
             throw new LeakExtException("the heap has more objects than LeakExt can index (2^31).");
 
         var typeBlocks = new List<int[]>();
-        var sizeBlocks = new List<uint[]>();
+        var sizeBlocks = new List<ushort[]>();
         int typeCount = 0, sizeCount = 0;
-        var hugeSizes = new Dictionary<int, ulong>();
+        var largeSizes = new Dictionary<int, ulong>();
         var freeStarts = new List<ulong>();
         var freeSizes = new List<ulong>();
         var unreadable = new List<(ulong Start, ulong End)>();
@@ -186,7 +186,7 @@ internal sealed class HeapIndexBuilder
         {
             // The parts' chunks become the index's blocks: only a part's first gap-fill moves values.
             ObjectColumn<int>.Append(typeBlocks, ref typeCount, part._typeChunks, part._count);
-            ObjectColumn<uint>.Append(sizeBlocks, ref sizeCount, part._sizeChunks, part._count);
+            ObjectColumn<ushort>.Append(sizeBlocks, ref sizeCount, part._sizeChunks, part._count);
             part._typeChunks.Clear();
             part._sizeChunks.Clear();
             foreach (int segment in part._ownSegments)
@@ -194,8 +194,8 @@ internal sealed class HeapIndexBuilder
                 segments[segment].FirstObject += offset;
                 segments[segment].FirstFree += freeStarts.Count;
             }
-            foreach ((int local, ulong size) in part._hugeSizes)
-                hugeSizes[local + offset] = size;
+            foreach ((int local, ulong size) in part._largeSizes)
+                largeSizes[local + offset] = size;
             freeStarts.AddRange(part._freeStarts);
             freeSizes.AddRange(part._freeSizes);
             unreadable.AddRange(part._unreadable);
@@ -204,8 +204,8 @@ internal sealed class HeapIndexBuilder
             offset += part._count;
         }
         var typeIds = new ObjectColumn<int>(typeBlocks, typeCount);
-        var sizes = new ObjectColumn<uint>(sizeBlocks, sizeCount);
-        return new HeapIndex(segments, startBits, typeIds, sizes, hugeSizes, (int)total, types, corrupt)
+        var sizes = new ObjectColumn<ushort>(sizeBlocks, sizeCount);
+        return new HeapIndex(segments, startBits, typeIds, sizes, largeSizes, (int)total, types, corrupt)
         {
             FreeStarts = freeStarts.ToArray(),
             FreeSizes = freeSizes.ToArray(),

@@ -7,7 +7,7 @@ namespace LeakExt.Tests.Infrastructure;
 
 /// <summary>What a damaged copy of a dump must read as, in every count: the expectation, exact.</summary>
 internal sealed record DamageExpectation(
-    ulong[] StartBits, ulong[] MethodTables, uint[] Sizes, ulong[] FreeStarts, ulong[] MarkBits,
+    ulong[] StartBits, ulong[] MethodTables, ulong[] Sizes, ulong[] FreeStarts, ulong[] MarkBits,
     long InvalidReferences, long UnresolvedRoots, long CorruptObjects, long UnreadableBytes);
 
 /// <summary>
@@ -116,7 +116,7 @@ internal sealed class HeapOracle : IDisposable
         ulong[] starts = (ulong[])Index.StartBits.Clone();
         ulong[] marks = new ulong[starts.Length];
         var methodTables = new List<ulong>();
-        var sizes = new List<uint>();
+        var sizes = new List<ulong>();
         long invalid = Analysis.Heap.Marks.InvalidReferences + (cut is { } c && reached[c.From] ? 1 : 0);
         for (int node = 0; node < Index.ObjectCount; node++)
         {
@@ -127,7 +127,7 @@ internal sealed class HeapOracle : IDisposable
                 continue;
             }
             methodTables.Add(Type(node).MethodTable);
-            sizes.Add(Index.Sizes[node]);
+            sizes.Add(Index.SizeOf(node));
             if (!reached[node])
                 continue;
             Assert.True(IsLive(node), $"the oracle reaches 0x{_addresses[node]:x}, which the clean marking left dead");
