@@ -20,9 +20,10 @@ namespace LeakExt.Core.Heap;
 /// not address order: with 4 KiB pages nearly every step misses the TLB (whole `dominators` on the
 /// 10 M-object dump: 4.3 → 3.2 s). The snapshot gained nothing measurable (12 paired whole
 /// snapshots: 1.89 against 1.90 s; its random reads go mostly to the dump's file pages, which stay
-/// 4 KiB), so only the graph work asks: a huge page costs memory where it is partly used. The advice is set on the GC's reserved address range,
-/// so memory the GC commits later inherits it; the GC unmaps what it decommits, which drops the
-/// advice, so each graph build asks again (one read of /proc/self/maps). LEAKEXT_HUGE_PAGES=0 turns it off.</item>
+/// 4 KiB), so only the graph work asks: a huge page costs memory where it is partly used. The
+/// advice is set on the GC's reserved address range, so memory the GC commits later inherits it;
+/// the GC unmaps what it decommits, which drops the advice, so each graph build asks again (one
+/// read of /proc/self/maps). LEAKEXT_HUGE_PAGES=0 turns it off.</item>
 /// </list>
 /// Elsewhere (Windows, macOS, kernels before 5.14) each call does nothing.
 /// </summary>
@@ -36,7 +37,7 @@ internal static unsafe class PageAdvice
 
     /// <summary>
     /// Maps the pages of a new array, whole, in one call. The array must be on the large object heap
-    /// (which the GC does not move) and about to be written whole.
+    /// (which the GC does not move), and its pages about to be written, nearly all of them.
     /// </summary>
     public static T[] Populated<T>(T[] array) where T : unmanaged
     {
@@ -101,14 +102,14 @@ internal static unsafe class PageAdvice
         bool found = false;
         foreach (string line in File.ReadLines("/proc/self/maps"))
         {
-            // "start-end perms offset dev inode [path]": anonymous when the path is absent.
-            int dash = line.IndexOf('-');
-            int space = line.IndexOf(' ');
-            if (dash <= 0 || space <= dash)
+            // "start-end perms offset dev inode [path]": anonymous when there is no sixth field.
+            string[] fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            string[] range = fields.Length > 0 ? fields[0].Split('-') : [];
+            if (range.Length != 2
+                || !ulong.TryParse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong start)
+                || !ulong.TryParse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong end))
                 continue;
-            ulong start = ulong.Parse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            ulong end = ulong.Parse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            bool anonymous = IsAnonymous(line);
+            bool anonymous = fields.Length == 5;
             if (anonymous && start == runEnd && runEnd != 0)
                 runEnd = end;
             else if (found)
@@ -121,28 +122,6 @@ internal static unsafe class PageAdvice
                 found = true;
         }
         return found ? (runStart, runEnd) : (0, 0);
-    }
-
-    /// <summary>Whether a maps line has no path: five fields and nothing after the inode.</summary>
-    private static bool IsAnonymous(string line)
-    {
-        int fields = 0;
-        bool inField = false;
-        foreach (char c in line)
-        {
-            if (c == ' ')
-            {
-                inField = false;
-                continue;
-            }
-            if (!inField)
-            {
-                inField = true;
-                if (++fields > 5)
-                    return false;
-            }
-        }
-        return fields == 5;
     }
 
     private static string ReadMode()
