@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Reflection.PortableExecutable;
 using System.Runtime.InteropServices;
 using Microsoft.Diagnostics.Runtime;
 
@@ -12,7 +13,7 @@ namespace LeakExt.Core.Targets;
 /// installed here finds no DAC. A candidate counts only if its build id, or its folder's
 /// libcoreclr's, is the one asked for: never a DAC of another build. Falls back to the locator
 /// <paramref name="next"/> makes (symbol folders and servers), made only when first needed: a
-/// symbol-server client costs tens of milliseconds to build, and a DAC found here needs none.
+/// symbol-server client costs tens of milliseconds to build, and a DAC or an assembly found here needs none.
 /// </summary>
 internal sealed class LocalRuntimeLocator(Func<IFileLocator?> next) : IFileLocator
 {
@@ -29,8 +30,29 @@ internal sealed class LocalRuntimeLocator(Func<IFileLocator?> next) : IFileLocat
             _folders.Insert(0, folder);
     }
 
+    /// <summary>
+    /// A managed assembly whose pages the dump left out: the DAC asks for it by the path the target
+    /// loaded it from. That file, when it is here with the same time stamp and image size (a dump
+    /// taken on this machine), is the one; only otherwise is the next locator made and asked.
+    /// </summary>
     public string? FindPEImage(string fileName, int buildTimeStamp, int imageSize, bool checkProperties) =>
-        _next.Value?.FindPEImage(fileName, buildTimeStamp, imageSize, checkProperties);
+        SameImageHere(fileName, buildTimeStamp, imageSize) ? fileName : _next.Value?.FindPEImage(fileName, buildTimeStamp, imageSize, checkProperties);
+
+    private static bool SameImageHere(string path, int timeStamp, int imageSize)
+    {
+        if (!Path.IsPathFullyQualified(path) || !File.Exists(path))
+            return false;
+        try
+        {
+            using var reader = new PEReader(File.OpenRead(path));
+            PEHeaders headers = reader.PEHeaders;
+            return headers.CoffHeader.TimeDateStamp == timeStamp && headers.PEHeader?.SizeOfImage == imageSize;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or BadImageFormatException)
+        {
+            return false;
+        }
+    }
 
     public string? FindPEImage(string fileName, SymbolProperties archivedUnder, ImmutableArray<byte> buildIdOrUUID, OSPlatform originalPlatform, bool checkProperties)
     {

@@ -40,6 +40,28 @@ public sealed class TargetOptionsTests
         Assert.NotEqual(Path.GetFullPath(dac), locator.FindPEImage("libmscordaccore.so", coreclr, [.. otherBuild], linux, false) is { } found ? Path.GetFullPath(found) : null);
     }
 
+    /// <summary>
+    /// The DAC asks for an assembly the dump left out by the path it was loaded from: that file is
+    /// taken when its time stamp and image size match, without making the symbol-server locator.
+    /// </summary>
+    [Fact]
+    public void An_assembly_here_with_the_same_stamp_and_size_is_found_without_the_next_locator()
+    {
+        string path = typeof(object).Assembly.Location;
+        using var reader = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(path));
+        int stamp = reader.PEHeaders.CoffHeader.TimeDateStamp, size = reader.PEHeaders.PEHeader!.SizeOfImage;
+        int asked = 0;
+        var locator = new LocalRuntimeLocator(next: () => { asked++; return null; });
+
+        Assert.Equal(path, locator.FindPEImage(path, stamp, size, checkProperties: true));
+        Assert.Equal(0, asked);
+        // Another build of it (a dump from elsewhere), or a name without its folder: the next locator's to find.
+        Assert.Null(locator.FindPEImage(path, stamp + 1, size, checkProperties: true));
+        Assert.Null(locator.FindPEImage(path, stamp, size + 4096, checkProperties: true));
+        Assert.Null(locator.FindPEImage(Path.GetFileName(path), stamp, size, checkProperties: true));
+        Assert.Equal(1, asked);
+    }
+
     [Fact]
     public void Folders_of_the_symbol_path_are_searched_flat_and_in_symbol_store_layout()
     {
