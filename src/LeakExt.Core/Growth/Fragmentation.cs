@@ -1,3 +1,4 @@
+using System.Numerics;
 using LeakExt.Core.Heap;
 using LeakExt.Core.Retention;
 using LeakExt.Core.Snapshots;
@@ -51,15 +52,166 @@ internal static class FragmentationAnalyzer
             visitor.Pinned.Count, pinned);
     }
 
-    /// <summary>Pinned objects, the free bytes right before them, and how many of the largest free blocks end at one.</summary>
+    /// <summary>
+    /// Pinned objects, the free bytes right before them, and how many of the largest free blocks end
+    /// at one: what <see cref="Analyze"/>'s pass over every object finds, read instead from the index's
+    /// free-block lists and the mark bits (a snapshot needs only these four numbers). Costs one step
+    /// per free block and per live object of the pinned heap, and per pinned object a scan back to the
+    /// live object before it.
+    /// </summary>
     public static PinningSummary Summarize(LiveHeap heap, CancellationToken cancellationToken = default)
     {
-        (Walker visitor, _) = Walk(heap, LargestBlocksSummarized, cancellationToken);
-        long freeBeforePinned = 0;
-        foreach (var pinned in visitor.Pinned)
-            freeBeforePinned += pinned.FreeBefore;
-        FreeBlock[] largest = visitor.Largest.Blocks(heap.Index).ToArray();
-        return new PinningSummary(visitor.Pinned.Count, freeBeforePinned, largest.Length, largest.Count(b => b.NextPinned));
+        HeapIndex index = heap.Index;
+        ulong[] marks = heap.Marks.MarkBits;
+        Dictionary<int, string> pinnedBy = PinnedByHandles(heap);
+        long pinnedCount = 0, freeBeforePinned = 0;
+        foreach (int node in pinnedBy.Keys)
+        {
+            ulong address = index.AddressOf(node);
+            int s = index.FindSegment(address);
+            // The pinned heap's live objects are counted below, each once.
+            if (index.Segments[s].Kind == GCSegmentKind.Pinned || !IsLive(index, marks, address))
+                continue;
+            pinnedCount++;
+            freeBeforePinned += FreeBefore(index, marks, s, address);
+        }
+        var pinnedHeap = new PinnedHeapVisitor(index, marks);
+        var largest = new List<(long Size, ulong Address, bool NextPinned)>(LargestBlocksSummarized + 1);
+        for (int s = 0; s < index.Segments.Length; s++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            HeapSegmentInfo segment = index.Segments[s];
+            if (segment.Kind == GCSegmentKind.Pinned)
+            {
+                pinnedHeap.Segment = s;
+                index.ForEachInSegment(s, ref pinnedHeap, marks);
+            }
+            OfferFreeBlocks(index, marks, pinnedBy, s, largest);
+        }
+        return new PinningSummary(pinnedCount + pinnedHeap.Count, freeBeforePinned + pinnedHeap.FreeBefore, largest.Count, largest.Count(b => b.NextPinned));
+    }
+
+    /// <summary>The live objects of a pinned-heap segment, and the free bytes before each.</summary>
+    private struct PinnedHeapVisitor(HeapIndex index, ulong[] marks) : IObjectVisitor
+    {
+        public int Segment;
+        public long Count, FreeBefore;
+
+        public void Visit(int node, ulong address, bool live)
+        {
+            if (!live)
+                return;
+            Count++;
+            FreeBefore += FragmentationAnalyzer.FreeBefore(index, marks, Segment, address);
+        }
+    }
+
+    /// <summary>
+    /// Offers the free blocks of segment <paramref name="s"/> that the pass would: each the last free
+    /// block before an object of the segment, not empty, ranked by size (then lowest address) among the
+    /// <see cref="LargestBlocksSummarized"/> largest so far.
+    /// </summary>
+    private static void OfferFreeBlocks(HeapIndex index, ulong[] marks, Dictionary<int, string> pinnedBy, int s, List<(long Size, ulong Address, bool NextPinned)> largest)
+    {
+        HeapSegmentInfo segment = index.Segments[s];
+        int end = segment.FirstFree + segment.FreeCount;
+        for (int f = segment.FirstFree; f < end; f++)
+        {
+            long size = (long)index.FreeSizes[f];
+            ulong start = index.FreeStarts[f];
+            if (size <= 0 || (largest.Count == LargestBlocksSummarized && Ranks(largest[^1], size, start)))
+                continue;
+            // No object can start inside the block: the next one is at or after its end.
+            if (!NextObject(index, segment, start + (ulong)size, out long word, out ulong bit, out ulong next)
+                || (f + 1 < end && index.FreeStarts[f + 1] < next))
+                continue;
+            int node = index.IndexAt(word, bit);
+            bool nextPinned = (marks[word] & bit) != 0 && (segment.Kind == GCSegmentKind.Pinned || pinnedBy.ContainsKey(node));
+            int at = largest.FindIndex(b => !Ranks(b, size, start));
+            largest.Insert(at < 0 ? largest.Count : at, (size, start, nextPinned));
+            if (largest.Count > LargestBlocksSummarized)
+                largest.RemoveAt(largest.Count - 1);
+        }
+    }
+
+    /// <summary>Whether <paramref name="block"/> ranks before a free block of this size and start (larger first, then lower address).</summary>
+    private static bool Ranks((long Size, ulong Address, bool NextPinned) block, long size, ulong start) =>
+        block.Size > size || (block.Size == size && block.Address < start);
+
+    /// <summary>The first object of the segment starting at or after <paramref name="from"/>: its start bit and address.</summary>
+    private static bool NextObject(HeapIndex index, HeapSegmentInfo segment, ulong from, out long word, out ulong bit, out ulong address)
+    {
+        (word, bit, address) = (0, 0, 0);
+        if (from >= segment.End)
+            return false;
+        ulong slot = (from - segment.Start) >> 3;
+        long w = segment.FirstWord + (long)(slot >> 6), last = segment.FirstWord + segment.WordCount;
+        ulong bits = index.StartBits[w] & ~((1UL << (int)(slot & 63)) - 1);
+        while (bits == 0)
+        {
+            if (++w >= last)
+                return false;
+            bits = index.StartBits[w];
+        }
+        int b = BitOperations.TrailingZeroCount(bits);
+        (word, bit) = (w, 1UL << b);
+        address = segment.Start + (ulong)(((w - segment.FirstWord) << 6) + b) * 8;
+        return true;
+    }
+
+    private static bool IsLive(HeapIndex index, ulong[] marks, ulong address) =>
+        index.TryFindStartBit(address, out long word, out ulong bit) && (marks[word] & bit) != 0;
+
+    /// <summary>
+    /// The free bytes between the live object before <paramref name="address"/> in segment
+    /// <paramref name="s"/> (or the segment's start) and the object at <paramref name="address"/>.
+    /// </summary>
+    private static long FreeBefore(HeapIndex index, ulong[] marks, int s, ulong address)
+    {
+        HeapSegmentInfo segment = index.Segments[s];
+        ulong slot = (address - segment.Start) >> 3;
+        long w = segment.FirstWord + (long)(slot >> 6);
+        ulong bits = marks[w] & ((1UL << (int)(slot & 63)) - 1);
+        while (bits == 0 && --w >= segment.FirstWord)
+            bits = marks[w];
+        ulong after = bits == 0 ? 0 : segment.Start + (ulong)(((w - segment.FirstWord) << 6) + 63 - BitOperations.LeadingZeroCount(bits)) * 8;
+        long free = 0;
+        int end = segment.FirstFree + segment.FreeCount;
+        int f = FirstFreeAfter(index.FreeStarts, segment.FirstFree, end, after);
+        for (; f < end && index.FreeStarts[f] < address; f++)
+            free += (long)index.FreeSizes[f];
+        return free;
+    }
+
+    /// <summary>The first of the sorted free starts in [<paramref name="from"/>, <paramref name="end"/>) above <paramref name="address"/>.</summary>
+    private static int FirstFreeAfter(ulong[] starts, int from, int end, ulong address)
+    {
+        int lo = from, hi = end;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (starts[mid] <= address)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>The live-or-dead targets of pinned and async-pinned handles, by node, with the kind that pins each (the first root's).</summary>
+    private static Dictionary<int, string> PinnedByHandles(LiveHeap heap)
+    {
+        var pinnedBy = new Dictionary<int, string>();
+        RootSet roots = heap.Roots;
+        for (int r = 0; r < roots.Objects.Length; r++)
+        {
+            if (roots.Kinds[r] is not (RootKind.PinnedHandle or RootKind.AsyncPinnedHandle))
+                continue;
+            int node = heap.Index.IndexOf(roots.Objects[r]);
+            if (node >= 0)
+                pinnedBy.TryAdd(node, RootKinds.Name(roots.Kinds[r]));
+        }
+        return pinnedBy;
     }
 
     /// <summary>
@@ -69,16 +221,7 @@ internal static class FragmentationAnalyzer
     private static (Walker Visitor, List<FreeBySegment> Segments) Walk(LiveHeap heap, int largest, CancellationToken cancellationToken)
     {
         HeapIndex index = heap.Index;
-        var pinnedBy = new Dictionary<int, string>();
-        RootSet roots = heap.Roots;
-        for (int r = 0; r < roots.Objects.Length; r++)
-        {
-            if (roots.Kinds[r] is not (RootKind.PinnedHandle or RootKind.AsyncPinnedHandle))
-                continue;
-            int node = index.IndexOf(roots.Objects[r]);
-            if (node >= 0)
-                pinnedBy.TryAdd(node, RootKinds.Name(roots.Kinds[r]));
-        }
+        Dictionary<int, string> pinnedBy = PinnedByHandles(heap);
         int[] pinnedNodes = pinnedBy.Keys.Order().ToArray();
 
         (int First, int Count)[] runs = FastHeapWalker.Partition(index.Segments, Parallelism.Workers);

@@ -121,6 +121,31 @@ public sealed class GrowthDumpTests(DumpFixture fixture)
         });
     }
 
+    /// <summary>
+    /// The snapshot's pinning summary, read from the free-block lists and mark bits, is what the
+    /// fragmentation pass over every object finds: on each phase of the pinning target and on a leak.
+    /// </summary>
+    [Fact]
+    public void Pinning_summary_agrees_with_the_full_fragmentation_pass()
+    {
+        string[] dumps = [.. fixture.Dumps("Growth", false, "fragmentation"), fixture.Dumps("Growth", false, "leak")[^1]];
+        foreach (string dump in dumps)
+        {
+            using var session = new LeakExt.Core.Targets.TargetSession(LeakExt.Core.Targets.LeakTarget.OpenDump(dump));
+            var heap = session.GetLiveHeap(LeakExt.Core.Heap.HeapReaderKind.Fast, null, CancellationToken.None);
+            FragmentationReport full = FragmentationAnalyzer.Analyze(heap, top: int.MaxValue);
+            FreeBlock[] largest = full.LargestFree.Take(FragmentationAnalyzer.LargestBlocksSummarized).ToArray();
+            var expected = new PinningSummary(full.PinnedCount, full.Pinned.Sum(p => p.FreeBefore), largest.Length, largest.Count(b => b.NextPinned));
+            Assert.Equal(expected, FragmentationAnalyzer.Summarize(heap));
+        }
+        // The target's pins do hold free space open, so the comparison is not of zeros.
+        using var last = new LeakExt.Core.Targets.TargetSession(LeakExt.Core.Targets.LeakTarget.OpenDump(dumps[^2]));
+        PinningSummary pinned = FragmentationAnalyzer.Summarize(last.GetLiveHeap(LeakExt.Core.Heap.HeapReaderKind.Fast, null, CancellationToken.None));
+        Assert.InRange(pinned.PinnedObjects, 420, 440);
+        Assert.True(pinned.FreeBytesBeforePinned > 420L * 100_000, $"{pinned.FreeBytesBeforePinned:N0} free bytes before pins");
+        Assert.Equal(FragmentationAnalyzer.LargestBlocksSummarized, pinned.LargestFreeNextToPinned);
+    }
+
     [Fact]
     public void Finalizer_backlog()
     {
