@@ -12,8 +12,9 @@ public sealed class PageAdviceTests
     {
         if (!OperatingSystem.IsLinux())
             return;
-        // 16 MiB plus a page from malloc: glibc maps a block this large on its own, untouched.
-        const int Pages = 4096;
+        // 32 MiB plus a page from malloc: glibc maps a block this large on its own, untouched; and
+        // the range is long enough to be populated a part per core, so the parts' seams are checked too.
+        const int Pages = 8192;
         IntPtr block = Marshal.AllocHGlobal((Pages + 1) * 4096);
         try
         {
