@@ -47,6 +47,18 @@ internal static unsafe class PageAdvice
         return array;
     }
 
+    /// <summary>
+    /// Maps the pages of the first <paramref name="length"/> elements of a new array, for an array
+    /// written from its start up to a count known only roughly beforehand (the rest may stay unmapped).
+    /// </summary>
+    public static T[] PopulatedPrefix<T>(T[] array, long length) where T : unmanaged
+    {
+        long bytes = Math.Min(length, array.Length) * sizeof(T);
+        if (bytes >= PopulateFrom)
+            PopulateForWriting((IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array)), bytes);
+        return array;
+    }
+
     /// <summary>Ranges at least this long are populated a part per core: the kernel clears the pages, and that scales.</summary>
     private const long PopulateInPartsFrom = 16 << 20;
 

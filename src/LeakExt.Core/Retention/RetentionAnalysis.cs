@@ -52,7 +52,7 @@ internal sealed class RetentionAnalysis
         if (_dominators is not null)
             return _dominators;
         HeapGraph graph = Graph(cancellationToken, progress);
-        _dominators = Dominators.Compute(Index.ObjectCount, graph, RootNodes(), IsRootNode, cancellationToken, progress);
+        _dominators = Dominators.Compute(Index.ObjectCount, graph, RootNodes(), IsRootNode, cancellationToken, progress, Retention.Marks.LiveCount);
         return _dominators;
     }
 
