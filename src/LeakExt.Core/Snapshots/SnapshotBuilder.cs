@@ -73,9 +73,8 @@ internal static class SnapshotBuilder
             }
         }
 
-        TypeStats[] types = rows.Values
-            .OrderByDescending(r => r.Bytes).ThenByDescending(r => r.DeadBytes).ThenBy(r => r.Type, StringComparer.Ordinal)
-            .ToArray();
+        TypeStats[] types = [.. rows.Values];
+        Array.Sort(types, ByBytes);
 
         var generations = new GenerationTotals[G];
         for (int g = 0; g < G; g++)
@@ -115,7 +114,34 @@ internal static class SnapshotBuilder
                 ? existing with { Count = existing.Count + cell.Count, Bytes = existing.Bytes + cell.Bytes, ExampleAddress = Math.Min(existing.ExampleAddress, cell.Example) }
                 : new HolderStats(rowKey.Item1, rowKey.Item2, holder, cell.Count, cell.Bytes, cell.Example);
         }
-        return rows.Values.OrderByDescending(r => r.Bytes).ThenBy(r => r.Type, StringComparer.Ordinal).ThenBy(r => r.Holder, StringComparer.Ordinal).ToArray();
+        HolderStats[] sorted = [.. rows.Values];
+        Array.Sort(sorted, ByBytes);
+        return sorted;
+    }
+
+    // The rows' orders, each total (the module breaks the last ties). Array.Sort, not LINQ's OrderBy,
+    // whose sorter over these keys runs unoptimized code at first: 0.25 s for 50,000 types.
+
+    /// <summary>Largest live bytes first, then dead bytes, then type and module names (ordinal).</summary>
+    private static int ByBytes(TypeStats a, TypeStats b)
+    {
+        int order = b.Bytes.CompareTo(a.Bytes);
+        if (order == 0)
+            order = b.DeadBytes.CompareTo(a.DeadBytes);
+        if (order == 0)
+            order = string.CompareOrdinal(a.Type, b.Type);
+        return order != 0 ? order : string.CompareOrdinal(a.Module, b.Module);
+    }
+
+    /// <summary>Largest bytes first, then type, holder and module names (ordinal).</summary>
+    private static int ByBytes(HolderStats a, HolderStats b)
+    {
+        int order = b.Bytes.CompareTo(a.Bytes);
+        if (order == 0)
+            order = string.CompareOrdinal(a.Type, b.Type);
+        if (order == 0)
+            order = string.CompareOrdinal(a.Holder, b.Holder);
+        return order != 0 ? order : string.CompareOrdinal(a.Module, b.Module);
     }
 
 
