@@ -36,16 +36,10 @@ internal static unsafe class PageAdvice
     private const long PopulateFrom = 128 << 10;
 
     /// <summary>
-    /// Maps the pages of a new array, whole, in one call. The array must be on the large object heap
-    /// (which the GC does not move), and its pages about to be written, nearly all of them.
+    /// Maps the pages of a new array, whole. The array must be on the large object heap (which the
+    /// GC does not move), and its pages about to be written, nearly all of them.
     /// </summary>
-    public static T[] Populated<T>(T[] array) where T : unmanaged
-    {
-        long bytes = (long)array.Length * sizeof(T);
-        if (bytes >= PopulateFrom)
-            PopulateForWriting((IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array)), bytes);
-        return array;
-    }
+    public static T[] Populated<T>(T[] array) where T : unmanaged => PopulatedPrefix(array, array.Length);
 
     /// <summary>
     /// Maps the pages of the first <paramref name="length"/> elements of a new array, for an array
@@ -78,7 +72,7 @@ internal static unsafe class PageAdvice
             return;
         }
         long pages = (end - first) >> 12;
-        Parallel.For(0, parts, part =>
+        Parallelism.For(parts, CancellationToken.None, part =>
         {
             long from = first + (pages * part / parts << 12), to = first + (pages * (part + 1) / parts << 12);
             _ = Madvise((IntPtr)from, (nuint)(to - from), MadvPopulateWrite);

@@ -24,8 +24,8 @@ internal static class Dominators
     /// </summary>
     public sealed record Tree(int[] Idom, int[] Preorder);
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     /// <param name="reachable">How many nodes the roots reach, about (the live objects): that prefix of the arrays by DFS number is populated.</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static Tree Compute(int nodeCount, HeapGraph graph,
         List<int> roots, Func<int, bool> isRoot, CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null, long reachable = 0)
     {
