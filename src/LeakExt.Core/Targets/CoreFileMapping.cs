@@ -74,7 +74,7 @@ internal sealed unsafe class CoreFileMapping : IDisposable
             int index = Core.FindSegment(address + (ulong)done);
             if (index < 0)
                 return done;
-            ElfCoreFile.LoadSegment s = Core.Segments[index];
+            ref readonly ElfCoreFile.LoadSegment s = ref Core.SegmentAt(index);
             ulong within = address + (ulong)done - s.VirtualAddress;
             ulong available = within < s.FileSize ? s.FileSize - within : 0;
             int take = (int)Math.Min((ulong)(destination.Length - done), Math.Min(available, s.MemorySize - within));
@@ -103,7 +103,7 @@ internal sealed unsafe class CoreFileMapping : IDisposable
         int index = Core.FindSegment(address);
         if (index < 0)
             return ulong.MaxValue;
-        ElfCoreFile.LoadSegment s = Core.Segments[index];
+        ref readonly ElfCoreFile.LoadSegment s = ref Core.SegmentAt(index);
         ulong within = address - s.VirtualAddress;
         return within < s.FileSize && s.FileOffset <= ulong.MaxValue - within ? s.FileOffset + within : ulong.MaxValue;
     }

@@ -18,7 +18,20 @@ public sealed class ElfCoreFile
 
     public string Path { get; }
     public long FileLength { get; }
-    public IReadOnlyList<LoadSegment> Segments { get; }
+    public IReadOnlyList<LoadSegment> Segments => _segments;
+
+    /// <summary>The PT_LOADs by address sorted by virtual address when the file is read; searched as an array, not through the list interface.</summary>
+    private readonly LoadSegment[] _segments;
+
+    /// <summary>Segment <paramref name="index"/> of <see cref="Segments"/>, without the list interface (the reads of every DAC call pass here).</summary>
+    public ref readonly LoadSegment SegmentAt(int index) => ref _segments[index];
+
+    /// <summary>
+    /// The segment <see cref="FindSegment"/> found last: the DAC's reads come a few words at a time
+    /// from the same place, so most lookups end at the first check. Shared by threads; a stale value
+    /// is only a guess that is checked.
+    /// </summary>
+    private int _lastFound;
 
     /// <summary>File-backed mappings from the NT_FILE note: (start, end, path).</summary>
     public IReadOnlyList<(ulong Start, ulong End, string Path)> MappedFiles { get; private init; } = [];
@@ -33,7 +46,7 @@ public sealed class ElfCoreFile
     {
         Path = path;
         FileLength = fileLength;
-        Segments = segments;
+        _segments = segments;
         RequiredLength = requiredLength;
     }
 
@@ -175,17 +188,21 @@ public sealed class ElfCoreFile
     /// <summary>Index of the PT_LOAD holding <paramref name="address"/>, or -1.</summary>
     public int FindSegment(ulong address)
     {
-        int lo = 0, hi = Segments.Count - 1;
+        LoadSegment[] segments = _segments;
+        int last = _lastFound;
+        if ((uint)last < (uint)segments.Length && address - segments[last].VirtualAddress < segments[last].MemorySize)
+            return last;
+        int lo = 0, hi = segments.Length - 1;
         while (lo <= hi)
         {
             int mid = (lo + hi) >>> 1;
-            LoadSegment s = Segments[mid];
+            ref readonly LoadSegment s = ref segments[mid];
             if (address < s.VirtualAddress)
                 hi = mid - 1;
             else if (address - s.VirtualAddress >= s.MemorySize)
                 lo = mid + 1;
             else
-                return mid;
+                return _lastFound = mid;
         }
         return -1;
     }
