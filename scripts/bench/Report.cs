@@ -52,10 +52,11 @@ internal static class Report
         if (r.Shapes.Count > 0)
         {
             text.AppendLine();
-            Table(text, "| shape | objects | snapshot | ns per object | plain heap, same runs | vs plain | peak private | per object | plain, same runs | vs plain | queries, whole process | load |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|", r.Shapes.Select(row =>
+            Table(text, "| shape | objects | snapshot | ns per object | plain heap, same runs | vs plain | dotnet-dump dumpheap -stat, same dump | peak private | per object | plain, same runs | vs plain | queries, whole process | load |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|", r.Shapes.Select(row =>
                 $"| {row.Shape} | {row.Objects:N0} | {Seconds(row.SnapshotSeconds)} | {row.NanosecondsPerObject:0} | {row.PlainNanosecondsPerObject:0} | " +
-                $"{row.VersusPlain:0.00}× | {MiB(row.PeakPrivate)} | {row.PrivatePerObject:0.0} B | {row.PlainPrivatePerObject:0.0} B | {row.MemoryVersusPlain:0.00}× | " +
+                $"{row.VersusPlain:0.00}× | {(row.DumpheapStatSeconds is { } sos ? $"{Seconds(sos)} ({sos / row.SnapshotSeconds:0.0}× our snapshot)" : "not run")} | " +
+                $"{MiB(row.PeakPrivate)} | {row.PrivatePerObject:0.0} B | {row.PlainPrivatePerObject:0.0} B | {row.MemoryVersusPlain:0.00}× | " +
                 string.Join(", ", row.Queries.Select(q => $"{q.Key} {Seconds(q.Value.Seconds)}, {MiB(q.Value.PeakPrivate)}")) + $" | {row.Load:0.0} |"));
         }
 

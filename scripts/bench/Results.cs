@@ -34,9 +34,10 @@ internal sealed record InterruptRow(string Command, double After, double? Latenc
 /// private memory per object against the plain heap's, and (for the chain) the queries as whole processes.
 /// </summary>
 /// <param name="Load">The 1-minute load average when the shape's runs began.</param>
+/// <param name="DumpheapStatSeconds">The released dotnet-dump's <c>dumpheap -stat</c> on the same dump, median, in the same runs (null without dotnet-dump).</param>
 internal sealed record ShapeRow(string Shape, long Objects, long Live, double SnapshotSeconds, double NanosecondsPerObject,
     double PlainNanosecondsPerObject, double VersusPlain, long PeakPrivate, double PrivatePerObject, double PlainPrivatePerObject,
-    double MemoryVersusPlain, IReadOnlyDictionary<string, QueryRow> Queries, IReadOnlyList<PhaseRow> Phases, double Load);
+    double MemoryVersusPlain, IReadOnlyDictionary<string, QueryRow> Queries, IReadOnlyList<PhaseRow> Phases, double Load, double? DumpheapStatSeconds);
 
 /// <summary>A query on a shape's dump, a whole process: median seconds and peak private memory.</summary>
 internal sealed record QueryRow(double Seconds, long PeakPrivate);

@@ -115,17 +115,22 @@ internal sealed class Suites(BenchOptions options, Tools tools, Heaps heaps)
             double load = Load();
             var shapeRuns = new List<Measurement>();
             var plainRuns = new List<Measurement>();
+            // The released dotnet-dump's dumpheap -stat on the same dump: what the shape costs a tool that only counts (no liveness, no holders).
+            var sosRuns = new List<Measurement>();
             var queries = new Dictionary<string, List<Measurement>> { ["rootpath"] = new(), ["dominators"] = new() };
             for (int run = 0; run < options.Runs; run++)
             {
                 shapeRuns.Add(Leakext("leakext snapshot", dump, "snapshot", null));
                 plainRuns.Add(Leakext("leakext snapshot", plainDump, "snapshot", null));
+                if (tools.DotnetDump is not null)
+                    sosRuns.Add(DotnetDump(dump, "dumpheap -stat"));
                 if (shape == "chain")
                 {
                     queries["rootpath"].Add(Leakext("leakext rootpath", dump, $"rootpath {target}", null));
                     queries["dominators"].Add(Leakext("leakext dominators", dump, "dominators", null));
                 }
-                Console.WriteLine($"  run {run + 1} {shape,-10} snapshot {shapeRuns[^1].Seconds:0.000} s (plain {plainRuns[^1].Seconds:0.000} s)" +
+                Console.WriteLine($"  run {run + 1} {shape,-10} snapshot {shapeRuns[^1].Seconds:0.000} s (plain {plainRuns[^1].Seconds:0.000} s" +
+                                  (sosRuns.Count > 0 ? $", dumpheap -stat {sosRuns[^1].Seconds:0.000} s)" : ")") +
                                   (shape == "chain" ? $", rootpath of the tail {queries["rootpath"][^1].Seconds:0.000} s, dominators {queries["dominators"][^1].Seconds:0.000} s" : "") +
                                   $", load {Load():0.0}");
             }
@@ -139,7 +144,8 @@ internal sealed class Suites(BenchOptions options, Tools tools, Heaps heaps)
                 Math.Round(seconds / objects / (plain / plainObjects), 2), peakPrivate, Math.Round((double)peakPrivate / objects, 1),
                 Math.Round(plainPerObject, 1), Math.Round((double)peakPrivate / objects / plainPerObject, 2),
                 queries.Where(q => q.Value.Count > 0).ToDictionary(q => q.Key, q => new QueryRow(Median(q.Value.Select(m => m.Seconds)),
-                    (long)Median(q.Value.Select(m => (double)m.PeakPrivate)))), PhaseRows(phases), load));
+                    (long)Median(q.Value.Select(m => (double)m.PeakPrivate)))), PhaseRows(phases), load,
+                sosRuns.Count > 0 ? Median(sosRuns.Select(m => m.Seconds)) : null));
             heaps.Drop(dump);
         }
         return rows;
