@@ -20,7 +20,7 @@ public sealed class ElfCoreFile
     public long FileLength { get; }
     public IReadOnlyList<LoadSegment> Segments => _segments;
 
-    /// <summary>The PT_LOADs by address sorted by virtual address when the file is read; searched as an array, not through the list interface.</summary>
+    /// <summary>The PT_LOADs, sorted by virtual address when the file is read; searched as an array, not through the list interface.</summary>
     private readonly LoadSegment[] _segments;
 
     /// <summary>Segment <paramref name="index"/> of <see cref="Segments"/>, without the list interface (the reads of every DAC call pass here).</summary>

@@ -35,7 +35,8 @@ public sealed class ElfSegmentLookupTests(DumpFixture fixture)
             for (int i = 0; i < segments.Count; i++)
                 if (address >= segments[i].VirtualAddress && address - segments[i].VirtualAddress < segments[i].MemorySize)
                     expected = i;
-            Assert.True(expected == core.FindSegment(address), $"0x{address:x}: expected segment {expected}, found {core.FindSegment(address)}");
+            int found = core.FindSegment(address);
+            Assert.True(expected == found, $"0x{address:x}: expected segment {expected}, found {found}");
             inGaps += expected < 0 ? 1 : 0;
         }
         // The dump has gaps between its segments, so misses after a hit are checked too.
