@@ -43,7 +43,7 @@ internal static class FragmentationAnalyzer
         long free = visitor.GenerationFree.Sum(), total = visitor.GenerationBytes.Sum();
         var pinned = visitor.Pinned
             .OrderByDescending(p => p.FreeBefore).ThenBy(p => p.Node).Take(top)
-            .Select(p => new PinnedObject(index.AddressOf(p.Node), SnapshotBuilder.TypeName(index.Types[index.TypeIds[p.Node]]), (long)index.SizeOf(p.Node),
+            .Select(p => new PinnedObject(index.AddressOf(p.Node), index.Types.NameOf(index.TypeIds[p.Node]), (long)index.SizeOf(p.Node),
                 p.How, p.Generation, p.FreeBefore, heap.Retention?.HolderText(p.Node) ?? "?"))
             .ToArray();
         return new FragmentationReport(free, total, Percent(free, total), generations,
@@ -280,7 +280,7 @@ internal static class FragmentationAnalyzer
         public IEnumerable<FreeBlock> Blocks(HeapIndex index) =>
             _heap.UnorderedItems.Select(e => e.Element).OrderByDescending(b => b.Size).ThenBy(b => b.Address)
                 .Select(b => new FreeBlock(b.Address, b.Size, b.Generation, index.AddressOf(b.Next),
-                    SnapshotBuilder.TypeName(index.Types[index.TypeIds[b.Next]]), b.NextPinned));
+                    index.Types.NameOf(index.TypeIds[b.Next]), b.NextPinned));
     }
 
     private struct Walker(HeapIndex index, Dictionary<int, string> pinnedBy, int[] pinnedNodes, int largest) : IObjectVisitor

@@ -78,6 +78,8 @@ internal sealed class TypeTable
     private readonly IDataReader _reader;
     private readonly Dictionary<ulong, int> _idByMethodTable = new();
     private readonly List<ClrType> _types = new();
+    private readonly TypeNames _typeNames;
+    private string?[] _names = new string?[256];
     private TypeLayout[] _layouts = new TypeLayout[256];
     private GcSeries[] _series = new GcSeries[1024];
     private int _seriesCount;
@@ -88,6 +90,7 @@ internal sealed class TypeTable
     {
         _heap = heap;
         _reader = reader;
+        _typeNames = new TypeNames(heap, reader);
     }
 
     public int Count => _types.Count;
@@ -103,6 +106,28 @@ internal sealed class TypeTable
     public ClrType this[int id] => _types[id];
 
     private readonly object _gate = new();
+
+    /// <summary>
+    /// The type's name as ClrMD gives it (<see cref="TypeNames"/>: generic instantiations without a DAC
+    /// call each), or "&lt;unknown type MT&gt;" where ClrMD has none. Safe from any thread once nothing is added.
+    /// </summary>
+    public string NameOf(int id) => TryNameOf(id) ?? $"<unknown type {_types[id].MethodTable:x}>";
+
+    /// <summary>The type's name as ClrMD gives it, or null; computed once per type id ("" stands for none).</summary>
+    public string? TryNameOf(int id)
+    {
+        string?[] names = _names;
+        string? name = names[id];
+        if (name is null)
+        {
+            lock (_gate)
+                name = names[id] ??= _typeNames.NameOf(_types[id]) ?? "";
+        }
+        return name.Length > 0 ? name : null;
+    }
+
+    /// <summary>How the names asked so far were made (read once nothing is being named).</summary>
+    public TypeNames Names => _typeNames;
 
     /// <summary><see cref="GetOrAdd(ulong)"/> for walker threads: one at a time reaches ClrMD.</summary>
     public int GetOrAddShared(ulong methodTable, ulong objectAddress)
@@ -154,7 +179,10 @@ internal sealed class TypeTable
         int id = _types.Count;
         _types.Add(type);
         if (id == _layouts.Length)
+        {
             Array.Resize(ref _layouts, id * 2);
+            Array.Resize(ref _names, id * 2);
+        }
 
         var layout = new TypeLayout
         {

@@ -153,7 +153,7 @@ internal sealed partial class RetentionQueries
         var owners = new Dictionary<ulong, int>();
         for (int t = 0; t < _index.Types.Count; t++)
         {
-            string name = _index.Types[t].Name ?? "";
+            string name = _index.Types.NameOf(t);
             if (!name.StartsWith("System.WeakReference", StringComparison.Ordinal))
                 continue;
             for (int i = 0; i < _index.ObjectCount; i++)

@@ -182,7 +182,7 @@ internal static partial class RetentionMarker
             RootNodes = new Bitset(index.ObjectCount);
             _plumbing = new bool[index.Types.Count];
             for (int t = 0; t < _plumbing.Length; t++)
-                _deferring |= _plumbing[t] = FrameworkPlumbing.IsPlumbing(index.Types[t].Name ?? "");
+                _deferring |= _plumbing[t] = FrameworkPlumbing.IsPlumbing(index.Types.NameOf(t));
             if (hidden.Count > 0)
             {
                 _hiddenSources = new Bitset(index.ObjectCount);

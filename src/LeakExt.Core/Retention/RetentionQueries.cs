@@ -12,7 +12,7 @@ internal sealed partial class RetentionQueries(RetentionAnalysis analysis, ClrHe
     private Dictionary<int, List<string>>? _rootNames;
 
     public ObjectRef Describe(int node) =>
-        new(_index.AddressOf(node), SnapshotBuilder.TypeName(_index.Types[_index.TypeIds[node]]), (long)_index.SizeOf(node));
+        new(_index.AddressOf(node), _index.Types.NameOf(_index.TypeIds[node]), (long)_index.SizeOf(node));
 
     /// <summary>The object starting at an address; anything else (free space, damaged bytes, the inside of an object) is a one-line error.</summary>
     public int Resolve(string command, ulong address)
@@ -38,7 +38,7 @@ internal sealed partial class RetentionQueries(RetentionAnalysis analysis, ClrHe
         {
             if ((t & 1023) == 0)
                 cancellationToken.ThrowIfCancellationRequested();
-            names[t] = SnapshotBuilder.TypeName(_index.Types[t]);
+            names[t] = _index.Types.NameOf(t);
         }
         TypeSelection selection = TypeSelector.Select(command, text, names.Distinct(StringComparer.Ordinal).ToArray());
         bool[] chosen = new bool[names.Length];

@@ -47,7 +47,7 @@ internal static class SnapshotBuilder
             if (count == 0 && accumulator.DeadCount[t] == 0)
                 continue;
 
-            var key = new TypeKey(TypeName(type), ModuleName(type));
+            var key = new TypeKey(index.Types.NameOf(t), ModuleName(type));
             long[] countByGen = accumulator.LiveCount.AsSpan(t * G, G).ToArray();
             long[] bytesByGen = accumulator.LiveBytes.AsSpan(t * G, G).ToArray();
             if (rows.TryGetValue(key, out TypeStats? existing))
@@ -107,9 +107,9 @@ internal static class SnapshotBuilder
         foreach ((long key, long count, long bytes, ulong example) in cells.Entries())
         {
             var cell = (Count: count, Bytes: bytes, Example: example);
-            ClrType type = index.Types[(int)(key >> 32)];
+            int typeId = (int)(key >> 32);
             string holder = retention.Rules.Table.Text((int)(uint)key);
-            var rowKey = (TypeName(type), ModuleName(type), holder);
+            var rowKey = (index.Types.NameOf(typeId), ModuleName(index.Types[typeId]), holder);
             rows[rowKey] = rows.TryGetValue(rowKey, out HolderStats? existing)
                 ? existing with { Count = existing.Count + cell.Count, Bytes = existing.Bytes + cell.Bytes, ExampleAddress = Math.Min(existing.ExampleAddress, cell.Example) }
                 : new HolderStats(rowKey.Item1, rowKey.Item2, holder, cell.Count, cell.Bytes, cell.Example);
@@ -145,8 +145,6 @@ internal static class SnapshotBuilder
     }
 
 
-
-    internal static string TypeName(ClrType type) => type.Name ?? $"<unknown type {type.MethodTable:x}>";
 
     internal static string ModuleName(ClrType type)
     {

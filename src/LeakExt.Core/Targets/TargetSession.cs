@@ -200,7 +200,7 @@ public sealed class TargetSession : IDisposable
         {
             var names = new List<string>(heap.Index.Types.Count);
             for (int id = 0; id < heap.Index.Types.Count; id++)
-                if (heap.Index.Types[id]?.Name is { } name)
+                if (heap.Index.Types.TryNameOf(id) is { } name)
                     names.Add(name);
             return names;
         }
