@@ -43,9 +43,13 @@ public static class SnapshotRenderer
         if (d.CorruptObjects + d.InvalidReferences + d.UnresolvedRoots + d.UnreadableBytes > 0)
             output.WriteLine($"Warning: {Format.Number(d.CorruptObjects)} corrupt objects, {Format.Number(d.InvalidReferences)} invalid references, " +
                              $"{Format.Number(d.UnresolvedRoots)} roots to no object, {Format.Number(d.UnreadableBytes)} unreadable heap bytes (counted, skipped)");
-        if (d.ConservativeStackThreads > 0)
-            output.WriteLine($"Note: {Format.Number(d.ConservativeStackThreads)} thread{(d.ConservativeStackThreads == 1 ? " was" : "s were")} throwing an exception; " +
+        long throwing = d.ConservativeStackThreads - d.IncompleteStackThreads;
+        if (throwing > 0)
+            output.WriteLine($"Note: {Format.Number(throwing)} thread{(throwing == 1 ? " was" : "s were")} throwing an exception; " +
                              "the runtime's stack walk crashes on such a thread, so its stack was scanned conservatively (holders say 'conservative scan').");
+        if (d.IncompleteStackThreads > 0)
+            output.WriteLine($"Note: {Format.Number(d.IncompleteStackThreads)} thread{(d.IncompleteStackThreads == 1 ? " was" : "s were")} stopped in code the runtime's stack walk cannot name " +
+                             "(mid-JIT or in a stub), where the walk ends early, so its whole stack was scanned conservatively (holders say 'conservative scan').");
         output.WriteLine();
 
         string shown = r.Types.Count < r.TypeCount ? $"Top {r.Types.Count} of {Format.Number(r.TypeCount)}" : $"All {Format.Number(r.TypeCount)}";

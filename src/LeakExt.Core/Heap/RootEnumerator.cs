@@ -13,7 +13,11 @@ namespace LeakExt.Core.Heap;
 /// That is every thread an unhandled exception is killing in a crash-time dump, and a live
 /// thread inside an exception filter. Such a thread is found first by its frame list (the stack
 /// trace walk decodes no GC slots and is safe), and its stack is scanned conservatively instead:
-/// every aligned word that is the start of a heap object is a root.
+/// every aligned word that is the start of a heap object is a root. So is a thread whose frame
+/// list holds a managed frame the DAC cannot name: a live process is stopped wherever its threads
+/// happen to be (one just back from the JIT, in a stub, or in the prestub), and there the walk ends
+/// early, so a precise walk would drop every root of the frames it never reached. Conservative
+/// roots can only keep more alive, never less.
 /// Cost: O(handles + frames + scanned stack words); the scan reads the thread's used stack once.
 /// </summary>
 internal static class RootEnumerator
@@ -21,8 +25,19 @@ internal static class RootEnumerator
     /// <summary>One root: the object, its kind, and how paths name it.</summary>
     public readonly record struct Entry(ClrObject Object, RootKind Kind, string Description);
 
-    /// <summary>A thread whose stack roots came from a conservative scan: its ids and how many objects the scan found.</summary>
-    public readonly record struct ScannedThread(uint OSThreadId, int ManagedThreadId, long Roots);
+    /// <summary>A thread whose stack roots came from a conservative scan: its ids, why, and how many objects the scan found.</summary>
+    public readonly record struct ScannedThread(uint OSThreadId, int ManagedThreadId, StackWalk Walk, long Roots);
+
+    /// <summary>What a thread's frame list says about walking its stack for GC references.</summary>
+    public enum StackWalk
+    {
+        /// <summary>Every frame is known and no throw is in flight: the runtime's walk is precise and safe.</summary>
+        Precise,
+        /// <summary>A throw is in flight (a SoftwareExceptionFrame): the DAC's reference walk crashes on it.</summary>
+        Throwing,
+        /// <summary>A managed frame the DAC cannot name: the walk stops there and would miss the outer frames' roots.</summary>
+        Incomplete,
+    }
 
     public const string ThrowingFrame = "SoftwareExceptionFrame";
 
@@ -58,10 +73,12 @@ internal static class RootEnumerator
             if (!thread.IsAlive)
                 continue;
             cancellationToken.ThrowIfCancellationRequested();
-            if (IsThrowing(thread))
+            ClrStackFrame[] frames = thread.EnumerateStackTrace(includeContext: false, maxFrames: 4096).ToArray();
+            StackWalk walk = Classify(frames);
+            if (walk != StackWalk.Precise)
             {
-                var roots = ScanConservatively(runtime, thread);
-                scanned.Add(new ScannedThread(thread.OSThreadId, thread.ManagedThreadId, roots.Count));
+                var roots = ScanConservatively(runtime, thread, frames, walk);
+                scanned.Add(new ScannedThread(thread.OSThreadId, thread.ManagedThreadId, walk, roots.Count));
                 string name = $"thread 0x{thread.OSThreadId:x} (managed {thread.ManagedThreadId}) stack, conservative scan";
                 foreach (ClrObject obj in roots)
                     yield return new Entry(obj, RootKind.ConservativeStack, name);
@@ -132,30 +149,39 @@ internal static class RootEnumerator
     /// </summary>
     public static bool IsWeakInteriorPointer(ClrHandle handle) => handle.HandleKind == WeakInteriorPointer;
 
-    /// <summary>Whether the thread's frame list holds a throw in flight, on which the DAC's stack-reference walk crashes.</summary>
-    public static bool IsThrowing(ClrThread thread)
+    /// <summary>How the thread's stack can be walked, from its frame list (a throw in flight wins: it is also incomplete past the throw).</summary>
+    public static StackWalk Classify(IReadOnlyList<ClrStackFrame> frames)
     {
-        foreach (ClrStackFrame frame in thread.EnumerateStackTrace(includeContext: false, maxFrames: 4096))
+        StackWalk walk = StackWalk.Precise;
+        foreach (ClrStackFrame frame in frames)
+        {
             if (frame.Kind == ClrStackFrameKind.Runtime && frame.FrameName == ThrowingFrame)
-                return true;
-        return false;
+                return StackWalk.Throwing;
+            if (frame.Kind == ClrStackFrameKind.ManagedMethod && frame.Method is null)
+                walk = StackWalk.Incomplete;
+        }
+        return walk;
     }
 
     /// <summary>
-    /// The objects whose start address is stored in an aligned word of the thread's used stack:
-    /// from its stack pointer (less the x64 red zone) to just past its outermost frame.
+    /// The objects whose start address is stored in an aligned word of the thread's used stack: from
+    /// its stack pointer (less the x64 red zone) to just past its outermost frame. When the frame list
+    /// ended early the frames past its end are unknown, so the scan goes on to the stack's base: the
+    /// one the runtime reports, or (ClrMD reports none on Linux) the end of the stack's readable
+    /// memory, where the guard page of the next thread's stack or an unmapped gap begins.
     /// </summary>
-    private static List<ClrObject> ScanConservatively(ClrRuntime runtime, ClrThread thread)
+    private static List<ClrObject> ScanConservatively(ClrRuntime runtime, ClrThread thread, ClrStackFrame[] frames, StackWalk walk)
     {
         var found = new List<ClrObject>();
-        ClrStackFrame[] frames = thread.EnumerateStackTrace(includeContext: false, maxFrames: 4096).ToArray();
         if (frames.Length == 0)
             return found;
         ulong innermost = frames.Min(f => f.StackPointer), outermost = frames.Max(f => f.StackPointer);
         ulong low = StackPointer(runtime.DataTarget.DataReader, thread.OSThreadId) is ulong sp && sp != 0 && sp <= innermost ? sp : innermost;
         low = (low - Math.Min(low, 128)) & ~7UL;
         ulong high = outermost + 4096;
-        if (high <= low || high - low > 64 << 20)
+        if (walk == StackWalk.Incomplete)
+            high = thread.StackBase > high && thread.StackBase - low <= MaxScannedStack ? thread.StackBase : low + MaxUnboundedStack;
+        if (high <= low || high - low > MaxScannedStack)
             return found;
 
         ClrHeap heap = runtime.Heap;
@@ -166,6 +192,8 @@ internal static class RootEnumerator
         for (ulong at = low & ~4095UL; at < high; at += 4096)
         {
             int read = reader.Read(at, page);
+            if (read <= 0 && at > outermost)
+                break; // the end of the stack's memory
             for (int offset = 0; offset + 8 <= read; offset += 8)
             {
                 ulong slot = at + (ulong)offset;
@@ -181,6 +209,12 @@ internal static class RootEnumerator
         }
         return found;
     }
+
+    /// <summary>More used stack than any thread has (the main thread's default limit is 8 MiB): the frames' addresses are not believed.</summary>
+    private const ulong MaxScannedStack = 64 << 20;
+
+    /// <summary>How far past the stack pointer a scan with no known stack base may read (twice the main thread's default stack) before its memory ends.</summary>
+    private const ulong MaxUnboundedStack = 16 << 20;
 
     private static bool InRanges(MemoryRange[] sorted, ulong address)
     {

@@ -72,13 +72,15 @@ public readonly record struct TypeKey(string Type, string Module);
 public sealed record HolderStats(string Type, string Module, string Holder, long Count, long Bytes, ulong ExampleAddress);
 
 /// <summary>Things the walk met that were not right: counted and reported, never fatal.</summary>
-/// <param name="ConservativeStackThreads">Threads whose stack roots came from a conservative scan (a throw in flight, on which the runtime's stack walk crashes).</param>
+/// <param name="ConservativeStackThreads">Threads whose stack roots came from a conservative scan: a throw in flight (on which the runtime's stack walk crashes), or a walk that ended early.</param>
+/// <param name="IncompleteStackThreads">Of those, the threads whose walk ended early at a managed frame the runtime could not name (a live thread stopped mid-JIT or in a stub).</param>
 public sealed record SnapshotDiagnostics(
     long CorruptObjects,
     long InvalidReferences,
     long UnresolvedRoots,
     long UnreadableBytes,
-    long ConservativeStackThreads = 0);
+    long ConservativeStackThreads = 0,
+    long IncompleteStackThreads = 0);
 
 /// <summary>The live managed heap at one moment: what a leak hunt compares.</summary>
 public sealed record Snapshot(

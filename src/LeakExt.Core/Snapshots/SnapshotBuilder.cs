@@ -92,7 +92,7 @@ internal static class SnapshotBuilder
         return new Snapshot(info, totals, types, heap.Roots.CountsByKind.ToDictionary(), heap.Roots.FinalizerQueueLength,
             heap.Roots.FinalizableObjects,
             new SnapshotDiagnostics(index.CorruptObjects, heap.Marks.InvalidReferences, heap.Marks.UnresolvedRoots, heap.UnreadableBytes,
-                heap.Roots.ScannedThreads.Count))
+                heap.Roots.ScannedThreads.Count, heap.Roots.ScannedThreads.Count(t => t.Walk == RootEnumerator.StackWalk.Incomplete)))
         {
             Holders = HolderRows(index, accumulator.Holders, heap.Retention),
         };

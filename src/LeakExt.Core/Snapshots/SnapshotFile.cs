@@ -159,6 +159,7 @@ public static class SnapshotFile
             w.Write(d.UnresolvedRoots);
             w.Write(d.UnreadableBytes);
             w.Write(d.ConservativeStackThreads);
+            w.Write(d.IncompleteStackThreads);
         });
         writer.Flush();
         return stream.ToArray();

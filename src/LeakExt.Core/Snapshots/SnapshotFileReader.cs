@@ -79,7 +79,8 @@ internal static class SnapshotFileReader
                     Once(diagnostics, r);
                     diagnostics = new SnapshotDiagnostics(r.Amount("corrupt objects"), r.Amount("invalid references"),
                         r.Amount("unresolved roots"), r.Amount("unreadable bytes"),
-                        r.HasMore(8) ? r.Amount("conservatively scanned threads") : 0); // files before that count end here
+                        r.HasMore(8) ? r.Amount("conservatively scanned threads") : 0, // files before these counts end here
+                        r.HasMore(8) ? r.Amount("threads whose stack walk ended early") : 0);
                     break;
             }
         }
