@@ -45,11 +45,11 @@ public static class SnapshotRenderer
                              $"{Format.Number(d.UnresolvedRoots)} roots to no object, {Format.Number(d.UnreadableBytes)} unreadable heap bytes (counted, skipped)");
         long throwing = d.ConservativeStackThreads - d.IncompleteStackThreads;
         if (throwing > 0)
-            output.WriteLine($"Note: {Format.Number(throwing)} thread{(throwing == 1 ? " was" : "s were")} throwing an exception; " +
-                             "the runtime's stack walk crashes on such a thread, so its stack was scanned conservatively (holders say 'conservative scan').");
+            output.WriteLine($"Note: {Threads(throwing)} throwing an exception; the runtime's stack walk crashes on such a thread, " +
+                             $"so {(throwing == 1 ? "its stack was" : "their stacks were")} scanned conservatively (holders say 'conservative scan').");
         if (d.IncompleteStackThreads > 0)
-            output.WriteLine($"Note: {Format.Number(d.IncompleteStackThreads)} thread{(d.IncompleteStackThreads == 1 ? " was" : "s were")} stopped in code the runtime's stack walk cannot name " +
-                             "(mid-JIT or in a stub), where the walk ends early, so its whole stack was scanned conservatively (holders say 'conservative scan').");
+            output.WriteLine($"Note: {Threads(d.IncompleteStackThreads)} stopped in code the runtime's stack walk cannot name (mid-JIT or in a stub), " +
+                             $"where the walk ends early, so {(d.IncompleteStackThreads == 1 ? "its whole stack was" : "their whole stacks were")} scanned conservatively (holders say 'conservative scan').");
         output.WriteLine();
 
         string shown = r.Types.Count < r.TypeCount ? $"Top {r.Types.Count} of {Format.Number(r.TypeCount)}" : $"All {Format.Number(r.TypeCount)}";
@@ -78,6 +78,8 @@ public static class SnapshotRenderer
         row.ByGeneration.TryGetValue(generation, out GenerationCount? g) ? Format.Number(g.Count) : "";
 
     public static string TypeLabel(string type, string module) => module.Length == 0 ? type : $"{type}  [{module}]";
+
+    private static string Threads(long count) => $"{Format.Number(count)} thread{(count == 1 ? " was" : "s were")}";
 
     internal static string RootSummary(IReadOnlyDictionary<string, long> roots)
     {

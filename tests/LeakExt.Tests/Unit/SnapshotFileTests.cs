@@ -1,4 +1,8 @@
+using LeakExt.Commands.Framework;
+using LeakExt.Commands.Rendering;
+using LeakExt.Commands;
 using LeakExt.Core.Snapshots;
+using LeakExt.Tests.Infrastructure;
 using static LeakExt.Tests.Infrastructure.SyntheticSnapshots;
 
 namespace LeakExt.Tests.Unit;
@@ -33,5 +37,28 @@ public sealed class SnapshotFileTests
         {
             File.Delete(path);
         }
+    }
+
+    /// <summary>Both reasons a stack was scanned conservatively survive the file and each gets its own note.</summary>
+    [Fact]
+    public void Conservatively_scanned_threads_round_trip_and_each_reason_has_its_note()
+    {
+        Snapshot snapshot = Make("scanned", Type("App.Order", 3, 72)) with { Diagnostics = new SnapshotDiagnostics(0, 0, 0, 0, 3, 2) };
+        string path = Path.Combine(Path.GetTempPath(), $"leakext-scanned-{Environment.ProcessId}.leaksnap");
+        try
+        {
+            SnapshotFile.Write(snapshot, path);
+            Assert.Equal(snapshot.Diagnostics, SnapshotFile.Read(path).Diagnostics);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        var output = new StringCommandOutput();
+        SnapshotRenderer.Render(SnapshotResult.From(new StoredSnapshot(1, snapshot, null), 20), new TextOutput(output));
+        string[] notes = output.Text.Split('\n').Where(line => line.StartsWith("Note: ")).ToArray();
+        Assert.Equal(["Note: 1 thread was throwing an exception; the runtime's stack walk crashes on such a thread, so its stack was scanned conservatively (holders say 'conservative scan').",
+                      "Note: 2 threads were stopped in code the runtime's stack walk cannot name (mid-JIT or in a stub), where the walk ends early, so their whole stacks were scanned conservatively (holders say 'conservative scan')."],
+            notes.Select(n => n.TrimEnd('\r')).ToArray());
     }
 }
