@@ -97,7 +97,7 @@ internal sealed class HolderRules
         if (_facts.TryGetValue(typeId, out TypeFacts? facts))
             return facts;
         ClrType type = _types[typeId];
-        string name = type.Name ?? "";
+        string name = _types.TryNameOf(typeId) ?? "";
         bool isDelegate = false;
         for (ClrType? t = type.BaseType; t is not null; t = t.BaseType)
             if (t.Name == "System.MulticastDelegate")

@@ -98,21 +98,39 @@ internal static class SnapshotBuilder
         };
     }
 
-    /// <summary>Merges the (type id, holder text) cells into rows keyed by type name, module and holder, largest first.</summary>
+    /// <summary>
+    /// Merges the (type id, holder text) cells into rows keyed by type name, module and holder,
+    /// largest first. Type ids that share a name and module (one type loaded twice) form one group,
+    /// found once per type; the rows are then keyed by (group, holder text id), two ints.
+    /// </summary>
     private static HolderStats[] HolderRows(HeapIndex index, HolderCells? cells, RetentionResult? retention)
     {
         if (cells is null || retention is null)
             return [];
-        var rows = new Dictionary<(string, string, string), HolderStats>();
+        int[] groupOfType = new int[index.Types.Count];
+        Array.Fill(groupOfType, -1);
+        var groupIds = new Dictionary<(string Type, string Module), int>();
+        var groups = new List<(string Type, string Module)>();
+        var rows = new Dictionary<long, HolderStats>();
         foreach ((long key, long count, long bytes, ulong example) in cells.Entries())
         {
-            var cell = (Count: count, Bytes: bytes, Example: example);
-            int typeId = (int)(key >> 32);
-            string holder = retention.Rules.Table.Text((int)(uint)key);
-            var rowKey = (index.Types.NameOf(typeId), ModuleName(index.Types[typeId]), holder);
+            int typeId = (int)(key >> 32), textId = (int)(uint)key;
+            int group = groupOfType[typeId];
+            if (group < 0)
+            {
+                var name = (index.Types.NameOf(typeId), ModuleName(index.Types[typeId]));
+                if (!groupIds.TryGetValue(name, out group))
+                {
+                    group = groups.Count;
+                    groupIds.Add(name, group);
+                    groups.Add(name);
+                }
+                groupOfType[typeId] = group;
+            }
+            long rowKey = ((long)group << 32) | (uint)textId;
             rows[rowKey] = rows.TryGetValue(rowKey, out HolderStats? existing)
-                ? existing with { Count = existing.Count + cell.Count, Bytes = existing.Bytes + cell.Bytes, ExampleAddress = Math.Min(existing.ExampleAddress, cell.Example) }
-                : new HolderStats(rowKey.Item1, rowKey.Item2, holder, cell.Count, cell.Bytes, cell.Example);
+                ? existing with { Count = existing.Count + count, Bytes = existing.Bytes + bytes, ExampleAddress = Math.Min(existing.ExampleAddress, example) }
+                : new HolderStats(groups[group].Type, groups[group].Module, retention.Rules.Table.Text(textId), count, bytes, example);
         }
         HolderStats[] sorted = [.. rows.Values];
         Array.Sort(sorted, ByBytes);
