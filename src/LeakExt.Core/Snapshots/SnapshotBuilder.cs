@@ -31,8 +31,12 @@ internal static class SnapshotBuilder
         for (int r = 1; r < parts.Length; r++)
             accumulator.Add(parts[r]);
 
-        // Merge type ids that share a name and module (the same type loaded twice).
-        var rows = new Dictionary<TypeKey, TypeStats>();
+        // Merge type ids that share a name and module (the same type loaded twice): a row per group,
+        // and each type id's group, which the holder rows reuse.
+        var groupOf = new Dictionary<TypeKey, int>();
+        var rows = new List<TypeStats>();
+        int[] groupOfType = new int[typeCount];
+        Array.Fill(groupOfType, -1);
         for (int t = 0; t < typeCount; t++)
         {
             ClrType type = index.Types[t];
@@ -50,14 +54,15 @@ internal static class SnapshotBuilder
             var key = new TypeKey(index.Types.NameOf(t), ModuleName(type));
             long[] countByGen = accumulator.LiveCount.AsSpan(t * G, G).ToArray();
             long[] bytesByGen = accumulator.LiveBytes.AsSpan(t * G, G).ToArray();
-            if (rows.TryGetValue(key, out TypeStats? existing))
+            if (groupOf.TryGetValue(key, out int group))
             {
+                TypeStats existing = rows[group];
                 for (int g = 0; g < G; g++)
                 {
                     countByGen[g] += existing.CountByGeneration[g];
                     bytesByGen[g] += existing.BytesByGeneration[g];
                 }
-                rows[key] = existing with
+                rows[group] = existing with
                 {
                     Count = existing.Count + count,
                     Bytes = existing.Bytes + bytes,
@@ -69,11 +74,14 @@ internal static class SnapshotBuilder
             }
             else
             {
-                rows[key] = new TypeStats(key.Type, key.Module, count, bytes, countByGen, bytesByGen, accumulator.DeadCount[t], accumulator.DeadBytes[t]);
+                group = rows.Count;
+                groupOf.Add(key, group);
+                rows.Add(new TypeStats(key.Type, key.Module, count, bytes, countByGen, bytesByGen, accumulator.DeadCount[t], accumulator.DeadBytes[t]));
             }
+            groupOfType[t] = group;
         }
 
-        TypeStats[] types = [.. rows.Values];
+        TypeStats[] types = [.. rows];
         Array.Sort(types, ByBytes);
 
         var generations = new GenerationTotals[G];
@@ -94,43 +102,30 @@ internal static class SnapshotBuilder
             new SnapshotDiagnostics(index.CorruptObjects, heap.Marks.InvalidReferences, heap.Marks.UnresolvedRoots, heap.UnreadableBytes,
                 heap.Roots.ScannedThreads.Count, heap.Roots.ScannedThreads.Count(t => t.Walk == RootEnumerator.StackWalk.Incomplete)))
         {
-            Holders = HolderRows(index, accumulator.Holders, heap.Retention),
+            Holders = HolderRows(accumulator.Holders, heap.Retention, groupOfType, rows),
         };
     }
 
     /// <summary>
     /// Merges the (type id, holder text) cells into rows keyed by type name, module and holder,
-    /// largest first. Type ids that share a name and module (one type loaded twice) form one group,
-    /// found once per type; the rows are then keyed by (group, holder text id), two ints.
+    /// largest first: by (the type's row group, holder text id), two ints. Cells are of live objects,
+    /// whose types have rows; the free-space pseudo-type has none (a reference into free space on a
+    /// damaged heap), and its cells are left out as its objects are from the type rows.
     /// </summary>
-    private static HolderStats[] HolderRows(HeapIndex index, HolderCells? cells, RetentionResult? retention)
+    private static HolderStats[] HolderRows(HolderCells? cells, RetentionResult? retention, int[] groupOfType, List<TypeStats> typeRows)
     {
         if (cells is null || retention is null)
             return [];
-        int[] groupOfType = new int[index.Types.Count];
-        Array.Fill(groupOfType, -1);
-        var groupIds = new Dictionary<(string Type, string Module), int>();
-        var groups = new List<(string Type, string Module)>();
         var rows = new Dictionary<long, HolderStats>();
         foreach ((long key, long count, long bytes, ulong example) in cells.Entries())
         {
-            int typeId = (int)(key >> 32), textId = (int)(uint)key;
-            int group = groupOfType[typeId];
+            int group = groupOfType[(int)(key >> 32)], textId = (int)(uint)key;
             if (group < 0)
-            {
-                var name = (index.Types.NameOf(typeId), ModuleName(index.Types[typeId]));
-                if (!groupIds.TryGetValue(name, out group))
-                {
-                    group = groups.Count;
-                    groupIds.Add(name, group);
-                    groups.Add(name);
-                }
-                groupOfType[typeId] = group;
-            }
+                continue;
             long rowKey = ((long)group << 32) | (uint)textId;
             rows[rowKey] = rows.TryGetValue(rowKey, out HolderStats? existing)
                 ? existing with { Count = existing.Count + count, Bytes = existing.Bytes + bytes, ExampleAddress = Math.Min(existing.ExampleAddress, example) }
-                : new HolderStats(groups[group].Type, groups[group].Module, retention.Rules.Table.Text(textId), count, bytes, example);
+                : new HolderStats(typeRows[group].Type, typeRows[group].Module, retention.Rules.Table.Text(textId), count, bytes, example);
         }
         HolderStats[] sorted = [.. rows.Values];
         Array.Sort(sorted, ByBytes);
@@ -161,8 +156,6 @@ internal static class SnapshotBuilder
             order = string.CompareOrdinal(a.Holder, b.Holder);
         return order != 0 ? order : string.CompareOrdinal(a.Module, b.Module);
     }
-
-
 
     internal static string ModuleName(ClrType type)
     {
