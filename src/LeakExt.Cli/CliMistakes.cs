@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using LeakExt.Commands;
 using LeakExt.Commands.Commands;
 using LeakExt.Commands.Framework;
@@ -36,6 +37,29 @@ internal static class CliMistakes
         }
         string message = parsed.Errors[0].Message.TrimEnd('.');
         return $"{message} ({where}); run '{where} --help'.";
+    }
+
+    /// <summary>
+    /// An unknown option the parser took for the command's argument ("leakext analyze --bogus" binds
+    /// "--bogus" as the dump): a word that starts with a dash and names no file or folder. Null when
+    /// every argument is a plain word or an existing path ("-" alone, or a file called "-x", stay arguments).
+    /// </summary>
+    public static string? OptionTakenAsArgument(ParseResult parsed)
+    {
+        Command command = parsed.CommandResult.Command;
+        foreach (ArgumentResult argument in parsed.CommandResult.Children.OfType<ArgumentResult>())
+        {
+            foreach (Token token in argument.Tokens)
+            {
+                string word = token.Value;
+                if (word.Length < 2 || word[0] != '-' || char.IsDigit(word[1]) || File.Exists(word) || Directory.Exists(word))
+                    continue;
+                string where = command is RootCommand ? "leakext" : "leakext " + command.Name;
+                string hint = Suggestions.DidYouMean(word.TrimStart('-'), command.Options.Select(o => o.Name.TrimStart('-')), "--");
+                return $"unknown option '{word}' for '{where}'{hint}; run '{where} --help'.";
+            }
+        }
+        return null;
     }
 
     /// <summary>A LeakExt or SOS command typed as if it were one of the host's own.</summary>

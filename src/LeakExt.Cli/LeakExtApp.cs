@@ -136,9 +136,11 @@ public static class LeakExtApp
 
         // No POSIX bundling: "-html" is the option -html, never -h -t -m -l.
         ParseResult parsed = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false });
-        if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction and not HelpWithSessionCommands)
+        // An unknown option taken for an argument is the first mistake to name: what it displaced is only a symptom.
+        if (parsed.Action is not System.CommandLine.Help.HelpAction and not HelpWithSessionCommands &&
+            (CliMistakes.OptionTakenAsArgument(parsed) ?? (parsed.Errors.Count > 0 ? CliMistakes.Describe(parsed, args) : null)) is { } mistake)
         {
-            stderr.WriteLine("error: " + TerminalText.Escape(CliMistakes.Describe(parsed, args)));
+            stderr.WriteLine("error: " + TerminalText.Escape(mistake));
             return CliMistakes.ExitUsage;
         }
         return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });

@@ -59,6 +59,12 @@ public sealed class CommandLineMistakeTests(DumpFixture fixture)
         AssertOneLine(CliRunner.Run("analyz", "x.dmp"), 2, "unknown command 'analyz' (did you mean 'analyze'?); run 'leakext --help'.");
         AssertOneLine(CliRunner.Run("record", "1", "--out", "x", "--evrey", "5s"), 2,
             "unknown option '--evrey' for 'leakext record' (did you mean '--every'?); run 'leakext record --help'.");
+        // An unknown option where an argument is due is named as the option, not looked for as a file or process.
+        AssertOneLine(CliRunner.Run("analyze", "--bogus"), 2, "unknown option '--bogus' for 'leakext analyze'; run 'leakext analyze --help'.");
+        AssertOneLine(CliRunner.Run("analyze", "--comand", "snapshot", "x.dmp"), 2,
+            "unknown option '--comand' for 'leakext analyze' (did you mean '--command'?); run 'leakext analyze --help'.");
+        AssertOneLine(CliRunner.Run("attach", "-symbolpath", "x", "1"), 2,
+            "unknown option '-symbolpath' for 'leakext attach' (did you mean '--symbol-path'?); run 'leakext attach --help'.");
     }
 
     [Fact]
