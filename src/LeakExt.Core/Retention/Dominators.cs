@@ -10,24 +10,30 @@ namespace LeakExt.Core.Retention;
 /// Layout: the DFS number per node (4 B per object, reused for the result), and five int arrays by
 /// DFS number over the reachable nodes (20 B per reachable object: vertex, DFS parent — reused for
 /// the idoms —, semidominator, label — the DFS's edge cursor first —, forest ancestor); the DFS
-/// walks back up by its parent links, so it needs no stack. Plus the preorder (4 B per reachable object).
+/// walks back up by its parent links, so it needs no stack. Plus the preorder (4 B per reachable object)
+/// and a bitset of the single-owner leaves (1 bit per object).
+/// Single-owner leaves — objects with no references, one referrer and no root of their own (most
+/// strings, boxed values and arrays of primitives) — are left out of the DFS and the semidominators:
+/// such an object lies on no path to any other, so it changes no other dominator, and its own
+/// immediate dominator is its referrer. They get that in one pass in index order after the tree.
 /// </summary>
 internal static class Dominators
 {
     public const int VirtualRoot = -1;
+    public const int Unreached = -2;
 
     /// <summary>
     /// The dominator tree: Idom[v] is the node index of v's immediate dominator, <see cref="VirtualRoot"/>
-    /// for nodes dominated only by the virtual root, -2 for nodes not reachable from the roots (indices
-    /// from nodeCount on are not nodes); Preorder lists the reachable nodes in DFS order, so every node
-    /// comes after its dominator.
+    /// for nodes dominated only by the virtual root, <see cref="Unreached"/> for nodes not reachable from the roots (indices
+    /// from nodeCount on are not nodes); Preorder lists the reachable nodes, every node after its
+    /// dominator: the DFS's nodes in DFS order, then the single-owner leaves in index order.
     /// </summary>
     public sealed record Tree(int[] Idom, int[] Preorder);
 
     /// <param name="reachable">How many nodes the roots reach, about (the live objects): that prefix of the arrays by DFS number is populated.</param>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static Tree Compute(int nodeCount, HeapGraph graph,
-        List<int> roots, Func<int, bool> isRoot, CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null, long reachable = 0)
+        List<int> roots, Bitset rootNodes, CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null, long reachable = 0)
     {
         progress?.Report(new WalkProgress("computing dominators", 0, 2L * nodeCount));
         PageAdvice.AdviseHugePagesForGcHeap();
@@ -40,6 +46,7 @@ internal static class Dominators
         var vertex = PageAdvice.PopulatedPrefix(new int[nodeCount + 2], touched);
         var parent = PageAdvice.PopulatedPrefix(new int[nodeCount + 2], touched);
         var label = PageAdvice.PopulatedPrefix(new int[nodeCount + 2], touched);
+        Bitset ownedLeaf = SingleOwnerLeaves(nodeCount, graph, rootNodes, cancellationToken);
         int count = 1;
         number[root] = 1;
         vertex[1] = root;
@@ -50,7 +57,8 @@ internal static class Dominators
             int node = vertex[k];
             ReadOnlySpan<int> next = node == root ? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(roots) : graph.Successors(node);
             int at = label[k];
-            while (at < next.Length && number[next[at]] != 0)
+            // The leaf bitset first: it is small enough to stay in cache, and most references lead to leaves.
+            while (at < next.Length && (ownedLeaf[next[at]] || number[next[at]] != 0))
             {
                 // One array can hold tens of millions of references already numbered: Ctrl-C inside it too.
                 if ((++at & 0xFFFF) == 0)
@@ -94,7 +102,7 @@ internal static class Dominators
             int node = vertex[w];
             int best = semi[w];
             // Predecessors: referrers that were reached, and the virtual root for root nodes.
-            if (isRoot(node))
+            if (rootNodes[node])
                 best = 1;
             foreach (int p in graph.Predecessors(node))
             {
@@ -118,19 +126,46 @@ internal static class Dominators
             idom[w] = d;
         }
 
-        // The result by node, in place of the DFS numbers: unreached first, then every reached node's idom.
-        int[] result = number;
+        // Each single-owner leaf whose referrer was reached is dominated by it, recorded in the leaf's
+        // unused DFS number as -(referrer + 3), apart from 0 (unreached) and the numbers (positive).
+        int reachedLeaves = 0;
         for (int v = 0; v < nodeCount; v++)
-            if (result[v] == 0)
-                result[v] = -2;
-        var preorder = PageAdvice.Populated(new int[count - 1]);
+        {
+            if ((v & 0xFFFF) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
+            if (!ownedLeaf[v])
+                continue;
+            int owner = graph.Referrers[graph.ReferrerStart[v]];
+            if (number[owner] > 0)
+            {
+                number[v] = -(owner + 3);
+                reachedLeaves++;
+            }
+        }
+
+        // The result by node, in place of the DFS numbers: unreached and leaves first, then every
+        // numbered node's idom; the preorder lists the numbered nodes, then the leaves after their owners.
+        int[] result = number;
+        var preorder = PageAdvice.Populated(new int[count - 1 + reachedLeaves]);
+        int leavesAt = count - 1;
+        for (int v = 0; v < nodeCount; v++)
+        {
+            int r = result[v];
+            if (r == 0)
+                result[v] = Unreached;
+            else if (r < 0)
+            {
+                result[v] = -r - 3;
+                preorder[leavesAt++] = v;
+            }
+        }
         for (int w = 2; w <= count; w++)
         {
             int dominator = vertex[idom[w]];
             result[vertex[w]] = dominator == root ? VirtualRoot : dominator;
             preorder[w - 2] = vertex[w];
         }
-        result[root] = -2;
+        result[root] = Unreached;
         return new Tree(result, preorder);
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -155,5 +190,21 @@ internal static class Dominators
             }
             return label[v];
         }
+    }
+
+    /// <summary>Objects with no references, exactly one referrer (live or dead) and no root of their own.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static Bitset SingleOwnerLeaves(int nodeCount, HeapGraph graph, Bitset rootNodes, CancellationToken cancellationToken)
+    {
+        var leaves = new Bitset(nodeCount);
+        int[] edgeStart = graph.EdgeStart, referrerStart = graph.ReferrerStart;
+        for (int v = 0; v < nodeCount; v++)
+        {
+            if ((v & 0xFFFF) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
+            if (edgeStart[v + 1] == edgeStart[v] && referrerStart[v + 1] - referrerStart[v] == 1 && !rootNodes[v])
+                leaves.TrySet(v);
+        }
+        return leaves;
     }
 }

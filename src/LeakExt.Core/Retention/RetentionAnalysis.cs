@@ -52,7 +52,7 @@ internal sealed class RetentionAnalysis
         if (_dominators is not null)
             return _dominators;
         HeapGraph graph = Graph(cancellationToken, progress);
-        _dominators = Dominators.Compute(Index.ObjectCount, graph, RootNodes(), IsRootNode, cancellationToken, progress, Retention.Marks.LiveCount);
+        _dominators = Dominators.Compute(Index.ObjectCount, graph, RootNodes(), Retention.RootNodes, cancellationToken, progress, Retention.Marks.LiveCount);
         return _dominators;
     }
 
@@ -64,8 +64,14 @@ internal sealed class RetentionAnalysis
             return _retained;
         Dominators.Tree tree = DominatorTree(cancellationToken, progress);
         var retained = PageAdvice.Populated(new long[Index.ObjectCount]);
-        foreach (int node in tree.Preorder)
-            retained[node] = (long)Index.SizeOf(node);
+        // Own sizes in index order (sequential reads), for the reached objects only.
+        for (int node = 0; node < retained.Length; node++)
+        {
+            if ((node & 0xFFFF) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
+            if (tree.Idom[node] != Dominators.Unreached)
+                retained[node] = (long)Index.SizeOf(node);
+        }
         for (int i = tree.Preorder.Length - 1; i >= 0; i--)
         {
             if ((i & 0xFFFF) == 0)

@@ -1,3 +1,4 @@
+using LeakExt.Core.Heap;
 using LeakExt.Core.Retention;
 
 namespace LeakExt.Tests.Unit;
@@ -5,13 +6,14 @@ namespace LeakExt.Tests.Unit;
 /// <summary>Lengauer–Tarjan checked against the definition on many small random graphs.</summary>
 public sealed class DominatorTests
 {
-    private static (HeapGraph Graph, List<int> Roots) RandomGraph(Random random, int nodes)
+    /// <param name="leafShare">The share of nodes made without references (heaps are mostly such leaves: strings, boxed values).</param>
+    private static (HeapGraph Graph, List<int> Roots) RandomGraph(Random random, int nodes, double leafShare = 0.25)
     {
         var edges = new List<int>[nodes];
         for (int n = 0; n < nodes; n++)
         {
             edges[n] = new List<int>();
-            int degree = random.Next(0, 4);
+            int degree = random.NextDouble() < leafShare ? 0 : random.Next(1, 4);
             for (int d = 0; d < degree; d++)
                 edges[n].Add(random.Next(nodes));
         }
@@ -42,16 +44,27 @@ public sealed class DominatorTests
         return seen;
     }
 
-    [Fact]
-    public void Immediate_dominators_match_the_definition_on_random_graphs()
+    private static Bitset RootBits(int nodes, List<int> roots)
+    {
+        var bits = new Bitset(nodes);
+        foreach (int root in roots)
+            bits.TrySet(root);
+        return bits;
+    }
+
+    [Theory]
+    [InlineData(0.25)]
+    [InlineData(0.7)]
+    public void Immediate_dominators_match_the_definition_on_random_graphs(double leafShare)
     {
         var random = new Random(20261121);
+        int singleOwnerLeaves = 0;
         for (int trial = 0; trial < 400; trial++)
         {
             int nodes = random.Next(1, 14);
-            (HeapGraph graph, List<int> roots) = RandomGraph(random, nodes);
-            var rootSet = roots.ToHashSet();
-            Dominators.Tree tree = Dominators.Compute(nodes, graph, roots, rootSet.Contains, CancellationToken.None);
+            (HeapGraph graph, List<int> roots) = RandomGraph(random, nodes, leafShare);
+            Dominators.Tree tree = Dominators.Compute(nodes, graph, roots, RootBits(nodes, roots), CancellationToken.None);
+            singleOwnerLeaves += Enumerable.Range(0, nodes).Count(v => graph.Successors(v).IsEmpty && graph.Predecessors(v).Length == 1 && !roots.Contains(v));
 
             bool[] reachable = Reachable(graph, roots, -1);
             // Brute force: d dominates v when removing d makes v unreachable.
@@ -70,7 +83,7 @@ public sealed class DominatorTests
             {
                 if (!reachable[v])
                 {
-                    Assert.Equal(-2, tree.Idom[v]);
+                    Assert.Equal(Dominators.Unreached, tree.Idom[v]);
                     continue;
                 }
                 // The immediate dominator is the strict dominator that every other strict dominator dominates.
@@ -80,6 +93,8 @@ public sealed class DominatorTests
             }
             Assert.Equal(reachable.Count(r => r), tree.Preorder.Length);
         }
+        // The shortcut for leaves with one referrer is exercised, not only the general case.
+        Assert.True(singleOwnerLeaves > 100, $"only {singleOwnerLeaves} single-owner leaves");
     }
 
     [Fact]
@@ -88,9 +103,8 @@ public sealed class DominatorTests
         var random = new Random(7);
         for (int trial = 0; trial < 100; trial++)
         {
-            (HeapGraph graph, List<int> roots) = RandomGraph(random, 30);
-            var rootSet = roots.ToHashSet();
-            Dominators.Tree tree = Dominators.Compute(30, graph, roots, rootSet.Contains, CancellationToken.None);
+            (HeapGraph graph, List<int> roots) = RandomGraph(random, 30, leafShare: 0.5);
+            Dominators.Tree tree = Dominators.Compute(30, graph, roots, RootBits(30, roots), CancellationToken.None);
             var position = tree.Preorder.Select((node, i) => (node, i)).ToDictionary(p => p.node, p => p.i);
             foreach (int node in tree.Preorder)
                 if (tree.Idom[node] >= 0)
