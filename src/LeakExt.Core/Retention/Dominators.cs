@@ -35,7 +35,7 @@ internal static class Dominators
     public static Tree Compute(int nodeCount, HeapGraph graph,
         List<int> roots, Bitset rootNodes, CancellationToken cancellationToken, IProgress<WalkProgress>? progress = null, long reachable = 0)
     {
-        progress?.Report(new WalkProgress("computing dominators", 0, 2L * nodeCount));
+        progress?.Report(new WalkProgress("computing dominators", 0, Math.Max(1, 2L * nodeCount)));
         PageAdvice.AdviseHugePagesForGcHeap();
         int root = nodeCount;
         // DFS number (1-based) per node, 0 = unreached. The arrays by number are sized for every node;
@@ -47,6 +47,9 @@ internal static class Dominators
         var parent = PageAdvice.PopulatedPrefix(new int[nodeCount + 2], touched);
         var label = PageAdvice.PopulatedPrefix(new int[nodeCount + 2], touched);
         Bitset ownedLeaf = SingleOwnerLeaves(nodeCount, graph, rootNodes, cancellationToken);
+        // Progress counts the DFS's nodes, then them again for the semidominators. Until the DFS ends
+        // its total is a bound: no more than the live objects, nor than the objects that are not leaves.
+        long estimate = Math.Max(1, Math.Min(reachable > 0 ? reachable : nodeCount, nodeCount - ownedLeaf.PopCount()));
         int count = 1;
         number[root] = 1;
         vertex[1] = root;
@@ -78,7 +81,7 @@ internal static class Dominators
             if ((count & 0xFFFF) == 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                progress?.Report(new WalkProgress("computing dominators", count, 2L * nodeCount));
+                progress?.Report(new WalkProgress("computing dominators", Math.Min(count, estimate), 2 * estimate));
             }
         }
 
@@ -97,7 +100,7 @@ internal static class Dominators
             if ((w & 0xFFFF) == 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                progress?.Report(new WalkProgress("computing dominators", nodeCount + (long)count - w, 2L * nodeCount));
+                progress?.Report(new WalkProgress("computing dominators", 2L * count - w, 2L * count));
             }
             int node = vertex[w];
             int best = semi[w];

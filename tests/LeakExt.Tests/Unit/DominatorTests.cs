@@ -1,3 +1,4 @@
+using LeakExt.Core;
 using LeakExt.Core.Heap;
 using LeakExt.Core.Retention;
 
@@ -110,6 +111,38 @@ public sealed class DominatorTests
                 if (tree.Idom[node] >= 0)
                     Assert.True(position[tree.Idom[node]] < position[node]);
         }
+    }
+
+    [Fact]
+    public void Progress_rises_steadily_to_near_the_end_though_leaves_are_never_numbered()
+    {
+        // A binary tree of 400,000 nodes from node 0: its 200,000 leaves are single-owner leaves,
+        // so the DFS numbers only the other half, and progress must not count the leaves it skips.
+        const int nodes = 400_000;
+        var start = new int[nodes + 1];
+        var targets = new List<int>();
+        for (int n = 0; n < nodes; n++)
+        {
+            foreach (int child in new[] { 2 * n + 1, 2 * n + 2 })
+                if (child < nodes)
+                    targets.Add(child);
+            start[n + 1] = targets.Count;
+        }
+        HeapGraph graph = HeapGraph.FromEdges(nodes, start, targets.ToArray());
+        var reports = new List<WalkProgress>();
+        Dominators.Compute(nodes, graph, [0], RootBits(nodes, [0]), CancellationToken.None, new Recorder(reports), reachable: nodes);
+
+        double[] fractions = reports.Select(r => (double)r.Done / r.Total).ToArray();
+        Assert.True(fractions.Length > 3, $"only {fractions.Length} reports");
+        for (int i = 1; i < fractions.Length; i++)
+            Assert.True(fractions[i] >= fractions[i - 1] && fractions[i] <= 1, $"progress went {fractions[i - 1]:P1} -> {fractions[i]:P1}");
+        // The last report comes 65,536 nodes before the end of the semidominators: (2 x 200,000 - 65,536) / (2 x 200,000).
+        Assert.InRange(fractions[^1], 0.83, 0.84);
+    }
+
+    private sealed class Recorder(List<WalkProgress> reports) : IProgress<WalkProgress>
+    {
+        public void Report(WalkProgress value) => reports.Add(value);
     }
 
     [Fact]
