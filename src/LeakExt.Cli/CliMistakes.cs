@@ -20,7 +20,7 @@ internal static class CliMistakes
     public static string Describe(ParseResult parsed, IReadOnlyList<string> args)
     {
         Command command = parsed.CommandResult.Command;
-        string where = command is RootCommand ? "leakext" : "leakext " + command.Name;
+        string where = Where(command);
         string? first = parsed.UnmatchedTokens.Count > 0 ? parsed.UnmatchedTokens[0] : null;
         if (first is not null)
         {
@@ -29,10 +29,7 @@ internal static class CliMistakes
             if (command is RootCommand && !first.StartsWith('-'))
                 return OutsideSession(first, args.Skip(1).ToArray(), command);
             if (first.StartsWith('-'))
-            {
-                string hint = Suggestions.DidYouMean(first.TrimStart('-'), command.Options.Select(o => o.Name.TrimStart('-')), "--");
-                return $"unknown option '{first}' for '{where}'{hint}; run '{where} --help'.";
-            }
+                return UnknownOption(command, first);
             return $"unexpected argument '{first}' for '{where}'; run '{where} --help'.";
         }
         string message = parsed.Errors[0].Message.TrimEnd('.');
@@ -42,7 +39,7 @@ internal static class CliMistakes
     /// <summary>
     /// An unknown option the parser took for the command's argument ("leakext analyze --bogus" binds
     /// "--bogus" as the dump): a word that starts with a dash and names no file or folder. Null when
-    /// every argument is a plain word or an existing path ("-" alone, or a file called "-x", stay arguments).
+    /// every argument is a plain word, a negative number or an existing path ("-" alone, or a file called "-x", stay arguments).
     /// </summary>
     public static string? OptionTakenAsArgument(ParseResult parsed)
     {
@@ -52,15 +49,21 @@ internal static class CliMistakes
             foreach (Token token in argument.Tokens)
             {
                 string word = token.Value;
-                if (word.Length < 2 || word[0] != '-' || char.IsDigit(word[1]) || File.Exists(word) || Directory.Exists(word))
-                    continue;
-                string where = command is RootCommand ? "leakext" : "leakext " + command.Name;
-                string hint = Suggestions.DidYouMean(word.TrimStart('-'), command.Options.Select(o => o.Name.TrimStart('-')), "--");
-                return $"unknown option '{word}' for '{where}'{hint}; run '{where} --help'.";
+                if (word.Length >= 2 && word[0] == '-' && !char.IsDigit(word[1]) && !File.Exists(word) && !Directory.Exists(word))
+                    return UnknownOption(command, word);
             }
         }
         return null;
     }
+
+    private static string UnknownOption(Command command, string option)
+    {
+        string where = Where(command);
+        string hint = Suggestions.DidYouMean(option.TrimStart('-'), command.Options.Select(o => o.Name.TrimStart('-')), "--");
+        return $"unknown option '{option}' for '{where}'{hint}; run '{where} --help'.";
+    }
+
+    private static string Where(Command command) => command is RootCommand ? "leakext" : "leakext " + command.Name;
 
     /// <summary>A LeakExt or SOS command typed as if it were one of the host's own.</summary>
     private static string OutsideSession(string name, IReadOnlyList<string> rest, Command root)

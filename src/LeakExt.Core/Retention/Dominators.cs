@@ -129,38 +129,37 @@ internal static class Dominators
             idom[w] = d;
         }
 
-        // Each single-owner leaf whose referrer was reached is dominated by it, recorded in the leaf's
-        // unused DFS number as -(referrer + 3), apart from 0 (unreached) and the numbers (positive).
+        // Each single-owner leaf whose referrer was reached is dominated by it. Referrers are never
+        // leaves, so their DFS numbers are still in place while the leaves' entries are written.
         int reachedLeaves = 0;
         for (int v = 0; v < nodeCount; v++)
         {
             if ((v & 0xFFFF) == 0)
                 cancellationToken.ThrowIfCancellationRequested();
-            if (!ownedLeaf[v])
-                continue;
-            int owner = graph.Referrers[graph.ReferrerStart[v]];
-            if (number[owner] > 0)
-            {
-                number[v] = -(owner + 3);
+            if (ownedLeaf[v] && number[graph.Referrers[graph.ReferrerStart[v]]] > 0)
                 reachedLeaves++;
-            }
         }
 
-        // The result by node, in place of the DFS numbers: unreached and leaves first, then every
-        // numbered node's idom; the preorder lists the numbered nodes, then the leaves after their owners.
+        // The result by node, in place of the DFS numbers: the leaves and the unreached first, then
+        // every numbered node's idom; the preorder lists the numbered nodes, then the leaves after their owners.
         int[] result = number;
         var preorder = PageAdvice.Populated(new int[count - 1 + reachedLeaves]);
         int leavesAt = count - 1;
         for (int v = 0; v < nodeCount; v++)
         {
-            int r = result[v];
-            if (r == 0)
-                result[v] = Unreached;
-            else if (r < 0)
+            if (ownedLeaf[v])
             {
-                result[v] = -r - 3;
-                preorder[leavesAt++] = v;
+                int owner = graph.Referrers[graph.ReferrerStart[v]];
+                if (number[owner] > 0)
+                {
+                    result[v] = owner;
+                    preorder[leavesAt++] = v;
+                }
+                else
+                    result[v] = Unreached;
             }
+            else if (result[v] == 0)
+                result[v] = Unreached;
         }
         for (int w = 2; w <= count; w++)
         {
