@@ -6,7 +6,8 @@ namespace LeakExt.Core.Retention;
 /// <summary>
 /// The next objects of the frontier, in queue order, marked by several threads at once with the
 /// result of a one-thread walk (<see cref="RetentionMarker"/> runs the steps):
-/// 1. claim, in parallel: each worker reads the references of its slice (contiguous, in order);
+/// 1. claim, in parallel: each worker reads the references of its slice (contiguous, in order, of
+///    about equal work by the entries' sizes);
 ///    every child not marked before the batch is claimed with a key that says which entry met it
 ///    (an atomic max on the child's parent-and-holder slot: the earliest entry wins);
 /// 2. settle, in parallel: each worker walks its candidates again, and the first candidate whose
@@ -23,7 +24,7 @@ namespace LeakExt.Core.Retention;
 /// <see cref="LargeObjectBytes"/> or more is cut into parts, entries of their own: a worker's
 /// buffers hold about 9 MiB whatever the heap's size, touched only as far as a batch fills them.
 /// </summary>
-internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
+internal sealed class FrontierBatch<TReader> : IDisposable where TReader : IReferenceReader
 {
     public const int Capacity = 1 << 14;
 
@@ -48,43 +49,70 @@ internal sealed class FrontierBatch<TReader> where TReader : IReferenceReader
 
     public int Count;
 
-    public void Add(int entry, ulong address, int index, long from, long to)
+    /// <summary>The work of the entries before each one (its reference slots at most, plus <see cref="EntryWork"/>): slices are cut at equal shares of it.</summary>
+    private readonly long[] _workBefore = new long[Capacity + 1];
+
+    /// <summary>What reading an entry costs beside its reference slots (its header, type and range), in slots.</summary>
+    private const long EntryWork = 8;
+
+    /// <summary>Each worker's first entry, and the batch's end; set by <see cref="Begin"/>.</summary>
+    private readonly int[] _sliceStarts;
+
+    /// <summary>Adds entry <paramref name="entry"/> (entries are added in order from 0) with the reference slots it may hold.</summary>
+    public void Add(int entry, ulong address, int index, long from, long to, long slots)
     {
         Address[entry] = address;
         Index[entry] = index;
         From[entry] = from;
         To[entry] = to;
+        _workBefore[entry + 1] = _workBefore[entry] + slots + EntryWork;
     }
 
     /// <summary>Batches so far, so that keys of different batches never compare equal.</summary>
     private long _sequence;
 
     private readonly Worker[] _workers;
+    private readonly WorkerGang _gang;
 
     public FrontierBatch(Func<TReader> newReader, int workers, KnownStates known)
     {
         _workers = new Worker[workers];
         for (int w = 0; w < workers; w++)
             _workers[w] = new Worker(newReader(), new StateMemo(known));
+        _sliceStarts = new int[workers + 1];
+        _gang = new WorkerGang(workers);
     }
 
     public int WorkerCount => _workers.Length;
 
-    /// <summary>The first entry of worker <paramref name="w"/>'s slice (slices are contiguous, in order).</summary>
-    public int SliceStart(int w) => (int)((long)Count * w / _workers.Length);
-
     public Worker WorkerOf(int w) => _workers[w];
 
-    /// <summary>Starts a batch: the key of entry 0 of it (entry j claims with this minus j).</summary>
+    /// <summary>
+    /// Starts a batch of the <see cref="Count"/> entries added: cuts the slices (contiguous, in
+    /// order, of about equal work) and returns the key of entry 0 (entry j claims with this minus j).
+    /// </summary>
     public long Begin()
     {
+        long total = _workBefore[Count];
+        _sliceStarts[0] = 0;
+        for (int w = 1; w < _workers.Length; w++)
+        {
+            // The first entry at or past this worker's share of the work.
+            long share = total * w / _workers.Length;
+            int start = Array.BinarySearch(_workBefore, _sliceStarts[w - 1], Count - _sliceStarts[w - 1] + 1, share);
+            _sliceStarts[w] = Math.Min(Count, start >= 0 ? start : ~start);
+        }
+        _sliceStarts[_workers.Length] = Count;
         _sequence++;
         return ClaimTag | (_sequence << PositionBits) | ((1L << PositionBits) - 1);
     }
 
-    /// <summary>Runs <paramref name="step"/> on every worker's slice at once.</summary>
-    public void Run(CancellationToken cancellationToken, Action<Worker, int, int> step) =>
-        Parallelism.For(_workers.Length, cancellationToken, w => step(_workers[w], SliceStart(w), SliceStart(w + 1)));
+    /// <summary>Runs <paramref name="step"/> on every worker's slice at once (a thread each, <see cref="WorkerGang"/>).</summary>
+    public void Run(Action<Worker, int, int> step) =>
+        _gang.Run(w => step(_workers[w], _sliceStarts[w], _sliceStarts[w + 1]));
+
+    /// <summary>Ends the helper threads.</summary>
+    public void Dispose() => _gang.Dispose();
 
     internal sealed class Worker(TReader reader, StateMemo memo)
     {

@@ -34,7 +34,7 @@ internal static partial class RetentionMarker
                 {
                     // The last part runs to the end: the object's hidden edges follow its last reference.
                     bool last = next + partBytes >= size;
-                    batch.Add(n++, partAddress, partIndex, next, last ? long.MaxValue : next + partBytes);
+                    batch.Add(n++, partAddress, partIndex, next, last ? long.MaxValue : next + partBytes, ReferenceBuffer.PartSize);
                     slots += ReferenceBuffer.PartSize;
                     _part = last ? null : (partAddress, partIndex, next + partBytes, size);
                     objects += last ? 1 : 0;
@@ -49,14 +49,15 @@ internal static partial class RetentionMarker
                     _part = (entry & ~7UL, node, 0, (long)_index.SizeOf(node));
                     continue;
                 }
-                batch.Add(n++, entry & ~7UL, node, 0, long.MaxValue);
+                batch.Add(n++, entry & ~7UL, node, 0, long.MaxValue, ClassSlots[sizeClass]);
                 slots += ClassSlots[sizeClass];
                 objects++;
             }
             batch.Count = n;
             long firstKey = batch.Begin();
-            batch.Run(_cancellationToken, (worker, from, to) => ClaimSlice(batch, worker, from, to, firstKey));
-            batch.Run(_cancellationToken, (worker, from, to) => SettleSlice(batch, worker, from, to, firstKey));
+            batch.Run((worker, from, to) => ClaimSlice(batch, worker, from, to, firstKey));
+            _cancellationToken.ThrowIfCancellationRequested();
+            batch.Run((worker, from, to) => SettleSlice(batch, worker, from, to, firstKey));
             for (int w = 0; w < batch.WorkerCount; w++)
             {
                 FrontierBatch<TReader>.Worker worker = batch.WorkerOf(w);

@@ -39,9 +39,10 @@ internal static partial class RetentionMarker
         where TRules : struct, IHolderRules
     {
         var known = new KnownStates();
+        using FrontierBatch<TReader>? batch = readers is not null && Parallelism.Workers > 1 ? new FrontierBatch<TReader>(readers, Parallelism.Workers, known) : null;
         var walk = new Walk<TReader, TRules>(index, reader, rules, roots.Hidden, progress, cancellationToken, known)
         {
-            Batch = readers is not null && Parallelism.Workers > 1 ? new FrontierBatch<TReader>(readers, Parallelism.Workers, known) : null,
+            Batch = batch,
             ParallelFrom = Math.Max(1, parallelFrom),
         };
         if (owners is { Count: > 0 })
