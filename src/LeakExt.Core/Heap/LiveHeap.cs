@@ -137,6 +137,6 @@ internal sealed class LiveHeap
     {
         IReadOnlyDictionary<ulong, string> owners = NamedOwners.Find(heap, index, cancellationToken);
         phases.Lap("named owners");
-        return RetentionMarker.Mark(index, roots, references, owners, progress, cancellationToken, readers);
+        return RetentionMarker.Mark(index, roots, references, owners, progress, cancellationToken, readers, phases);
     }
 }

@@ -81,15 +81,15 @@ internal sealed class TypeNames(ClrHeap heap, IDataReader reader)
                 return FromTheDac(type);
             names[i] = argumentName;
         }
-        string joined = "<" + string.Join(", ", names) + ">";
-        string prefix = "", suffix = "";
-
         if (pattern is { Confirmations: >= 2 })
         {
             FromPatterns++;
             pattern.Named++;
-            return pattern.Prefix + joined + pattern.Suffix;
+            return Instantiation(pattern.Prefix, names, pattern.Suffix);
         }
+
+        string joined = Instantiation("", names, "");
+        string prefix = "", suffix = "";
 
         // Learning: the DAC names this one, and the pattern it shows must be the one seen before.
         string? name = FromTheDac(type);
@@ -107,6 +107,32 @@ internal sealed class TypeNames(ClrHeap heap, IDataReader reader)
     {
         FromDac++;
         return type.Name;
+    }
+
+    /// <summary>prefix + "&lt;" + the names joined by ", " + "&gt;" + suffix, built in one string (50,000 names: a third of their time went to the pieces).</summary>
+    private static string Instantiation(string prefix, string[] names, string suffix)
+    {
+        int length = prefix.Length + 2 * names.Length + suffix.Length;
+        foreach (string name in names)
+            length += name.Length;
+        return string.Create(length, (prefix, names, suffix), static (span, parts) =>
+        {
+            parts.prefix.AsSpan().CopyTo(span);
+            int at = parts.prefix.Length;
+            span[at++] = '<';
+            for (int i = 0; i < parts.names.Length; i++)
+            {
+                if (i > 0)
+                {
+                    span[at++] = ',';
+                    span[at++] = ' ';
+                }
+                parts.names[i].AsSpan().CopyTo(span[at..]);
+                at += parts.names[i].Length;
+            }
+            span[at++] = '>';
+            parts.suffix.AsSpan().CopyTo(span[at..]);
+        });
     }
 
     /// <summary>Name = prefix + joined + suffix, with joined found exactly once and after a non-empty prefix.</summary>
@@ -144,13 +170,14 @@ internal sealed class TypeNames(ClrHeap heap, IDataReader reader)
             return false;
         if (!reader.ReadPointer(perInstInfo + (ulong)((dictionaries - 1) * PointerSize), out ulong dictionary) || dictionary == 0)
             return false;
-        byte[] handles = new byte[arity * PointerSize];
+        Span<byte> handles = stackalloc byte[MaxArity * PointerSize];
+        handles = handles[..(arity * PointerSize)];
         if (reader.Read(dictionary, handles) != handles.Length)
             return false;
         arguments = new ulong[arity];
         for (int i = 0; i < arity; i++)
         {
-            ulong handle = BinaryPrimitives.ReadUInt64LittleEndian(handles.AsSpan(i * PointerSize));
+            ulong handle = BinaryPrimitives.ReadUInt64LittleEndian(handles[(i * PointerSize)..]);
             // A TypeDesc (low bits set: a pointer, a generic variable) has no MethodTable of its own.
             if (handle == 0 || (handle & 3) != 0)
                 return false;

@@ -18,11 +18,13 @@ internal static partial class RetentionMarker
 {
     /// <param name="owners">Objects named as holders whatever path reaches them (<see cref="NamedOwners"/>).</param>
     /// <param name="readers">Makes a reader per thread for parallel reading (<see cref="FrontierBatch{TReader}"/>); null marks on one thread.</param>
+    /// <param name="phases">Where the marking's time goes: naming the types ("type names"), the marking itself ("mark with holders"), then the plumbing last ("plumbing last").</param>
     public static RetentionResult Mark<TReader>(HeapIndex index, RootSet roots, TReader reader, IReadOnlyDictionary<ulong, string> owners,
-        IProgress<WalkProgress>? progress, CancellationToken cancellationToken, Func<TReader>? readers = null) where TReader : IReferenceReader
+        IProgress<WalkProgress>? progress, CancellationToken cancellationToken, Func<TReader>? readers = null, PhaseTimes? phases = null)
+        where TReader : IReferenceReader
     {
         var rules = new HolderRules(index.Types, new HolderTable());
-        RetentionResult result = Mark(index, roots, reader, new HolderRules.Adapter(rules), progress, cancellationToken, owners, readers);
+        RetentionResult result = Mark(index, roots, reader, new HolderRules.Adapter(rules), progress, cancellationToken, owners, readers, phases: phases);
         return new RetentionResult
         {
             Marks = result.Marks, ParentAndHolder = result.ParentAndHolder, Table = result.Table, Roots = result.Roots, HeapRules = rules,
@@ -34,7 +36,7 @@ internal static partial class RetentionMarker
     /// <param name="parallelFrom">The frontier length from which batches are read in parallel (tests lower it).</param>
     public static RetentionResult Mark<TReader, TRules>(HeapIndex index, RootSet roots, TReader reader, TRules rules,
         IProgress<WalkProgress>? progress, CancellationToken cancellationToken, IReadOnlyDictionary<ulong, string>? owners = null,
-        Func<TReader>? readers = null, int parallelFrom = 4096)
+        Func<TReader>? readers = null, int parallelFrom = 4096, PhaseTimes? phases = null)
         where TReader : IReferenceReader
         where TRules : struct, IHolderRules
     {
@@ -47,6 +49,8 @@ internal static partial class RetentionMarker
         };
         if (owners is { Count: > 0 })
             walk.NameOwners(owners);
+        // Naming every type (for the plumbing flags) is the marking's first step: a phase of its own on heaps of many types.
+        phases?.Lap("type names");
 
         long unresolved = 0;
         var rootStates = new Dictionary<int, int>();
@@ -87,7 +91,9 @@ internal static partial class RetentionMarker
             }
             walk.Drain();
         }
+        phases?.Lap("mark with holders");
         walk.VisitPlumbing();
+        phases?.Lap("plumbing last");
 
         var names = roots.Names.ToList();
         names.Add("frozen segment");
@@ -250,7 +256,8 @@ internal static partial class RetentionMarker
             _deferring = false;
             for (int i = 0; i < _deferred.Count; i++)
             {
-                Visit(_deferred.Address[i], _deferred.Parent[i], _deferred.ParentState[i], _deferred.ParentType[i], _deferred.Offset[i]);
+                (DeferredReferences.Block block, int at) = _deferred[i];
+                Visit(block.Address[at], block.Parent[at], block.ParentState[at], block.ParentType[at], block.Offset[at]);
                 if (_queue.Count >= 1 << 16)
                     Drain();
             }

@@ -34,6 +34,8 @@ internal static class SnapshotBuilder
         // Merge type ids that share a name and module (the same type loaded twice): a row per group,
         // and each type id's group, which the holder rows reuse.
         var groupOf = new Dictionary<TypeKey, int>();
+        // Module names by module: a heap of 50,000 types has a few dozen modules.
+        var moduleNames = new Dictionary<ClrModule, string>(ReferenceEqualityComparer.Instance);
         var rows = new List<TypeStats>();
         int[] groupOfType = new int[typeCount];
         Array.Fill(groupOfType, -1);
@@ -51,10 +53,15 @@ internal static class SnapshotBuilder
             if (count == 0 && accumulator.DeadCount[t] == 0)
                 continue;
 
-            var key = new TypeKey(index.Types.NameOf(t), ModuleName(type));
+            string module = type.Module is not { } clrModule ? ""
+                : moduleNames.TryGetValue(clrModule, out string? known) ? known : moduleNames[clrModule] = ModuleName(type);
+            var key = new TypeKey(index.Types.NameOf(t), module);
             long[] countByGen = accumulator.LiveCount.AsSpan(t * G, G).ToArray();
             long[] bytesByGen = accumulator.LiveBytes.AsSpan(t * G, G).ToArray();
-            if (groupOf.TryGetValue(key, out int group))
+            // One lookup, which adds the key when it is new (its group set below).
+            ref int groupSlot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(groupOf, key, out bool seen);
+            int group = groupSlot;
+            if (seen)
             {
                 TypeStats existing = rows[group];
                 for (int g = 0; g < G; g++)
@@ -74,8 +81,7 @@ internal static class SnapshotBuilder
             }
             else
             {
-                group = rows.Count;
-                groupOf.Add(key, group);
+                group = groupSlot = rows.Count;
                 rows.Add(new TypeStats(key.Type, key.Module, count, bytes, countByGen, bytesByGen, accumulator.DeadCount[t], accumulator.DeadBytes[t]));
             }
             groupOfType[t] = group;
