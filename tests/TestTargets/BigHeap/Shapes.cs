@@ -17,7 +17,7 @@ public static partial class Program
             case "array": BuildArray((int)(20_000_000 * scale)); break;
             case "chain": BuildChain((int)(10_000_000 * scale)); break;
             case "dictionary": BuildDictionary((int)(5_000_000 * scale)); break;
-            case "generics": BuildGenerics((int)(50_000 * scale), 20); break;
+            case "generics": BuildGenerics((int)(50_000 * scale), 200); break;
             default: throw new ArgumentException($"unknown shape '{shape}': plain, array, chain, dictionary or generics");
         }
         // Everything reaches gen2, as in a long-running process.
