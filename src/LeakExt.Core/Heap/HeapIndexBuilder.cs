@@ -8,7 +8,7 @@ namespace LeakExt.Core.Heap;
 /// plus at most one partly used chunk; sizes from 64 KiB on in a side table), which become the index's <see cref="ObjectColumn{T}"/>s
 /// without a copy; start bits go straight into the shared bitmap, whose
 /// words are disjoint between segments. Free blocks are not objects: they go to their own table
-/// (16 B per block), as do the ranges the walk could not decode (16 B per range, few).
+/// (16 B per block, in arrays that double), as do the ranges the walk could not decode (16 B per range, few).
 /// <see cref="Combine"/> joins the parts into one index.
 /// </summary>
 internal sealed class HeapIndexBuilder
@@ -21,7 +21,8 @@ internal sealed class HeapIndexBuilder
     private readonly List<ushort[]> _sizeChunks = new();
     private readonly List<int> _ownSegments = new();
     private readonly Dictionary<int, ulong> _largeSizes = new();
-    private readonly List<ulong> _freeStarts = new(), _freeSizes = new();
+    private ulong[] _freeStarts = new ulong[256], _freeSizes = new ulong[256];
+    private int _freeCount;
     private readonly List<(ulong Start, ulong End)> _unreadable = new();
     private int[] _types = [];
     private ushort[] _sizes = [];
@@ -67,7 +68,7 @@ internal sealed class HeapIndexBuilder
         _segmentStart = _segments[segment].Start;
         _segmentFirstWord = _segments[segment].FirstWord;
         _segments[segment].FirstObject = _count;
-        _segments[segment].FirstFree = _freeStarts.Count;
+        _segments[segment].FirstFree = _freeCount;
         _segmentFirstUnreadable = _unreadable.Count;
     }
 
@@ -76,7 +77,7 @@ internal sealed class HeapIndexBuilder
         if (_segment >= 0)
         {
             _segments[_segment].ObjectCount = _count - _segments[_segment].FirstObject;
-            _segments[_segment].FreeCount = _freeStarts.Count - _segments[_segment].FirstFree;
+            _segments[_segment].FreeCount = _freeCount - _segments[_segment].FirstFree;
         }
         _segment = -1;
     }
@@ -84,8 +85,21 @@ internal sealed class HeapIndexBuilder
     /// <summary>A free block (the GC's free space between objects): recorded as space, not as an object.</summary>
     public void AddFree(ulong address, ulong size)
     {
-        _freeStarts.Add(address);
-        _freeSizes.Add(size);
+        if (_freeCount == _freeStarts.Length)
+        {
+            _freeStarts = Doubled(_freeStarts, _freeCount);
+            _freeSizes = Doubled(_freeSizes, _freeCount);
+        }
+        _freeStarts[_freeCount] = address;
+        _freeSizes[_freeCount++] = size;
+    }
+
+    /// <summary>A copy twice as long, its pages mapped in one call (a fault per fresh page costs more than the copy: <see cref="PageAdvice"/>).</summary>
+    private static ulong[] Doubled(ulong[] values, int count)
+    {
+        ulong[] doubled = PageAdvice.Populated(new ulong[2L * values.Length <= Array.MaxLength ? 2 * values.Length : Array.MaxLength]);
+        values.AsSpan(0, count).CopyTo(doubled);
+        return doubled;
     }
 
     /// <summary>Takes back the object added last, at <paramref name="address"/> (found to be corrupt after all).</summary>
@@ -177,8 +191,12 @@ internal sealed class HeapIndexBuilder
         var sizeBlocks = new List<ushort[]>();
         int typeCount = 0, sizeCount = 0;
         var largeSizes = new Dictionary<int, ulong>();
-        var freeStarts = new List<ulong>();
-        var freeSizes = new List<ulong>();
+        // The free blocks' tables, copied once into arrays of their final length.
+        long freeTotal = parts.Sum(p => (long)p._freeCount);
+        if (freeTotal >= Array.MaxLength)
+            throw new LeakExtException("the heap has more free blocks than LeakExt can index (2^31).");
+        ulong[] freeStarts = PageAdvice.Populated(new ulong[freeTotal]), freeSizes = PageAdvice.Populated(new ulong[freeTotal]);
+        int freeCount = 0;
         var unreadable = new List<(ulong Start, ulong End)>();
         long corrupt = 0, unreadableBytes = 0;
         int offset = 0;
@@ -192,12 +210,13 @@ internal sealed class HeapIndexBuilder
             foreach (int segment in part._ownSegments)
             {
                 segments[segment].FirstObject += offset;
-                segments[segment].FirstFree += freeStarts.Count;
+                segments[segment].FirstFree += freeCount;
             }
             foreach ((int local, ulong size) in part._largeSizes)
                 largeSizes[local + offset] = size;
-            freeStarts.AddRange(part._freeStarts);
-            freeSizes.AddRange(part._freeSizes);
+            part._freeStarts.AsSpan(0, part._freeCount).CopyTo(freeStarts.AsSpan(freeCount));
+            part._freeSizes.AsSpan(0, part._freeCount).CopyTo(freeSizes.AsSpan(freeCount));
+            freeCount += part._freeCount;
             unreadable.AddRange(part._unreadable);
             corrupt += part.CorruptObjects;
             unreadableBytes += part.UnreadableBytes;
@@ -207,8 +226,8 @@ internal sealed class HeapIndexBuilder
         var sizes = new ObjectColumn<ushort>(sizeBlocks, sizeCount);
         return new HeapIndex(segments, startBits, typeIds, sizes, largeSizes, (int)total, types, corrupt)
         {
-            FreeStarts = freeStarts.ToArray(),
-            FreeSizes = freeSizes.ToArray(),
+            FreeStarts = freeStarts,
+            FreeSizes = freeSizes,
             Unreadable = unreadable.ToArray(),
             UnreadableBytes = unreadableBytes,
         };
