@@ -97,6 +97,14 @@ internal sealed unsafe class CoreFileMapping : IDisposable
             PageAdvice.PopulateForReading(start, (long)length);
     }
 
+    /// <summary>
+    /// Whether the file stores the word at <paramref name="address"/>, as <see cref="Read"/> of it
+    /// would find, answered from the PT_LOAD table alone: no page is touched (a first touch of a
+    /// file page costs a fault, about 20 µs on the benchmark's VM).
+    /// </summary>
+    public bool StoresWord(ulong address) => FileOffsetOf(address) is ulong offset and not ulong.MaxValue && InsideFile(offset, 8)
+        && FileOffsetOf(address + 7) == offset + 7;
+
     /// <summary>Where <paramref name="address"/> is stored in the file, or ulong.MaxValue when nowhere.</summary>
     private ulong FileOffsetOf(ulong address)
     {
