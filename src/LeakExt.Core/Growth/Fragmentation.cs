@@ -91,6 +91,10 @@ internal static class FragmentationAnalyzer
         return new PinningSummary(pinnedCount + pinnedHeap.Count, freeBeforePinned + pinnedHeap.FreeBefore, largest.Count, largest.Count(b => b.NextPinned));
     }
 
+    /// <summary>The pinning summary's hot loops, as a snapshot runs them (<see cref="HotLoops"/>).</summary>
+    internal static IEnumerable<System.Reflection.MethodBase> HotLoops() =>
+        Heap.HotLoops.MarkedIn(typeof(PinnedHeapVisitor)).Append(Heap.HotLoops.ForEachInSegment<PinnedHeapVisitor>());
+
     /// <summary>The live objects of a pinned-heap segment, and the free bytes before each.</summary>
     private struct PinnedHeapVisitor(HeapIndex index, ulong[] marks) : IObjectVisitor
     {

@@ -112,6 +112,11 @@ internal static partial class RetentionMarker
         };
     }
 
+    /// <summary>The marking's hot loops as a snapshot instantiates them, with holders (<see cref="Heap.HotLoops"/>).</summary>
+    internal static IEnumerable<System.Reflection.MethodBase> HotLoops<TReader>() where TReader : IReferenceReader =>
+        Heap.HotLoops.MarkedIn(typeof(Walk<TReader, HolderRules.Adapter>))
+            .Append(Heap.HotLoops.ForEachInSegment<FrozenVisitor<TReader, HolderRules.Adapter>>());
+
     private readonly struct FrozenVisitor<TReader, TRules>(Walk<TReader, TRules> walk, int name, int state) : IObjectVisitor
         where TReader : IReferenceReader
         where TRules : struct, IHolderRules

@@ -1,3 +1,4 @@
+using LeakExt.Core.Heap;
 using Microsoft.Diagnostics.Runtime;
 
 namespace LeakExt.Core.Targets;
@@ -81,6 +82,7 @@ public sealed class LeakTarget : IDisposable
 
     public static LeakTarget OpenDump(string path, SymbolPath? symbolPath = null)
     {
+        HotLoops.CompileAhead();
         DumpFileValidator.Validate(path, out ElfCoreFile? core);
 
         DataTarget dataTarget;
@@ -103,6 +105,7 @@ public sealed class LeakTarget : IDisposable
 
     public static LeakTarget Attach(int processId, SymbolPath? symbolPath = null)
     {
+        HotLoops.CompileAhead();
         bool stopped = ProcessStatus.IsStopped(processId);
         DataTarget dataTarget;
         try
@@ -136,8 +139,11 @@ public sealed class LeakTarget : IDisposable
     }
 
     /// <summary>Wraps a DataTarget that a debugger host made around its own memory reader.</summary>
-    public static LeakTarget FromHost(DataTarget dataTarget, HostTargetInfo info) =>
-        Hosted(FromDataTarget(dataTarget, info.Description, info.ProcessId, info.IsLive, coreFile: null).Runtime, info, ownsRuntime: true);
+    public static LeakTarget FromHost(DataTarget dataTarget, HostTargetInfo info)
+    {
+        HotLoops.CompileAhead();
+        return Hosted(FromDataTarget(dataTarget, info.Description, info.ProcessId, info.IsLive, coreFile: null).Runtime, info, ownsRuntime: true);
+    }
 
     /// <summary>
     /// Wraps a runtime a debugger host already opened (its DAC, found through its symbol path).
@@ -145,6 +151,7 @@ public sealed class LeakTarget : IDisposable
     /// </summary>
     public static LeakTarget FromHostRuntime(ClrRuntime runtime, HostTargetInfo info)
     {
+        HotLoops.CompileAhead();
         RequireWalkableHeap(runtime, info.Description, info.IsLive);
         return Hosted(runtime, info, ownsRuntime: false);
     }
