@@ -91,7 +91,7 @@ internal static class FragmentationAnalyzer
         return new PinningSummary(pinnedCount + pinnedHeap.Count, freeBeforePinned + pinnedHeap.FreeBefore, largest.Count, largest.Count(b => b.NextPinned));
     }
 
-    /// <summary>The pinning summary's hot loops, as a snapshot runs them (<see cref="HotLoops"/>).</summary>
+    /// <summary>The pinning summary's hot loops, as a snapshot runs them (<see cref="Heap.HotLoops"/>).</summary>
     internal static IEnumerable<System.Reflection.MethodBase> HotLoops() =>
         Heap.HotLoops.MarkedIn(typeof(PinnedHeapVisitor)).Append(Heap.HotLoops.ForEachInSegment<PinnedHeapVisitor>());
 

@@ -28,7 +28,7 @@ internal static class HotLoops
     }
 
     /// <summary>Compiles each method (a failure only leaves that one to its first call).</summary>
-    internal static void Compile(IEnumerable<MethodBase> methods)
+    private static void Compile(IEnumerable<MethodBase> methods)
     {
         foreach (MethodBase method in methods)
         {

@@ -169,11 +169,11 @@ internal static class SnapshotBuilder
         return string.IsNullOrEmpty(module) ? "" : Path.GetFileName(module.Replace('\\', '/'));
     }
 
-    /// <summary>Per type id × generation live counts and bytes (flat arrays, 96 B per type), per type dead totals, per generation totals.</summary>
-    /// <summary>The histogram's hot loops (<see cref="HotLoops"/>).</summary>
+    /// <summary>The histogram's hot loops (<see cref="Heap.HotLoops"/>).</summary>
     internal static IEnumerable<System.Reflection.MethodBase> HotLoops() =>
         Heap.HotLoops.MarkedIn(typeof(Histogram)).Append(Heap.HotLoops.ForEachInSegment<Histogram>());
 
+    /// <summary>Per type id × generation live counts and bytes (flat arrays, 96 B per type), per type dead totals, per generation totals.</summary>
     private struct Histogram(HeapIndex index, int typeCount, RetentionResult? retention) : IObjectVisitor
     {
         public readonly HolderCells? Holders = retention is null ? null : new();
