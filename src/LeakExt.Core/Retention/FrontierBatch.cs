@@ -19,7 +19,7 @@ namespace LeakExt.Core.Retention;
 /// same parents, holder states and counts.
 /// Layout: per batch entry the object and the byte range of it to read (8 B each), its index, type id and candidate end (4 B each); per
 /// candidate reference its address and global mark slot (8 B each), object index, type id and offset
-/// (4 B each); per new child its address and index (12 B). A batch is cut at <see cref="Capacity"/>
+/// (4 B each); per new child its frontier entry (8 B). A batch is cut at <see cref="Capacity"/>
 /// entries or <see cref="ReferenceBudget"/> reference slots (by object size), and an object of
 /// <see cref="LargeObjectBytes"/> or more is cut into parts, entries of their own: a worker's
 /// buffers hold about 9 MiB whatever the heap's size, touched only as far as a batch fills them.
@@ -39,6 +39,8 @@ internal sealed class FrontierBatch<TReader> : IDisposable where TReader : IRefe
     private const int PositionBits = 24;
 
     public readonly ulong[] Address = new ulong[Capacity];
+
+    /// <summary>Each entry's object index, found by the worker that reads it (the frontier keeps addresses only).</summary>
     public readonly int[] Index = new int[Capacity];
 
     /// <summary>The byte offsets of each entry's references to read: all of a small object, a part of a large one (up to long.MaxValue: the rest of it).</summary>
@@ -59,10 +61,9 @@ internal sealed class FrontierBatch<TReader> : IDisposable where TReader : IRefe
     private readonly int[] _sliceStarts;
 
     /// <summary>Adds entry <paramref name="entry"/> (entries are added in order from 0) with the reference slots it may hold.</summary>
-    public void Add(int entry, ulong address, int index, long from, long to, long slots)
+    public void Add(int entry, ulong address, long from, long to, long slots)
     {
         Address[entry] = address;
-        Index[entry] = index;
         From[entry] = from;
         To[entry] = to;
         _workBefore[entry + 1] = _workBefore[entry] + slots + EntryWork;
@@ -136,9 +137,8 @@ internal sealed class FrontierBatch<TReader> : IDisposable where TReader : IRefe
         /// <summary>References into framework plumbing met in this slice, in order (see <see cref="DeferredReferences"/>).</summary>
         public readonly DeferredReferences Deferred = new();
 
-        /// <summary>The children this worker marked, in order: the frontier's next entries.</summary>
-        public ulong[] NextAddress = new ulong[Room];
-        public int[] NextIndex = new int[Room];
+        /// <summary>The children this worker marked, in order: the frontier's next entries (address and size class).</summary>
+        public ulong[] Next = new ulong[Room];
         public int NextCount;
 
         /// <summary>Children marked that have no references to read (not listed for the frontier).</summary>
@@ -173,15 +173,11 @@ internal sealed class FrontierBatch<TReader> : IDisposable where TReader : IRefe
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void AddNext(ulong address, int index)
+        public void AddNext(ulong entry)
         {
-            if (NextCount == NextAddress.Length)
-            {
-                Grow(ref NextAddress, NextCount);
-                Grow(ref NextIndex, NextCount);
-            }
-            NextAddress[NextCount] = address;
-            NextIndex[NextCount] = index;
+            if (NextCount == Next.Length)
+                Grow(ref Next, NextCount);
+            Next[NextCount] = entry;
             NextCount++;
         }
 
@@ -279,4 +275,14 @@ internal sealed class DeferredReferences
     }
 
     public void Clear() => Count = 0;
+
+    /// <summary>The bytes of the blocks taken so far.</summary>
+    public long BlockBytes => _blocks.Count * (long)BlockSize * (sizeof(ulong) + 4 * sizeof(int));
+
+    /// <summary>Empties the list and lets its blocks go.</summary>
+    public void Release()
+    {
+        Count = 0;
+        _blocks.Clear();
+    }
 }

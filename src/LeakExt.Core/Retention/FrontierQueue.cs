@@ -4,45 +4,48 @@ using LeakExt.Core.Heap;
 namespace LeakExt.Core.Retention;
 
 /// <summary>
-/// The breadth-first frontier: a FIFO of (object address, object index) pairs, 12 B per entry
-/// (the marker keeps a size class in the address's low three bits, always zero in an object's address),
-/// kept in blocks of 65,536 entries (768 KiB) that are recycled as the head passes them, so the
+/// The breadth-first frontier: a FIFO of object addresses, 8 B per entry (the marker keeps a size
+/// class in the address's low three bits, always zero in an object's address; the object's index is
+/// found again from its address when it is read, which costs two words the read touches anyway),
+/// kept in blocks of 65,536 entries (512 KiB) that are recycled as the head passes them, so the
 /// memory touched is the frontier's peak length rounded up to a block, and nothing is ever copied
-/// (a doubling ring would copy on every growth and leave the old ring behind as garbage).
+/// (a doubling ring would copy on every growth and leave the old ring behind as garbage). A heap
+/// whose frontier reaches ten million objects (an array of them) holds 80 MB here at the peak.
 /// </summary>
 internal sealed class FrontierQueue
 {
     private const int BlockShift = 16;
     private const int BlockSize = 1 << BlockShift;
 
-    private sealed class Block
-    {
-        public readonly ulong[] Address = PageAdvice.Populated(new ulong[BlockSize]);
-        public readonly int[] Index = PageAdvice.Populated(new int[BlockSize]);
-    }
-
     // Blocks in FIFO order: the head block first, the tail block last; spare blocks wait for reuse.
-    private readonly Queue<Block> _blocks = new();
-    private readonly Stack<Block> _spare = new();
-    private Block _head, _tail;
+    private readonly Queue<ulong[]> _blocks = new();
+    private readonly Stack<ulong[]> _spare = new();
+    private ulong[] _head, _tail;
     private int _headPosition, _tailPosition;
 
     public FrontierQueue()
     {
-        _head = _tail = new Block();
+        _head = _tail = NewBlock();
         _blocks.Enqueue(_head);
     }
 
+    private static ulong[] NewBlock() => PageAdvice.Populated(new ulong[BlockSize]);
+
     public long Count { get; private set; }
+
+    /// <summary>The bytes of the blocks taken so far (in use or spare): the frontier's peak, rounded up to a block.</summary>
+    public long BlockBytes => (_blocks.Count + _spare.Count) * (long)BlockSize * sizeof(ulong);
+
+    /// <summary>Lets the spare blocks go (the queue must be empty): for when the marking is over.</summary>
+    public void ReleaseSpare() => _spare.Clear();
 
     // Enqueue and Dequeue inline into the marker's loops (which skip tiering): a call would run unoptimized code at first.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Enqueue(ulong address, int index)
+    public void Enqueue(ulong entry)
     {
         if (_tailPosition == BlockSize)
             NextTailBlock();
-        _tail.Address[_tailPosition] = address;
-        _tail.Index[_tailPosition] = index;
+        _tail[_tailPosition] = entry;
         _tailPosition++;
         Count++;
     }
@@ -50,44 +53,42 @@ internal sealed class FrontierQueue
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void NextTailBlock()
     {
-        _tail = _spare.Count > 0 ? _spare.Pop() : new Block();
+        _tail = _spare.Count > 0 ? _spare.Pop() : NewBlock();
         _blocks.Enqueue(_tail);
         _tailPosition = 0;
     }
 
     /// <summary>Appends entries in order, a block's worth at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void EnqueueRange(ReadOnlySpan<ulong> addresses, ReadOnlySpan<int> indices)
+    public void EnqueueRange(ReadOnlySpan<ulong> entries)
     {
-        while (addresses.Length > 0)
+        while (entries.Length > 0)
         {
             if (_tailPosition == BlockSize)
                 NextTailBlock();
-            int n = Math.Min(addresses.Length, BlockSize - _tailPosition);
-            addresses[..n].CopyTo(_tail.Address.AsSpan(_tailPosition));
-            indices[..n].CopyTo(_tail.Index.AsSpan(_tailPosition));
+            int n = Math.Min(entries.Length, BlockSize - _tailPosition);
+            entries[..n].CopyTo(_tail.AsSpan(_tailPosition));
             _tailPosition += n;
             Count += n;
-            addresses = addresses[n..];
-            indices = indices[n..];
+            entries = entries[n..];
         }
     }
 
-    /// <summary>The oldest entry's address, not taken; the queue must not be empty.</summary>
-    public ulong PeekAddress()
+    /// <summary>The oldest entry, not taken; the queue must not be empty.</summary>
+    public ulong Peek()
     {
         if (_headPosition == BlockSize)
             NextHeadBlock();
-        return _head.Address[_headPosition];
+        return _head[_headPosition];
     }
 
     /// <summary>Takes the oldest entry; the queue must not be empty.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public (ulong Address, int Index) Dequeue()
+    public ulong Dequeue()
     {
         if (_headPosition == BlockSize)
             NextHeadBlock();
-        (ulong, int) entry = (_head.Address[_headPosition], _head.Index[_headPosition]);
+        ulong entry = _head[_headPosition];
         _headPosition++;
         if (--Count == 0)
         {

@@ -15,7 +15,7 @@ internal static partial class RetentionMarker
         private const int PrefetchDistance = 8, SettleAhead = 16, ClaimLag = 8;
 
         /// <summary>A large object whose parts are still to be read: the next part starts at <c>Next</c> bytes.</summary>
-        private (ulong Address, int Index, long Next, long Size)? _part;
+        private (ulong Address, long Next, long Size)? _part;
 
         /// <summary>
         /// The next objects of the frontier, marked in parallel with the one-thread result (the steps
@@ -30,26 +30,27 @@ internal static partial class RetentionMarker
             long slots = 0;
             while (n < FrontierBatch<TReader>.Capacity && slots < FrontierBatch<TReader>.ReferenceBudget)
             {
-                if (_part is (ulong partAddress, int partIndex, long next, long size))
+                if (_part is (ulong partAddress, long next, long size))
                 {
                     // The last part runs to the end: the object's hidden edges follow its last reference.
                     bool last = next + partBytes >= size;
-                    batch.Add(n++, partAddress, partIndex, next, last ? long.MaxValue : next + partBytes, ReferenceBuffer.PartSize);
+                    batch.Add(n++, partAddress, next, last ? long.MaxValue : next + partBytes, ReferenceBuffer.PartSize);
                     slots += ReferenceBuffer.PartSize;
-                    _part = last ? null : (partAddress, partIndex, next + partBytes, size);
+                    _part = last ? null : (partAddress, next + partBytes, size);
                     objects += last ? 1 : 0;
                     continue;
                 }
                 if (_queue.Count == 0)
                     break;
-                (ulong entry, int node) = _queue.Dequeue();
+                ulong entry = _queue.Dequeue();
                 int sizeClass = (int)(entry & 7);
                 if (sizeClass == LargeClass)
                 {
-                    _part = (entry & ~7UL, node, 0, (long)_index.SizeOf(node));
+                    ulong address = entry & ~7UL;
+                    _part = (address, 0, (long)_index.SizeOf(_index.IndexOf(address)));
                     continue;
                 }
-                batch.Add(n++, entry & ~7UL, node, 0, long.MaxValue, ClassSlots[sizeClass]);
+                batch.Add(n++, entry & ~7UL, 0, long.MaxValue, ClassSlots[sizeClass]);
                 slots += ClassSlots[sizeClass];
                 objects++;
             }
@@ -63,7 +64,7 @@ internal static partial class RetentionMarker
                 FrontierBatch<TReader>.Worker worker = batch.WorkerOf(w);
                 _invalid += worker.Invalid;
                 SettlePending(batch, worker);
-                _queue.EnqueueRange(worker.NextAddress.AsSpan(0, worker.NextCount), worker.NextIndex.AsSpan(0, worker.NextCount));
+                _queue.EnqueueRange(worker.Next.AsSpan(0, worker.NextCount));
                 _deferred.AddAll(worker.Deferred);
             }
             for (int w = 0; w < batch.WorkerCount; w++)
@@ -95,9 +96,11 @@ internal static partial class RetentionMarker
                         worker.Reader.Prefetch(ahead, _index.FindSegment(ahead));
                     }
                     ulong address = batch.Address[j];
-                    int parent = batch.Index[j];
+                    int segment = _index.FindSegment(address);
+                    // The frontier keeps addresses only: each entry's index is found here, on the workers.
+                    int parent = batch.Index[j] = _index.IndexInSegment(segment, address);
                     long until = batch.To[j];
-                    int found = worker.Reader.ReadRange(address, _index.FindSegment(address), references, batch.From[j], until);
+                    int found = worker.Reader.ReadRange(address, segment, references, batch.From[j], until);
                     batch.TypeId[j] = references.TypeId >= 0 ? references.TypeId : _index.TypeIds[parent];
                     ulong[] targets = references.Targets;
                     int[] offsets = references.Offsets;
@@ -215,7 +218,7 @@ internal static partial class RetentionMarker
                     ParentAndHolder[child] = RetentionResult.Pack(parent, state);
                     ulong sizeClass = SizeClass(child, worker.Type[c]);
                     if (HasReferences(sizeClass, child))
-                        worker.AddNext(worker.Address[c] | sizeClass, child);
+                        worker.AddNext(worker.Address[c] | sizeClass);
                     else
                         worker.Leaves++;
                 }
