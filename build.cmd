@@ -1,5 +1,5 @@
 @echo off
-rem LeakExt build entry point (Windows). Verbs: build, test, demo, bench, pack, windbg.
+rem LeakExt build entry point (Windows). Verbs: build, test, demo, bench, pack, native, windbg.
 setlocal
 cd /d "%~dp0"
 set VERB=%1
@@ -13,8 +13,9 @@ if /i "%VERB%"=="test" goto test
 if /i "%VERB%"=="demo" goto demo
 if /i "%VERB%"=="bench" goto bench
 if /i "%VERB%"=="pack" goto pack
+if /i "%VERB%"=="native" goto native
 if /i "%VERB%"=="windbg" goto windbg
-echo usage: build.cmd build^|test^|demo^|bench^|pack^|windbg 1>&2
+echo usage: build.cmd build^|test^|demo^|bench^|pack^|native^|windbg 1>&2
 exit /b 2
 
 :build
@@ -45,6 +46,14 @@ exit /b 0
 :pack
 rem One package per runtime identifier, each published (and precompiled) on its own, so no --no-build.
 dotnet pack src\LeakExt.Cli\LeakExt.Cli.csproj -c %CONFIGURATION% -nologo || exit /b 1
+exit /b 0
+
+:native
+rem The standalone leakext, compiled ahead of time for this machine (needs Visual Studio's C++ build tools, as windbg does).
+set "NATIVERID=win-x64"
+if /i "%PROCESSOR_ARCHITECTURE%"=="ARM64" set "NATIVERID=win-arm64"
+dotnet publish src\LeakExt.Cli\LeakExt.Cli.csproj -c Release -r %NATIVERID% -p:LeakExtNative=true -o artifacts\native\%NATIVERID% -nologo -v:minimal || exit /b 1
+echo Built artifacts\native\%NATIVERID%\leakext.exe
 exit /b 0
 
 :windbg

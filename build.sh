@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# LeakExt build entry point (Linux/macOS). Verbs: build, test, demo, bench, pack, windbg.
+# LeakExt build entry point (Linux/macOS). Verbs: build, test, demo, bench, pack, native, windbg.
 # build, demo and pack need only the .NET SDK (10.x); everything else comes from NuGet.
 # test also builds the NativeAOT DbgEng extension where clang or gcc is installed, and the
 # Windows IL build of it, so code that compiles only on Linux is caught here.
@@ -28,6 +28,16 @@ host_rid() {
   dotnet --info | sed -n 's/^ *RID: *//p' | head -1
 }
 
+# Ahead-of-time compilation links with clang or gcc.
+has_native_linker() {
+  command -v clang >/dev/null || command -v gcc >/dev/null
+}
+
+# The standalone leakext compiled ahead of time for this machine, into $1.
+publish_native() {
+  dotnet publish src/LeakExt.Cli/LeakExt.Cli.csproj -c Release -r "$(host_rid)" -p:LeakExtNative=true -o "$1" -nologo -v:minimal
+}
+
 case "$verb" in
   build)
     build "$@"
@@ -45,8 +55,15 @@ case "$verb" in
     ;;
   bench)
     build
-    # The benchmark times leakext as the tool package for this machine holds it (ReadyToRun).
+    # The benchmark times leakext as the tool package for this machine holds it (ReadyToRun) and,
+    # where it can be linked, the standalone native leakext.
     dotnet publish src/LeakExt.Cli/LeakExt.Cli.csproj -c Release -r "$(host_rid)" -o artifacts/bench/leakext -nologo -v:minimal
+    rm -rf artifacts/bench/leakext-native
+    if has_native_linker; then
+      publish_native artifacts/bench/leakext-native
+    else
+      echo "note: no clang or gcc on PATH: the standalone native leakext is not built, and the benchmark times the tool package only" >&2
+    fi
     dotnet build scripts/bench/LeakExt.Bench.csproj -c Release -nologo -v:minimal
     dotnet scripts/bench/bin/Release/net10.0/LeakExt.Bench.dll "$@"
     ;;
@@ -54,6 +71,16 @@ case "$verb" in
     # One package per runtime identifier, each published (and precompiled) on its own, so no --no-build.
     dotnet pack src/LeakExt.Cli/LeakExt.Cli.csproj -c "$configuration" -nologo
     echo "Package in artifacts/packages; install with: dotnet tool install -g LeakExt --add-source artifacts/packages"
+    ;;
+  native)
+    # The standalone leakext, compiled ahead of time for this machine: one binary (with demo/ beside it).
+    if ! has_native_linker; then
+      echo "error: ahead-of-time compilation links with clang or gcc, and neither is on PATH: install one (apt-get install clang), or use the tool package (./build.sh pack)" >&2
+      exit 1
+    fi
+    out="artifacts/native/$(host_rid)"
+    publish_native "$out"
+    echo "Built $out/leakext (run it from there: demo/ beside it holds the demo's program)"
     ;;
   windbg)
     # The DbgEng extension compiled ahead of time for this machine (needs clang or gcc; the tests
@@ -63,7 +90,7 @@ case "$verb" in
     echo "Built artifacts/windbg/$rid/leakext.so"
     ;;
   *)
-    echo "usage: ./build.sh build|test|demo|bench|pack|windbg [extra arguments]" >&2
+    echo "usage: ./build.sh build|test|demo|bench|pack|native|windbg [extra arguments]" >&2
     exit 2
     ;;
 esac
