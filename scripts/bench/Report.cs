@@ -91,6 +91,8 @@ internal static class Report
         "dumpheapStatOverSnapshot" => "leakext snapshot (with holders) vs dotnet-dump `dumpheap -stat` (no liveness)",
         "naiveOverSnapshot" => "leakext snapshot vs the naive ClrMD baseline",
         "gcrootOverRootpath" => "leakext rootpath vs dotnet-dump `gcroot`",
+        "dumpheapStatLiveOverToolPackageSnapshot" => "the tool package's leakext snapshot (ReadyToRun, through dotnet) vs dotnet-dump `dumpheap -stat -live`",
+        "dumpheapStatOverToolPackageSnapshot" => "the tool package's leakext snapshot vs dotnet-dump `dumpheap -stat`",
         _ => key,
     };
 

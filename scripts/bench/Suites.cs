@@ -33,6 +33,8 @@ internal sealed class Suites(BenchOptions options, Tools tools, Heaps heaps)
             ("leakext rootpath", $"leakext analyze DUMP -c \"rootpath {target}\"", at => Leakext("leakext rootpath", dump, $"rootpath {target}", at)),
             ("leakext dominators", "leakext analyze DUMP -c dominators", at => Leakext("leakext dominators", dump, "dominators", at)),
         };
+        if (tools.NativeLeakext is not null)
+            commands.Add((ToolPackageSnapshot, "dotnet leakext.dll analyze DUMP -c snapshot (ReadyToRun)", at => Run(ToolPackageSnapshot, tools.ToolPackage(dump, "snapshot"), at)));
         if (compare && tools.DotnetDump is not null)
         {
             commands.Add(("dotnet-dump dumpheap -stat", "dotnet-dump analyze DUMP -c \"dumpheap -stat\"", _ => DotnetDump(dump, "dumpheap -stat")));
@@ -73,9 +75,14 @@ internal sealed class Suites(BenchOptions options, Tools tools, Heaps heaps)
         return new BenchResults(machine, heap, rows, Ratios(rows), RunRatios(rows), Breakdown(phaseRuns, objects), interrupts, shapes, curve, _notes);
     }
 
-    private Measurement Leakext(string name, string dump, string command, TimeSpan? interruptAt) =>
-        interruptAt is null ? Checked(ChildRun.Run(name, "dotnet", tools.LeakextArguments(dump, command)))
-            : ChildRun.Run(name, "dotnet", tools.LeakextArguments(dump, command), interruptAt);
+    /// <summary>The snapshot row of the tool package's leakext, beside the native one's.</summary>
+    private const string ToolPackageSnapshot = "leakext snapshot, tool package";
+
+    private Measurement Leakext(string name, string dump, string command, TimeSpan? interruptAt) => Run(name, tools.Leakext(dump, command), interruptAt);
+
+    private static Measurement Run(string name, (string File, IEnumerable<string> Arguments) program, TimeSpan? interruptAt) =>
+        interruptAt is null ? Checked(ChildRun.Run(name, program.File, program.Arguments))
+            : ChildRun.Run(name, program.File, program.Arguments, interruptAt);
 
     private Measurement DotnetDump(string dump, string command) =>
         Checked(ChildRun.Run("dotnet-dump " + command, "dotnet", tools.DotnetDumpArguments(dump, command)));
@@ -191,6 +198,8 @@ internal sealed class Suites(BenchOptions options, Tools tools, Heaps heaps)
         ("dumpheapStatLiveOverSnapshot", "dotnet-dump dumpheap -stat -live", "leakext snapshot"),
         ("dumpheapStatOverSnapshot", "dotnet-dump dumpheap -stat", "leakext snapshot"),
         ("naiveOverSnapshot", "naive ClrMD", "leakext snapshot"),
+        ("dumpheapStatLiveOverToolPackageSnapshot", "dotnet-dump dumpheap -stat -live", ToolPackageSnapshot),
+        ("dumpheapStatOverToolPackageSnapshot", "dotnet-dump dumpheap -stat", ToolPackageSnapshot),
         ("gcrootOverRootpath", "dotnet-dump gcroot", "leakext rootpath"),
     ];
 

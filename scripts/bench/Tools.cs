@@ -2,17 +2,27 @@ using System.Text.Json;
 
 namespace LeakExt.Bench;
 
-/// <summary>The programs the benchmark runs: leakext as its tool package holds it, the pinned dotnet-dump, and this benchmark's own in-process modes.</summary>
+/// <summary>
+/// The programs the benchmark runs: leakext as its tool package holds it and as the standalone native
+/// binary, the pinned dotnet-dump, and this benchmark's own in-process modes.
+/// </summary>
 internal sealed class Tools(string root)
 {
     /// <summary>
     /// leakext precompiled for this machine (what `dotnet tool install` puts there: build.sh bench
     /// publishes it to artifacts/bench/leakext), else the build's JIT-compiled leakext.dll.
     /// </summary>
-    public string Leakext => _publishedLeakext ?? Path.Combine(root, "src", "LeakExt.Cli", "bin", "Release", "net10.0", "leakext.dll");
+    public string ToolPackageLeakext => _publishedLeakext ?? Path.Combine(root, "src", "LeakExt.Cli", "bin", "Release", "net10.0", "leakext.dll");
 
-    /// <summary>How <see cref="Leakext"/> is compiled, for the results.</summary>
-    public string LeakextBuild => _publishedLeakext is null ? "JIT (bin/Release; build.sh bench publishes the ReadyToRun one)" : "ReadyToRun (as its tool package)";
+    /// <summary>The standalone leakext compiled ahead of time (build.sh bench publishes it where clang or gcc can link it), or null.</summary>
+    public string? NativeLeakext { get; } = File.Exists(Path.Combine(root, "artifacts", "bench", "leakext-native", "leakext"))
+        ? Path.Combine(root, "artifacts", "bench", "leakext-native", "leakext") : null;
+
+    /// <summary>How the leakext rows' program is compiled, for the results.</summary>
+    public string LeakextBuild => (NativeLeakext is not null ? "NativeAOT (the standalone binary of build.sh native)" : ToolPackageBuild) +
+        (NativeLeakext is not null ? $"; the tool package's rows: {ToolPackageBuild}" : "");
+
+    private string ToolPackageBuild => _publishedLeakext is null ? "JIT (bin/Release; build.sh bench publishes the ReadyToRun one)" : "ReadyToRun (as its tool package)";
 
     private readonly string? _publishedLeakext = PublishedLeakext(root);
 
@@ -23,7 +33,13 @@ internal sealed class Tools(string root)
 
     public string? DotnetDumpVersion { get; } = PinnedVersion(root);
 
-    public IEnumerable<string> LeakextArguments(string dump, string command) => [Leakext, "analyze", dump, "-c", command];
+    /// <summary>The program and arguments of `leakext analyze DUMP -c COMMAND`: the native binary where there is one, else the tool package's.</summary>
+    public (string File, IEnumerable<string> Arguments) Leakext(string dump, string command) =>
+        NativeLeakext is not null ? (NativeLeakext, ["analyze", dump, "-c", command]) : ToolPackage(dump, command);
+
+    /// <summary>The same command run by the tool package's leakext (through dotnet).</summary>
+    public (string File, IEnumerable<string> Arguments) ToolPackage(string dump, string command) =>
+        ("dotnet", [ToolPackageLeakext, "analyze", dump, "-c", command]);
 
     public IEnumerable<string> DotnetDumpArguments(string dump, string command) => [DotnetDump!, "analyze", dump, "-c", command];
 
