@@ -105,18 +105,10 @@ public sealed partial class NativeCliTests(DumpFixture fixture)
 
     private static (int Code, string Out, string Errors) Run(string file, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(file);
         foreach (string argument in arguments)
             start.ArgumentList.Add(argument);
-        using Process process = Process.Start(start)!;
-        process.StandardInput.Close();
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        string errors = process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} did not finish in 3 minutes");
-        }
-        return (process.ExitCode, output.Result.ReplaceLineEndings("\n"), errors.ReplaceLineEndings("\n"));
+        (int code, string output, string errors) = ChildProcess.Run(start, TimeSpan.FromMinutes(3));
+        return (code, output.ReplaceLineEndings("\n"), errors.ReplaceLineEndings("\n"));
     }
 }

@@ -108,21 +108,19 @@ public sealed class DocCommandLineTests(DumpFixture fixture)
 
     private static (int Code, string Errors) RunLeakext(string folder, string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = folder };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "leakext.dll"));
         foreach (string argument in arguments)
             start.ArgumentList.Add(argument);
-        using Process process = Process.Start(start)!;
-        process.StandardInput.Close();  // a REPL line reads end of input and leaves
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        string errors = process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        try
         {
-            process.Kill(entireProcessTree: true);
-            return (-1, "did not finish in 3 minutes");
+            (int code, _, string errors) = ChildProcess.Run(start, TimeSpan.FromMinutes(3));
+            return (code, errors);
         }
-        output.Wait();
-        return (process.ExitCode, errors);
+        catch (TimeoutException timeout)
+        {
+            return (-1, timeout.Message);
+        }
     }
 
     /// <summary>The fenced blocks of a document that hold leakext or build.sh lines, with the files their marker asks for.</summary>

@@ -42,13 +42,7 @@ internal static class DotnetDumpHost
     {
         Assert.True(File.Exists(Adapter), $"{Adapter} was not built although dotnet-dump {ExternalTools.PinnedDotnetDumpVersion} is restored");
         string tool = ExternalTools.DotnetDump;
-        var start = new ProcessStartInfo(tool.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? "dotnet" : tool)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(tool.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? "dotnet" : tool);
         if (tool.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
             start.ArgumentList.Add(tool);
         start.ArgumentList.Add("analyze");
@@ -59,16 +53,8 @@ internal static class DotnetDumpHost
             start.ArgumentList.Add(command);
         }
         start.Environment["DOTNET_DIAGNOSTIC_EXTENSIONS"] = Adapter;
-        using Process process = Process.Start(start)!;
-        process.StandardInput.Close();
-        Task<string> errors = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("dotnet-dump did not finish in 3 minutes");
-        }
-        return output + errors.Result;
+        (_, string output, string errors) = ChildProcess.Run(start, TimeSpan.FromMinutes(3));
+        return output + errors;
     }
 }
 

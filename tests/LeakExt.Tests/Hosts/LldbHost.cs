@@ -67,13 +67,7 @@ internal static class LldbHost
     /// </summary>
     public static (string[] Outputs, string Errors) Run(string[] targetArguments, IReadOnlyList<string> commands, bool detach = false)
     {
-        var start = new ProcessStartInfo("lldb")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo("lldb");
         foreach (string argument in new[] { "--batch", "--no-lldbinit", "-o", $"plugin load {Path.Combine(SosFolder!, "libsosplugin.so")}" })
             start.ArgumentList.Add(argument);
         foreach (string command in commands)
@@ -90,15 +84,7 @@ internal static class LldbHost
             start.ArgumentList.Add(argument);
         start.Environment["DOTNET_DIAGNOSTIC_EXTENSIONS"] = DotnetDumpHost.Adapter;
 
-        using Process process = Process.Start(start)!;
-        process.StandardInput.Close();
-        Task<string> errors = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("lldb did not finish in 3 minutes");
-        }
+        (_, string output, string errors) = ChildProcess.Run(start, TimeSpan.FromMinutes(3));
         string[] chunks = ("\n" + output).Split("\n(lldb) ");
         var outputs = new List<string>();
         int next = 0;
@@ -108,10 +94,10 @@ internal static class LldbHost
             while (next < chunks.Length && !(chunks[next].StartsWith(echo + "\n", StringComparison.Ordinal) || chunks[next] == echo))
                 next++;
             if (next == chunks.Length)
-                throw new InvalidOperationException($"lldb ran no '{echo}': {output}{errors.Result}");
+                throw new InvalidOperationException($"lldb ran no '{echo}': {output}{errors}");
             outputs.Add(chunks[next][Math.Min(chunks[next].Length, echo.Length + 1)..]);
             next++;
         }
-        return (outputs.ToArray(), errors.Result);
+        return (outputs.ToArray(), errors);
     }
 }
