@@ -17,7 +17,11 @@ namespace LeakExt.Core.Retention;
 ///    so this stays in queue order), then the workers' lists appended to the frontier in slice order.
 /// The children thus reach the frontier in the order one thread would have enqueued them, with the
 /// same parents, holder states and counts.
-/// Layout: per batch entry the object and the byte range of it to read (8 B each), its index, type id and candidate end (4 B each); per
+/// A batch is a run of the frontier read where it lies, in the queue's blocks (at most two pieces: a
+/// batch holds fewer entries than a block), or the parts of one large object, each part an entry with
+/// the byte range of the object to read; so the marking thread copies no entry to make a batch.
+/// Layout: per batch entry its work before it (8 B), its index, type id and candidate end (4 B each),
+/// and for parts the part's address and byte range (8 B each); per
 /// candidate reference its address and global mark slot (8 B each), object index, type id and offset
 /// (4 B each); per new child its frontier entry (8 B). A batch is cut at <see cref="Capacity"/>
 /// entries or <see cref="ReferenceBudget"/> reference slots (by object size), and an object of
@@ -38,12 +42,31 @@ internal sealed class FrontierBatch<TReader> : IDisposable where TReader : IRefe
     private const long ClaimTag = 1L << 62;
     private const int PositionBits = 24;
 
+    /// <summary>The parts' addresses (the large object's, each time), for a batch of parts.</summary>
     public readonly ulong[] Address = new ulong[Capacity];
+
+    /// <summary>Where the entries are: in two pieces of the queue's blocks, or (a batch of parts) in <see cref="Address"/>.</summary>
+    private ulong[] _first = [], _second = [];
+    private int _firstStart, _firstCount, _secondStart;
+
+    /// <summary>Whether this batch is the parts of one large object (else a run of the frontier, each entry all of its object).</summary>
+    public bool OfParts { get; private set; }
+
+    /// <summary>Entry <paramref name="j"/>'s address, with its size class in the low three bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong EntryAt(int j) => j < _firstCount ? _first[_firstStart + j] : _second[_secondStart + j - _firstCount];
+
+    /// <summary>The byte offsets of entry <paramref name="j"/>'s references to read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long FromOf(int j) => OfParts ? From[j] : 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long ToOf(int j) => OfParts ? To[j] : long.MaxValue;
 
     /// <summary>Each entry's object index, found by the worker that reads it (the frontier keeps addresses only).</summary>
     public readonly int[] Index = new int[Capacity];
 
-    /// <summary>The byte offsets of each entry's references to read: all of a small object, a part of a large one (up to long.MaxValue: the rest of it).</summary>
+    /// <summary>The byte offsets of each part's references to read (up to long.MaxValue: the rest of the object).</summary>
     public readonly long[] From = new long[Capacity], To = new long[Capacity];
 
     /// <summary>The type id of each entry (as its reader saw it, else the index's); the end of the entry's candidates in its worker's arrays.</summary>
@@ -60,13 +83,33 @@ internal sealed class FrontierBatch<TReader> : IDisposable where TReader : IRefe
     /// <summary>Each worker's first entry, and the batch's end; set by <see cref="Begin"/>.</summary>
     private readonly int[] _sliceStarts;
 
-    /// <summary>Adds entry <paramref name="entry"/> (entries are added in order from 0) with the reference slots it may hold.</summary>
-    public void Add(int entry, ulong address, long from, long to, long slots)
+    /// <summary>Adds part <paramref name="entry"/> of a large object (parts are added in order from 0) with the reference slots it holds.</summary>
+    public void AddPart(int entry, ulong address, long from, long to, long slots)
     {
         Address[entry] = address;
         From[entry] = from;
         To[entry] = to;
-        _workBefore[entry + 1] = _workBefore[entry] + slots + EntryWork;
+        AddWork(entry, slots);
+    }
+
+    /// <summary>Counts the work of entry <paramref name="entry"/> (entries in order from 0): the reference slots it may hold.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddWork(int entry, long slots) => _workBefore[entry + 1] = _workBefore[entry] + slots + EntryWork;
+
+    /// <summary>Makes the batch the <paramref name="count"/> parts added.</summary>
+    public void SetParts(int count)
+    {
+        OfParts = true;
+        (_first, _firstStart, _firstCount, _second, _secondStart) = (Address, 0, count, [], 0);
+        Count = count;
+    }
+
+    /// <summary>Makes the batch a run of the frontier: <paramref name="firstCount"/> entries of one block, then <paramref name="secondCount"/> of another.</summary>
+    public void SetRun(ulong[] first, int firstStart, int firstCount, ulong[] second, int secondStart, int secondCount)
+    {
+        OfParts = false;
+        (_first, _firstStart, _firstCount, _second, _secondStart) = (first, firstStart, firstCount, second, secondStart);
+        Count = firstCount + secondCount;
     }
 
     /// <summary>Batches so far, so that keys of different batches never compare equal.</summary>

@@ -74,6 +74,30 @@ internal sealed class FrontierQueue
         }
     }
 
+    /// <summary>
+    /// The oldest entries that lie together in one block, at most <paramref name="max"/> of them, not
+    /// taken (<see cref="Skip"/> takes them): a batch reads them where they are. The block stays as it
+    /// is until something is enqueued again. The queue must not be empty.
+    /// </summary>
+    public int PeekRun(int max, out ulong[] block, out int start)
+    {
+        if (_headPosition == BlockSize)
+            NextHeadBlock();
+        block = _head;
+        start = _headPosition;
+        int inBlock = (_head == _tail ? _tailPosition : BlockSize) - _headPosition;
+        return Math.Min(max, inBlock);
+    }
+
+    /// <summary>Takes the <paramref name="count"/> oldest entries, which <see cref="PeekRun"/> gave.</summary>
+    public void Skip(int count)
+    {
+        _headPosition += count;
+        Count -= count;
+        if (Count == 0)
+            _headPosition = _tailPosition = 0;
+    }
+
     /// <summary>The oldest entry, not taken; the queue must not be empty.</summary>
     public ulong Peek()
     {

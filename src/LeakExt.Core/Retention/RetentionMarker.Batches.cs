@@ -19,42 +19,68 @@ internal static partial class RetentionMarker
 
         /// <summary>
         /// The next objects of the frontier, marked in parallel with the one-thread result (the steps
-        /// are in <see cref="FrontierBatch{TReader}"/>). A large object is cut into parts of
-        /// <see cref="ReferenceBuffer.PartSize"/> slots, consecutive entries that claim in slot order.
+        /// are in <see cref="FrontierBatch{TReader}"/>): a run of the frontier read where it lies in the
+        /// queue, up to a large object, or the next parts of a large object (of
+        /// <see cref="ReferenceBuffer.PartSize"/> slots each, consecutive entries that claim in slot order).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void DrainBatch(FrontierBatch<TReader> batch)
         {
             const long partBytes = ReferenceBuffer.PartSize * 8L;
+            const int capacity = FrontierBatch<TReader>.Capacity;
+            const long budget = FrontierBatch<TReader>.ReferenceBudget;
             int n = 0, objects = 0;
             long slots = 0;
-            while (n < FrontierBatch<TReader>.Capacity && slots < FrontierBatch<TReader>.ReferenceBudget)
+            if (_part is null && (int)(_queue.Peek() & 7) == LargeClass)
             {
-                if (_part is (ulong partAddress, long next, long size))
+                ulong address = _queue.Dequeue() & ~7UL;
+                _part = (address, 0, (long)_index.SizeOf(_index.IndexOf(address)));
+            }
+            if (_part is not null)
+            {
+                while (n < capacity && slots < budget && _part is (ulong partAddress, long next, long size))
                 {
                     // The last part runs to the end: the object's hidden edges follow its last reference.
                     bool last = next + partBytes >= size;
-                    batch.Add(n++, partAddress, next, last ? long.MaxValue : next + partBytes, ReferenceBuffer.PartSize);
+                    batch.AddPart(n++, partAddress, next, last ? long.MaxValue : next + partBytes, ReferenceBuffer.PartSize);
                     slots += ReferenceBuffer.PartSize;
                     _part = last ? null : (partAddress, next + partBytes, size);
                     objects += last ? 1 : 0;
-                    continue;
                 }
-                if (_queue.Count == 0)
-                    break;
-                ulong entry = _queue.Dequeue();
-                int sizeClass = (int)(entry & 7);
-                if (sizeClass == LargeClass)
-                {
-                    ulong address = entry & ~7UL;
-                    _part = (address, 0, (long)_index.SizeOf(_index.IndexOf(address)));
-                    continue;
-                }
-                batch.Add(n++, entry & ~7UL, 0, long.MaxValue, ClassSlots[sizeClass]);
-                slots += ClassSlots[sizeClass];
-                objects++;
+                batch.SetParts(n);
             }
-            batch.Count = n;
+            else
+            {
+                // At most two pieces: a batch holds fewer entries than a block of the queue.
+                ulong[] first = [], second = [];
+                int firstStart = 0, firstCount = 0, secondStart = 0;
+                for (int piece = 0; piece < 2 && n < capacity && slots < budget && _queue.Count > 0; piece++)
+                {
+                    int available = _queue.PeekRun(capacity - n, out ulong[] block, out int start);
+                    int taken = 0;
+                    bool large = false;
+                    while (taken < available && slots < budget)
+                    {
+                        int sizeClass = (int)(block[start + taken] & 7);
+                        if (large = sizeClass == LargeClass)
+                            break;
+                        slots += ClassSlots[sizeClass];
+                        batch.AddWork(n + taken, ClassSlots[sizeClass]);
+                        taken++;
+                    }
+                    _queue.Skip(taken);
+                    if (piece == 0)
+                        (first, firstStart, firstCount) = (block, start, taken);
+                    else
+                        (second, secondStart) = (block, start);
+                    n += taken;
+                    // A large object waits for a batch of its parts.
+                    if (large)
+                        break;
+                }
+                batch.SetRun(first, firstStart, firstCount, second, secondStart, n - firstCount);
+                objects += n;
+            }
             long firstKey = batch.Begin();
             batch.Run((worker, from, to) => ClaimSlice(batch, worker, from, to, firstKey));
             _cancellationToken.ThrowIfCancellationRequested();
@@ -92,15 +118,15 @@ internal static partial class RetentionMarker
                         _cancellationToken.ThrowIfCancellationRequested();
                     if (j + PrefetchDistance < to)
                     {
-                        ulong ahead = batch.Address[j + PrefetchDistance];
+                        ulong ahead = batch.EntryAt(j + PrefetchDistance) & ~7UL;
                         worker.Reader.Prefetch(ahead, _index.FindSegment(ahead));
                     }
-                    ulong address = batch.Address[j];
+                    ulong address = batch.EntryAt(j) & ~7UL;
                     int segment = _index.FindSegment(address);
                     // The frontier keeps addresses only: each entry's index is found here, on the workers.
                     int parent = batch.Index[j] = _index.IndexInSegment(segment, address);
-                    long until = batch.To[j];
-                    int found = worker.Reader.ReadRange(address, segment, references, batch.From[j], until);
+                    long until = batch.ToOf(j);
+                    int found = worker.Reader.ReadRange(address, segment, references, batch.FromOf(j), until);
                     batch.TypeId[j] = references.TypeId >= 0 ? references.TypeId : _index.TypeIds[parent];
                     ulong[] targets = references.Targets;
                     int[] offsets = references.Offsets;

@@ -51,6 +51,32 @@ public sealed class FrontierQueueTests
     }
 
     [Fact]
+    public void Runs_are_read_where_they_lie_and_end_at_a_block_or_the_tail()
+    {
+        var queue = new FrontierQueue();
+        for (ulong i = 0; i < BlockEntries + 100; i++)
+            queue.Enqueue(i << 3);
+
+        // The first block's entries, then (past its end) the second block's 100.
+        Assert.Equal(1000, queue.PeekRun(1000, out ulong[] block, out int start));
+        Assert.Equal((0UL, 999UL << 3), (block[start], block[start + 999]));
+        queue.Skip(1000);
+        Assert.Equal(BlockEntries - 1000, queue.PeekRun(int.MaxValue, out block, out start));
+        Assert.Equal(1000UL << 3, block[start]);
+        queue.Skip(BlockEntries - 1000);
+        Assert.Equal(100, queue.PeekRun(int.MaxValue, out block, out start));
+        Assert.Equal(((ulong)BlockEntries << 3, (ulong)(BlockEntries + 99) << 3), (block[start], block[start + 99]));
+        queue.Skip(100);
+        Assert.Equal(0, queue.Count);
+
+        // Emptied by a skip, it starts its block over, as after the last dequeue.
+        queue.Enqueue(8);
+        Assert.Equal(1, queue.PeekRun(10, out block, out start));
+        Assert.Equal((0, 8UL), (start, block[start]));
+        Assert.Equal(8UL, queue.Dequeue());
+    }
+
+    [Fact]
     public void Held_back_references_report_their_blocks_and_let_them_go()
     {
         var deferred = new DeferredReferences();
