@@ -131,8 +131,10 @@ internal static class FragmentationAnalyzer
                 continue;
             int node = index.IndexAt(word, bit);
             bool nextPinned = (marks[word] & bit) != 0 && (segment.Kind == GCSegmentKind.Pinned || pinnedBy.ContainsKey(node));
-            int at = largest.FindIndex(b => !Ranks(b, size, start));
-            largest.Insert(at < 0 ? largest.Count : at, (size, start, nextPinned));
+            int at = 0;
+            while (at < largest.Count && Ranks(largest[at], size, start))
+                at++;
+            largest.Insert(at, (size, start, nextPinned));
             if (largest.Count > LargestBlocksSummarized)
                 largest.RemoveAt(largest.Count - 1);
         }
