@@ -8,8 +8,8 @@ namespace LeakExt.Core.Retention;
 /// class in the address's low three bits, always zero in an object's address; the object's index is
 /// found again from its address when it is read, which costs two words the read touches anyway),
 /// kept in blocks of 65,536 entries (512 KiB) that are recycled as the head passes them, so the
-/// memory touched is the frontier's peak length rounded up to a block, and nothing is ever copied
-/// (a doubling ring would copy on every growth and leave the old ring behind as garbage). A heap
+/// memory touched is the frontier's peak length rounded up to a block, and nothing is copied as it
+/// grows (a doubling ring would copy on every growth and leave the old ring behind as garbage). A heap
 /// whose frontier reaches ten million objects (an array of them) holds 80 MB here at the peak.
 /// </summary>
 internal sealed class FrontierQueue
