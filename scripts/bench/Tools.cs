@@ -19,8 +19,8 @@ internal sealed class Tools(string root)
         ? Path.Combine(root, "artifacts", "bench", "leakext-native", "leakext") : null;
 
     /// <summary>How the leakext rows' program is compiled, for the results.</summary>
-    public string LeakextBuild => (NativeLeakext is not null ? "NativeAOT (the standalone binary of build.sh native)" : ToolPackageBuild) +
-        (NativeLeakext is not null ? $"; the tool package's rows: {ToolPackageBuild}" : "");
+    public string LeakextBuild => NativeLeakext is null ? ToolPackageBuild
+        : $"NativeAOT (the standalone binary of build.sh native); the tool package's rows: {ToolPackageBuild}";
 
     private string ToolPackageBuild => _publishedLeakext is null ? "JIT (bin/Release; build.sh bench publishes the ReadyToRun one)" : "ReadyToRun (as its tool package)";
 

@@ -72,7 +72,8 @@ internal sealed class FrontierBatch<TReader> : IDisposable where TReader : IRefe
     /// <summary>The type id of each entry (as its reader saw it, else the index's); the end of the entry's candidates in its worker's arrays.</summary>
     public readonly int[] TypeId = new int[Capacity], CandidateEnd = new int[Capacity];
 
-    public int Count;
+    /// <summary>The batch's entries: set by <see cref="SetParts"/> or <see cref="SetRun"/>.</summary>
+    public int Count { get; private set; }
 
     /// <summary>The work of the entries before each one (its reference slots at most, plus <see cref="EntryWork"/>): slices are cut at equal shares of it.</summary>
     private readonly long[] _workBefore = new long[Capacity + 1];
